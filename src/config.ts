@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of the environment. Everything Canary can be told from outside is here,
+ * parsed once; a wrong value stops start-up with one sentence naming the variable.
+ */
+
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const bool = (def: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+    .default(def ? '1' : '0')
+    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+const url = z.string().url();
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(3000, 0, 65535),
+
+  DATABASE_URL: url.optional(),
+  CANARY_DATA_DIR: z.string().min(1).default('./.canary'),
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  CANARY_QUEUE_PREFIX: z.string().min(1).default('{canary}'),
+
+  CANARY_WORKERS: int(1, 0, 1),
+  CANARY_WORKER_CONCURRENCY: int(32, 1, 1024),
+  CANARY_BATCH_SIZE: int(16, 1, 10_000),
+  CANARY_API_TOKENS: list,
+  CANARY_ENDPOINT_ALLOWLIST: list,
+  CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
+
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
+  SLACK_API_URL: url.optional(),
+  CANARY_FLAG_EMOJI: z
+    .string()
+    .regex(/^[a-z0-9_+'-]+$/, 'must be an emoji name without colons')
+    .default('triangular_flag_on_post'),
+  CANARY_SIGNERS: list,
+  CANARY_ADMINS: list,
+  CANARY_MODELS_CHANNEL: z.string().optional(),
+  CANARY_SLACK_RATE_PER_SEC: z.coerce.number().positive().default(1),
+
+  CANARY_CHART_RENDERER: z.enum(['local', 'quickchart']).default('local'),
+  QUICKCHART_URL: url.optional(),
+
+  CANARY_DIGEST_CRON: z.string().default('0 9 * * 1-5'),
+  CANARY_DIGEST_TZ: z.string().default('UTC'),
+  CANARY_DIGEST_CHANNEL: z.string().optional(),
+
+  CANARY_URL: url.optional(),
+  CANARY_TOKEN: z.string().optional(),
+  CANARY_PUBLIC_URL: url.optional(),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  http: { host: string; port: number; publicUrl: string | undefined };
+  database: { url: string | undefined; dataDir: string };
+  redis: { url: string; prefix: string };
+  workers: { inProcess: boolean; concurrency: number; batchSize: number };
+  api: { tokens: string[] };
+  endpoints: { allowlist: string[]; maxInputBytes: number };
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+    flagEmoji: string;
+    signers: string[];
+    admins: string[];
+    modelsChannel: string | undefined;
+    ratePerSecond: number;
+  };
+  charts: { renderer: 'local' | 'quickchart'; quickchartUrl: string | undefined };
+  digest: { cron: string; tz: string; channel: string | undefined };
+  client: { url: string | undefined; token: string | undefined };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+/** Parse the environment. Empty strings count as unset, as in most .env tooling. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const name = String(first?.path[0] ?? 'environment');
+    const value = cleaned[name];
+    const shown = value === undefined ? '' : ` (got ${JSON.stringify(redact(name, value))})`;
+    throw new ConfigError(`Invalid configuration: ${name} ${first?.message ?? 'is invalid'}${shown}.`);
+  }
+  const e = parsed.data;
+  if (e.CANARY_CHART_RENDERER === 'quickchart' && !e.QUICKCHART_URL) {
+    throw new ConfigError(
+      'Invalid configuration: QUICKCHART_URL is required when CANARY_CHART_RENDERER=quickchart.',
+    );
+  }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError(
+      'Invalid configuration: SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required with SLACK_BOT_TOKEN.',
+    );
+  }
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.CANARY_PUBLIC_URL },
+    database: { url: e.DATABASE_URL, dataDir: e.CANARY_DATA_DIR },
+    redis: { url: e.REDIS_URL, prefix: e.CANARY_QUEUE_PREFIX },
+    workers: {
+      inProcess: e.CANARY_WORKERS === 1,
+      concurrency: e.CANARY_WORKER_CONCURRENCY,
+      batchSize: e.CANARY_BATCH_SIZE,
+    },
+    api: { tokens: e.CANARY_API_TOKENS },
+    endpoints: { allowlist: e.CANARY_ENDPOINT_ALLOWLIST, maxInputBytes: e.CANARY_MAX_INPUT_BYTES },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      flagEmoji: e.CANARY_FLAG_EMOJI,
+      signers: e.CANARY_SIGNERS,
+      admins: e.CANARY_ADMINS,
+      modelsChannel: e.CANARY_MODELS_CHANNEL,
+      ratePerSecond: e.CANARY_SLACK_RATE_PER_SEC,
+    },
+    charts: { renderer: e.CANARY_CHART_RENDERER, quickchartUrl: e.QUICKCHART_URL },
+    digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
+    client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
+  };
+}
+
+function redact(name: string, value: string): string {
+  return /TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(name) ? '<redacted>' : value;
+}

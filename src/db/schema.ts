@@ -1,0 +1,251 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgSequence,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const problemStatus = pgEnum('problem_status', ['open', 'monitoring', 'resolved', 'wont_fix']);
+export const severity = pgEnum('severity', ['low', 'medium', 'high', 'critical']);
+export const polarity = pgEnum('polarity', ['positive', 'negative']);
+export const patternSource = pgEnum('pattern_source', ['production', 'contrived', 'import']);
+export const modelStatus = pgEnum('model_status', ['candidate', 'production', 'retired']);
+export const evaluationTrigger = pgEnum('evaluation_trigger', ['register', 'backfill', 'manual', 'ci']);
+export const evaluationStatus = pgEnum('evaluation_status', ['queued', 'running', 'done', 'failed']);
+export const resultStatus = pgEnum('result_status', ['passed', 'failed', 'errored']);
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+/** Human keys (P-1, P-2, …) come from their own sequence so a key is never reused. */
+export const problemKeySeq = pgSequence('problem_key_seq', { startWith: 1 });
+
+export const problems = pgTable(
+  'problems',
+  {
+    id: serial('id').primaryKey(),
+    key: text('key').notNull().default(sql`'P-' || nextval('problem_key_seq')`),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    status: problemStatus('status').notNull().default('open'),
+    severity: severity('severity').notNull().default('medium'),
+    /** Minimum pass rate in [0, 1]; null means the problem is tracked but not gated. */
+    threshold: doublePrecision('threshold'),
+    ownerId: text('owner_id'),
+    creatorId: text('creator_id'),
+    homeChannel: text('home_channel'),
+    homeTs: text('home_ts'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('problems_key_uq').on(t.key), index('problems_status_idx').on(t.status)],
+);
+
+/** Stable identity of a pattern; what is evaluated lives in pattern_revisions. */
+export const patterns = pgTable(
+  'patterns',
+  {
+    id: serial('id').primaryKey(),
+    problemId: integer('problem_id')
+      .notNull()
+      .references(() => problems.id, { onDelete: 'cascade' }),
+    polarity: polarity('polarity').notNull().default('positive'),
+    source: patternSource('source').notNull().default('contrived'),
+    sourceChannel: text('source_channel'),
+    sourceTs: text('source_ts'),
+    sourcePermalink: text('source_permalink'),
+    /** sha256 of the canonical (input, expectation) of the first revision: makes imports idempotent. */
+    fingerprint: text('fingerprint').notNull(),
+    creatorId: text('creator_id'),
+    notes: text('notes').notNull().default(''),
+    active: boolean('active').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [
+    index('patterns_problem_idx').on(t.problemId),
+    uniqueIndex('patterns_source_uq').on(t.sourceChannel, t.sourceTs),
+    uniqueIndex('patterns_fingerprint_uq').on(t.problemId, t.fingerprint),
+  ],
+);
+
+/** Editing a pattern appends a revision; results point at the exact revision evaluated. */
+export const patternRevisions = pgTable(
+  'pattern_revisions',
+  {
+    id: serial('id').primaryKey(),
+    patternId: integer('pattern_id')
+      .notNull()
+      .references(() => patterns.id, { onDelete: 'cascade' }),
+    revision: integer('revision').notNull(),
+    input: jsonb('input').notNull(),
+    expectation: jsonb('expectation').notNull(),
+    createdBy: text('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('pattern_revisions_uq').on(t.patternId, t.revision)],
+);
+
+export const models = pgTable(
+  'models',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    version: text('version').notNull(),
+    adapter: text('adapter').notNull(),
+    url: text('url').notNull(),
+    /** Adapter options. Secrets appear only as the NAME of an environment variable. */
+    endpointOptions: jsonb('endpoint_options').notNull().default({}),
+    metrics: jsonb('metrics').$type<Record<string, number>>().notNull().default({}),
+    status: modelStatus('status').notNull().default('candidate'),
+    repeats: integer('repeats').notNull().default(1),
+    registeredBy: text('registered_by'),
+    slackChannel: text('slack_channel'),
+    slackTs: text('slack_ts'),
+    registeredAt: timestamp('registered_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('models_name_version_uq').on(t.name, t.version),
+    index('models_status_idx').on(t.status),
+  ],
+);
+
+export const evaluations = pgTable(
+  'evaluations',
+  {
+    id: serial('id').primaryKey(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    trigger: evaluationTrigger('trigger').notNull(),
+    status: evaluationStatus('status').notNull().default('queued'),
+    /** Set for a back-fill of one pattern revision. */
+    patternRevisionId: integer('pattern_revision_id').references(() => patternRevisions.id, {
+      onDelete: 'set null',
+    }),
+    total: integer('total').notNull().default(0),
+    doneCount: integer('done_count').notNull().default(0),
+    passed: integer('passed').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    errored: integer('errored').notNull().default(0),
+    /** Per-problem metrics computed when the run finishes. */
+    summary: jsonb('summary'),
+    error: text('error'),
+    requestedBy: text('requested_by'),
+    slackChannel: text('slack_channel'),
+    slackThreadTs: text('slack_thread_ts'),
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('evaluations_model_idx').on(t.modelId), index('evaluations_status_idx').on(t.status)],
+);
+
+export const results = pgTable(
+  'results',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    patternRevisionId: integer('pattern_revision_id')
+      .notNull()
+      .references(() => patternRevisions.id, { onDelete: 'cascade' }),
+    /** Denormalised so the all-day questions (per model × problem) need no joins. */
+    patternId: integer('pattern_id').notNull(),
+    problemId: integer('problem_id').notNull(),
+    run: integer('run').notNull().default(1),
+    evaluationId: integer('evaluation_id').references(() => evaluations.id, { onDelete: 'set null' }),
+    status: resultStatus('status').notNull(),
+    output: jsonb('output'),
+    prediction: jsonb('prediction'),
+    reason: text('reason').notNull().default(''),
+    latencyMs: integer('latency_ms'),
+    attempts: integer('attempts').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('results_model_revision_run_uq').on(t.modelId, t.patternRevisionId, t.run),
+    index('results_model_problem_idx').on(t.modelId, t.problemId),
+    index('results_problem_model_idx').on(t.problemId, t.modelId),
+    index('results_revision_idx').on(t.patternRevisionId),
+  ],
+);
+
+export const signoffs = pgTable(
+  'signoffs',
+  {
+    id: serial('id').primaryKey(),
+    problemId: integer('problem_id')
+      .notNull()
+      .references(() => problems.id, { onDelete: 'cascade' }),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    passRate: doublePrecision('pass_rate').notNull(),
+    signedBy: text('signed_by').notNull(),
+    signedAt: timestamp('signed_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedBy: text('revoked_by'),
+    brokenAt: timestamp('broken_at', { withTimezone: true }),
+    brokenByModelId: integer('broken_by_model_id').references(() => models.id, { onDelete: 'set null' }),
+  },
+  (t) => [index('signoffs_problem_idx').on(t.problemId)],
+);
+
+/** Pending flag-reaction prompts: one per flagged message, however many people react. */
+export const flags = pgTable(
+  'flags',
+  {
+    id: serial('id').primaryKey(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    text: text('text').notNull(),
+    flaggedBy: text('flagged_by').notNull(),
+    promptTs: text('prompt_ts'),
+    patternId: integer('pattern_id').references(() => patterns.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('flags_message_uq').on(t.channel, t.ts)],
+);
+
+/**
+ * Ledger of Slack posts keyed by what they are about (e.g. `eval:12:problem:3`): a retried job
+ * finds its message here and updates it instead of posting twice.
+ */
+export const slackMessages = pgTable(
+  'slack_messages',
+  {
+    key: text('key').primaryKey(),
+    channel: text('channel').notNull(),
+    ts: text('ts'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  () => [],
+);
+
+/** One row per digest tick, so N workers post one digest. */
+export const digests = pgTable('digests', {
+  tick: text('tick').primaryKey(),
+  channel: text('channel').notNull(),
+  ts: text('ts'),
+  postedAt: timestamp('posted_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Slack event_ids already handled; Slack redelivers on slow acks. */
+export const slackEvents = pgTable('slack_events', {
+  eventId: text('event_id').primaryKey(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
