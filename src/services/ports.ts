@@ -1,0 +1,26 @@
+import type { EvaluationTrigger } from '../core/types.ts';
+
+/**
+ * What services need from the queue, as an interface: services stay testable without Redis,
+ * and src/queue/ implements it with BullMQ.
+ */
+export interface EvaluationScheduler {
+  /**
+   * Create an evaluation row for the model and enqueue it. With onlyMissing (the default) only pattern
+   * revisions without a result for this model are run, so re-runs are cheap.
+   */
+  evaluateModel(input: {
+    modelId: number;
+    trigger: EvaluationTrigger;
+    requestedBy?: string | null;
+    onlyMissing?: boolean;
+    problemId?: number;
+    slack?: { channel: string; threadTs?: string | null };
+  }): Promise<{ evaluationId: number }>;
+  /** Back-fill one pattern revision on every non-retired model: one evaluation per model. */
+  backfillRevision(input: {
+    patternRevisionId: number;
+    requestedBy?: string | null;
+    slack?: { channel: string; threadTs?: string | null };
+  }): Promise<{ evaluationIds: number[] }>;
+}
