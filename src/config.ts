@@ -36,7 +36,7 @@ const schema = z.object({
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   CANARY_QUEUE_PREFIX: z.string().min(1).default('{canary}'),
 
-  CANARY_WORKERS: int(1, 0, 1),
+  CANARY_WORKERS: bool(true),
   CANARY_WORKER_CONCURRENCY: int(32, 1, 1024),
   CANARY_BATCH_SIZE: int(16, 1, 10_000),
   CANARY_API_TOKENS: list,
@@ -128,7 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: { url: e.DATABASE_URL, dataDir: e.CANARY_DATA_DIR },
     redis: { url: e.REDIS_URL, prefix: e.CANARY_QUEUE_PREFIX },
     workers: {
-      inProcess: e.CANARY_WORKERS === 1,
+      inProcess: e.CANARY_WORKERS,
       concurrency: e.CANARY_WORKER_CONCURRENCY,
       batchSize: e.CANARY_BATCH_SIZE,
     },
