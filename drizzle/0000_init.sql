@@ -174,4 +174,5 @@ CREATE UNIQUE INDEX "results_model_revision_run_uq" ON "results" USING btree ("m
 CREATE INDEX "results_model_problem_idx" ON "results" USING btree ("model_id","problem_id");--> statement-breakpoint
 CREATE INDEX "results_problem_model_idx" ON "results" USING btree ("problem_id","model_id");--> statement-breakpoint
 CREATE INDEX "results_revision_idx" ON "results" USING btree ("pattern_revision_id");--> statement-breakpoint
+CREATE INDEX "results_evaluation_idx" ON "results" USING btree ("evaluation_id");--> statement-breakpoint
 CREATE INDEX "signoffs_problem_idx" ON "signoffs" USING btree ("problem_id");

@@ -37,8 +37,10 @@ const schema = z.object({
   CANARY_QUEUE_PREFIX: z.string().min(1).default('{canary}'),
 
   CANARY_WORKERS: bool(true),
-  CANARY_WORKER_CONCURRENCY: int(32, 1, 1024),
-  CANARY_BATCH_SIZE: int(16, 1, 10_000),
+  CANARY_WORKER_CONCURRENCY: int(4, 1, 256),
+  CANARY_JOB_CHUNK_SIZE: int(200, 1, 10_000),
+  CANARY_BATCH_SIZE: int(32, 1, 10_000),
+  CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
@@ -76,7 +78,17 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string | undefined };
   database: { url: string | undefined; dataDir: string };
   redis: { url: string; prefix: string };
-  workers: { inProcess: boolean; concurrency: number; batchSize: number };
+  workers: {
+    inProcess: boolean;
+    /** Batch jobs one worker process runs at once (each batch is further limited per model by the adapter). */
+    concurrency: number;
+    /** Pattern revisions per batch job. */
+    chunkSize: number;
+    /** Default adapter batch size where the protocol can batch. */
+    batchSize: number;
+    /** How soon a dead worker's job is noticed and handed to another (BullMQ lock + stalled check). */
+    stalledIntervalMs: number;
+  };
   api: { tokens: string[] };
   endpoints: { allowlist: string[]; maxInputBytes: number };
   slack: {
@@ -130,7 +142,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: {
       inProcess: e.CANARY_WORKERS,
       concurrency: e.CANARY_WORKER_CONCURRENCY,
+      chunkSize: e.CANARY_JOB_CHUNK_SIZE,
       batchSize: e.CANARY_BATCH_SIZE,
+      stalledIntervalMs: e.CANARY_STALLED_INTERVAL_MS,
     },
     api: { tokens: e.CANARY_API_TOKENS },
     endpoints: { allowlist: e.CANARY_ENDPOINT_ALLOWLIST, maxInputBytes: e.CANARY_MAX_INPUT_BYTES },

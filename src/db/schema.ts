@@ -181,6 +181,7 @@ export const results = pgTable(
     index('results_model_problem_idx').on(t.modelId, t.problemId),
     index('results_problem_model_idx').on(t.problemId, t.modelId),
     index('results_revision_idx').on(t.patternRevisionId),
+    index('results_evaluation_idx').on(t.evaluationId),
   ],
 );
 

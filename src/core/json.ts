@@ -1,0 +1,26 @@
+/** JSON values as they arrive from users, files and adapters. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type JsonObject = { [key: string]: unknown };
+
+/** True for `{...}` literals and JSON.parse objects; false for arrays, null, class instances. */
+export function isPlainObject(value: unknown): value is JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export type ParseJsonResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** JSON.parse that reports the engine's reason instead of throwing. */
+export function tryParseJson(text: string): ParseJsonResult {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}

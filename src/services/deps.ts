@@ -1,0 +1,16 @@
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { EvaluationScheduler } from './ports.ts';
+
+/** What every use case gets handed. Services never build their own I/O. */
+export interface ServiceDeps {
+  db: Db;
+  log: Logger;
+  scheduler: EvaluationScheduler;
+  now: () => Date;
+  limits: {
+    maxInputBytes: number;
+    /** Hosts a model endpoint may live on (empty: any, except link-local / metadata addresses). */
+    endpointAllowlist: string[];
+  };
+}
