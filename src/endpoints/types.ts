@@ -21,4 +21,6 @@ export interface EndpointAdapter {
 export interface AdapterDeps {
   /** Where secrets referenced by name (e.g. headersFromEnv: {Authorization: 'MODEL_TOKEN'}) are looked up. */
   secrets: Record<string, string | undefined>;
+  /** CANARY_ENDPOINT_ALLOWLIST: checked again when an adapter is built, not only at registration. */
+  allowlist?: readonly string[];
 }

@@ -8,7 +8,15 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
  * so files run in parallel without seeing each other's rows.
  */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DB = 'canary_test_template';
+/** Set by test/global-setup.ts for this run; inherited by the forked test workers. */
+function runId(): string {
+  const run = process.env.CANARY_TEST_RUN;
+  if (!run)
+    throw new Error(
+      'CANARY_TEST_RUN is unset: run tests through vitest (test/global-setup.ts creates the template).',
+    );
+  return run;
+}
 
 export function urlFor(dbName: string): string {
   const u = new URL(ADMIN_URL);
@@ -24,10 +32,20 @@ export interface TestDatabase extends Database {
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `canary_t_${randomBytes(6).toString('hex')}`;
+  const run = runId();
+  const name = `canary_t_${run}_${randomBytes(5).toString('hex')}`;
   const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${TEMPLATE_DB}"`);
+    // Two files cloning at the same instant can see "source database is being accessed": try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.unsafe(`create database "${name}" template "canary_tpl_${run}"`);
+        break;
+      } catch (err) {
+        if (attempt >= 10 || !String(err).includes('being accessed')) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
   } finally {
     await admin.end();
   }

@@ -1,0 +1,48 @@
+/** One attempt's outcome; `retryable` says whether trying again could help (timeouts, 5xx, resets). */
+export type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: string; retryable: boolean };
+
+export type RetryResult<T> = ({ ok: true; value: T } | { ok: false; error: string }) & { attempts: number };
+
+export interface RetryOptions {
+  /** Extra attempts after the first. */
+  retries: number;
+  /** Base of the exponential backoff; attempt k waits a uniform random time in [0, backoffMs · 2^(k-1)]. */
+  backoffMs: number;
+  maxBackoffMs?: number;
+  signal?: AbortSignal;
+  random?: () => number;
+}
+
+/**
+ * Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): spreading
+ * retries uniformly keeps many clients that failed together from retrying together. Never throws for a
+ * failed attempt; stops early on a non-retryable failure or when the signal aborts.
+ */
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<AttemptResult<T>>,
+  opts: RetryOptions,
+): Promise<RetryResult<T>> {
+  const random = opts.random ?? Math.random;
+  const maxBackoff = opts.maxBackoffMs ?? 30_000;
+  for (let n = 1; ; n++) {
+    const result = await attempt(n);
+    if (result.ok) return { ok: true, value: result.value, attempts: n };
+    if (!result.retryable || n > opts.retries || opts.signal?.aborted)
+      return { ok: false, error: result.error, attempts: n };
+    const ceiling = Math.min(maxBackoff, opts.backoffMs * 2 ** (n - 1));
+    await sleep(random() * ceiling, opts.signal);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,123 @@
+import { tryParseJson } from '../core/json.ts';
+import type { PatternInput, Prediction } from '../core/types.ts';
+import { createLimiter } from './limit.ts';
+import type { CommonOptions } from './options.ts';
+import { type AttemptResult, withRetry } from './retry.ts';
+import { createTransport, type HttpResult } from './transport.ts';
+import type { AdapterDeps, EndpointAdapter, EndpointAnswer } from './types.ts';
+
+/** What makes one protocol different from another: where to POST, what to send, how to read the answer. */
+export interface WireProtocol {
+  readonly maxBatchSize: number;
+  readonly url: string;
+  body(inputs: readonly PatternInput[]): unknown;
+  /** One prediction per input, or a sentence saying why the response does not fit. */
+  read(response: unknown, inputs: readonly PatternInput[]): Prediction[] | string;
+}
+
+const SNIPPET = 200;
+
+/**
+ * The shared half of every adapter: batching, the concurrency limit, retries, and turning every kind of
+ * endpoint trouble into `{ok:false, error}` answers for exactly the inputs a request covered.
+ */
+export function createWireAdapter(
+  kind: EndpointAdapter['kind'],
+  options: CommonOptions,
+  deps: AdapterDeps,
+  protocol: WireProtocol,
+): EndpointAdapter {
+  const transport = createTransport({ maxSockets: options.concurrency, timeoutMs: options.timeoutMs });
+  const limiter = createLimiter(options.concurrency);
+
+  async function send(
+    inputs: readonly PatternInput[],
+    headers: Record<string, string>,
+    secrets: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<EndpointAnswer[]> {
+    const started = performance.now();
+    const body = protocol.body(inputs);
+    const result = await withRetry(
+      async () => {
+        const response = await limiter.run(() => transport.postJson(protocol.url, body, headers, signal));
+        return interpret(response, inputs, protocol);
+      },
+      { retries: options.retries, backoffMs: options.backoffMs, ...(signal ? { signal } : {}) },
+    );
+    const latencyMs = performance.now() - started;
+    if (!result.ok) {
+      const error = redact(result.error, secrets);
+      return inputs.map(() => ({ ok: false, error, latencyMs, attempts: result.attempts }));
+    }
+    return result.value.map((prediction) => ({ ok: true, prediction, latencyMs, attempts: result.attempts }));
+  }
+
+  return {
+    kind,
+    maxBatchSize: protocol.maxBatchSize,
+    async predict(inputs, signal) {
+      if (inputs.length === 0) return [];
+      const resolved = resolveHeaders(options.headersFromEnv, deps.secrets);
+      if (typeof resolved === 'string')
+        return inputs.map(() => ({ ok: false, error: resolved, latencyMs: 0, attempts: 0 }));
+      const batches: (readonly PatternInput[])[] = [];
+      for (let i = 0; i < inputs.length; i += protocol.maxBatchSize)
+        batches.push(inputs.slice(i, i + protocol.maxBatchSize));
+      const answers = await Promise.all(
+        batches.map((b) => send(b, resolved.headers, resolved.secrets, signal)),
+      );
+      return answers.flat();
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+function resolveHeaders(
+  fromEnv: Record<string, string>,
+  secrets: AdapterDeps['secrets'],
+): { headers: Record<string, string>; secrets: string[] } | string {
+  const headers: Record<string, string> = {};
+  for (const [header, variable] of Object.entries(fromEnv)) {
+    const value = secrets[variable];
+    if (value === undefined || value === '') return `header ${header} needs ${variable}, which is not set`;
+    headers[header] = value;
+  }
+  return { headers, secrets: Object.values(headers) };
+}
+
+function interpret(
+  response: HttpResult,
+  inputs: readonly PatternInput[],
+  protocol: WireProtocol,
+): AttemptResult<Prediction[]> {
+  if (!response.ok) return { ok: false, error: response.error, retryable: response.kind !== 'aborted' };
+  const { status, body } = response;
+  if (status < 200 || status >= 300) {
+    const text = `HTTP ${status}${body ? `: ${body.slice(0, SNIPPET)}` : ''}`;
+    // 4xx means the request itself is wrong (or unauthorised): sending it again cannot help.
+    return { ok: false, error: text, retryable: status >= 500 };
+  }
+  const parsed = tryParseJson(body);
+  if (!parsed.ok)
+    return { ok: false, error: `response is not valid JSON (${parsed.error})`, retryable: true };
+  const predictions = protocol.read(parsed.value, inputs);
+  if (typeof predictions === 'string')
+    return { ok: false, error: `malformed response: ${predictions}`, retryable: true };
+  if (predictions.length !== inputs.length)
+    return {
+      ok: false,
+      error: `malformed response: expected ${inputs.length} predictions, got ${predictions.length}`,
+      retryable: true,
+    };
+  return { ok: true, value: predictions };
+}
+
+/** Servers sometimes echo credentials in error bodies; no secret value may reach a stored error. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
+  return out;
+}

@@ -1,0 +1,21 @@
+import type { EndpointConfig } from '../../src/core/types.ts';
+import { createAdapter } from '../../src/endpoints/index.ts';
+import type { AdapterDeps, EndpointAdapter } from '../../src/endpoints/types.ts';
+
+/** Creates adapters and remembers them so a test file can close them all in afterAll. */
+export function adapterFactory() {
+  const open: EndpointAdapter[] = [];
+  return {
+    make(config: EndpointConfig, deps: AdapterDeps = { secrets: {} }): EndpointAdapter {
+      const adapter = createAdapter(config, deps);
+      open.push(adapter);
+      return adapter;
+    },
+    async closeAll() {
+      await Promise.all(open.splice(0).map((a) => a.close()));
+    },
+  };
+}
+
+/** Fast retries so fault tests spend their time on the faults, not on backoff. */
+export const QUICK = { retries: 2, backoffMs: 1, timeoutMs: 2_000 };
