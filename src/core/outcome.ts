@@ -1,0 +1,45 @@
+import type { OutcomeStatus, PatternOutcome } from './types.ts';
+
+export interface PatternRun {
+  patternId: number;
+  patternRevisionId: number;
+  status: OutcomeStatus;
+  reason?: string;
+}
+
+/**
+ * Folds repeated runs of the same pattern revision into one outcome. Errored runs say nothing about the
+ * model's answer, so they are left out of passShare and out of "disagreement": passed + errored is a plain
+ * pass. Passed + failed is flaky, with status failed (it did not pass every time) and passShare the share.
+ * Output order follows each revision's first run.
+ */
+export function foldRuns(runs: readonly PatternRun[]): PatternOutcome[] {
+  const groups = new Map<number, PatternRun[]>();
+  for (const run of runs) {
+    const group = groups.get(run.patternRevisionId);
+    if (group) group.push(run);
+    else groups.set(run.patternRevisionId, [run]);
+  }
+  return [...groups.values()].map(foldGroup);
+}
+
+function foldGroup(group: PatternRun[]): PatternOutcome {
+  const first = group[0] as PatternRun;
+  const evaluated = group.filter((r) => r.status !== 'errored');
+  const base = { patternId: first.patternId, patternRevisionId: first.patternRevisionId };
+  if (evaluated.length === 0) {
+    return { ...base, status: 'errored', passShare: null, flaky: false, ...reasonOf(group) };
+  }
+  const passed = evaluated.filter((r) => r.status === 'passed').length;
+  const passShare = passed / evaluated.length;
+  const status: OutcomeStatus = passed === evaluated.length ? 'passed' : 'failed';
+  const flaky = passed > 0 && passed < evaluated.length;
+  // The reason worth showing is why it failed, when it did.
+  const shown = status === 'failed' ? evaluated.filter((r) => r.status === 'failed') : evaluated;
+  return { ...base, status, passShare, flaky, ...reasonOf(shown) };
+}
+
+function reasonOf(runs: readonly PatternRun[]): { reason?: string } {
+  const reason = runs.find((r) => r.reason !== undefined)?.reason;
+  return reason === undefined ? {} : { reason };
+}

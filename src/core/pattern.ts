@@ -1,0 +1,184 @@
+import { parseExpectation } from './expectations/index.ts';
+import { isPlainObject } from './json.ts';
+import type { Parsed } from './problem.ts';
+import type { Expectation, PatternInput, PatternSource, Polarity } from './types.ts';
+
+export const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
+export const PATTERN_SOURCES = [
+  'production',
+  'contrived',
+  'import',
+] as const satisfies readonly PatternSource[];
+
+/** A pattern as submitted (modal, import file, API), before it is tied to a problem id. */
+export interface PatternDraft {
+  /** Problem key (P-3) or exact title. */
+  problem: string;
+  input: PatternInput;
+  expectation: Expectation;
+  polarity: Polarity;
+  source: PatternSource;
+  notes: string;
+  /** Where it came from: a Slack permalink, a ticket, a file name. */
+  sourceRef?: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type DraftResult = { ok: true; value: PatternDraft } | { ok: false; errors: FieldError[] };
+
+export interface DraftDefaults {
+  polarity?: Polarity;
+  source?: PatternSource;
+}
+
+const DRAFT_KEYS = [
+  'problem',
+  'input',
+  'expect',
+  'expectation',
+  'polarity',
+  'source',
+  'notes',
+  'sourceRef',
+  'source_ref',
+];
+
+export function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Text for text models, a JSON object for structured ones. Size is counted in UTF-8 bytes of its canonical form. */
+export function parsePatternInput(value: unknown, maxBytes: number): Parsed<PatternInput> {
+  let input: PatternInput;
+  if (typeof value === 'string') {
+    if (value.trim() === '') return { ok: false, error: 'The input is empty.' };
+    input = value;
+  } else if (isPlainObject(value)) {
+    if (Object.keys(value).length === 0) return { ok: false, error: 'The input object is empty.' };
+    input = value;
+  } else {
+    return { ok: false, error: 'The input must be text or a JSON object.' };
+  }
+  const size = byteLength(typeof input === 'string' ? input : canonicalJson(input));
+  if (size > maxBytes) {
+    return { ok: false, error: `The input is ${size} bytes; the limit is ${maxBytes} bytes.` };
+  }
+  return { ok: true, value: input };
+}
+
+export function parsePolarity(value: unknown): Parsed<Polarity> {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  const found = POLARITIES.find((p) => p === text);
+  return found
+    ? { ok: true, value: found }
+    : { ok: false, error: `Polarity must be one of ${POLARITIES.join(', ')}, got ${show(value)}.` };
+}
+
+export function parseSource(value: unknown): Parsed<PatternSource> {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  const found = PATTERN_SOURCES.find((s) => s === text);
+  return found
+    ? { ok: true, value: found }
+    : { ok: false, error: `Source must be one of ${PATTERN_SOURCES.join(', ')}, got ${show(value)}.` };
+}
+
+/**
+ * JSON with object keys sorted at every depth, so equal values always give equal text (fingerprints,
+ * duplicate detection). Follows JSON.stringify otherwise: undefined members dropped, non-finite numbers null.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value)) ?? 'null';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    return sortKeys((value as { toJSON: () => unknown }).toJSON());
+  }
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+/** Checks every field and reports all mistakes at once. The expectation may be given as `expect` or `expectation`. */
+export function validatePatternDraft(
+  raw: unknown,
+  maxBytes: number,
+  defaults: DraftDefaults = {},
+): DraftResult {
+  if (!isPlainObject(raw))
+    return { ok: false, errors: [{ field: 'pattern', message: 'A pattern must be a JSON object.' }] };
+  const errors: FieldError[] = [];
+  const unknown = Object.keys(raw).filter((k) => !DRAFT_KEYS.includes(k));
+  for (const key of unknown)
+    errors.push({ field: key, message: `Unknown field "${key}"; expected ${DRAFT_KEYS.join(', ')}.` });
+
+  const problem = typeof raw['problem'] === 'string' ? raw['problem'].trim() : '';
+  if (problem === '')
+    errors.push({
+      field: 'problem',
+      message: 'Say which problem this pattern belongs to (its key, e.g. P-3, or title).',
+    });
+
+  const input = parsePatternInput(raw['input'], maxBytes);
+  if (!input.ok) errors.push({ field: 'input', message: input.error });
+
+  const expectationValue = raw['expect'] ?? raw['expectation'];
+  const expectation =
+    expectationValue === undefined
+      ? ({ ok: false, error: 'The expectation ("expect") is missing, e.g. {"label": "negative"}.' } as const)
+      : parseExpectation(expectationValue);
+  if (!expectation.ok) errors.push({ field: 'expect', message: expectation.error });
+
+  const polarity =
+    raw['polarity'] === undefined
+      ? ({ ok: true, value: defaults.polarity ?? 'positive' } as const)
+      : parsePolarity(raw['polarity']);
+  if (!polarity.ok) errors.push({ field: 'polarity', message: polarity.error });
+
+  const source =
+    raw['source'] === undefined
+      ? ({ ok: true, value: defaults.source ?? 'contrived' } as const)
+      : parseSource(raw['source']);
+  if (!source.ok) errors.push({ field: 'source', message: source.error });
+
+  const notesValue = raw['notes'] ?? '';
+  if (typeof notesValue !== 'string') errors.push({ field: 'notes', message: 'Notes must be text.' });
+
+  const refValue = raw['sourceRef'] ?? raw['source_ref'];
+  if (refValue !== undefined && typeof refValue !== 'string')
+    errors.push({ field: 'sourceRef', message: 'sourceRef must be text.' });
+
+  if (errors.length > 0 || !input.ok || !expectation.ok || !polarity.ok || !source.ok)
+    return { ok: false, errors };
+  const draft: PatternDraft = {
+    problem,
+    input: input.value,
+    expectation: expectation.value,
+    polarity: polarity.value,
+    source: source.value,
+    notes: typeof notesValue === 'string' ? notesValue : '',
+  };
+  if (typeof refValue === 'string' && refValue.trim() !== '') draft.sourceRef = refValue.trim();
+  return { ok: true, value: draft };
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return typeof value;
+  }
+}
