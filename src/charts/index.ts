@@ -1,0 +1,30 @@
+import type { Config } from '../config.ts';
+import type { ChartSpec } from '../core/charts.ts';
+import { CanaryError } from '../core/types.ts';
+import { quickChartUrl } from './quickchart.ts';
+import { renderPng } from './render.ts';
+
+export type RenderedChart = { png: Buffer } | { url: string };
+
+export interface ChartRenderer {
+  kind: 'local' | 'quickchart';
+  render(spec: ChartSpec): Promise<RenderedChart>;
+}
+
+export function createChartRenderer(config: Config['charts']): ChartRenderer {
+  if (config.renderer === 'quickchart') {
+    const baseUrl = config.quickchartUrl;
+    if (!baseUrl) {
+      throw new CanaryError(
+        'charts_misconfigured',
+        'QUICKCHART_URL is required when CANARY_CHART_RENDERER=quickchart.',
+        'QUICKCHART_URL',
+      );
+    }
+    return { kind: 'quickchart', render: async (spec) => ({ url: quickChartUrl(spec, baseUrl) }) };
+  }
+  return { kind: 'local', render: async (spec) => ({ png: await renderPng(spec) }) };
+}
+
+export { QUICKCHART_SLACK_URL_LIMIT, quickChartUrl } from './quickchart.ts';
+export { renderPng } from './render.ts';
