@@ -168,3 +168,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function redact(name: string, value: string): string {
   return /TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(name) ? '<redacted>' : value;
 }
+
+/**
+ * Model endpoints name the environment variables that hold their secrets (never the values); this is the
+ * one map adapters look them up in. A copy, so nothing downstream can write to the process environment.
+ */
+export function endpointSecrets(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return Object.freeze({ ...env });
+}

@@ -1,0 +1,63 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Anything with BullMQ's getJobCounts: kept structural so this module needs no queue import. */
+export interface CountableQueue {
+  name: string;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+}
+
+export interface CanaryMetrics {
+  registry: Registry;
+  /** Pattern evaluations committed, by outcome; `rate()` of it is evaluations per second. */
+  evaluations: Counter<'status'>;
+  endpointLatency: Histogram<'model'>;
+  slackApiErrors: Counter<'method' | 'error'>;
+  /** Queue depth is read from Redis at scrape time, so every replica reports the same global numbers. */
+  watchQueues(queues: readonly CountableQueue[]): void;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CanaryMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'canary_' });
+
+  const watched: CountableQueue[] = [];
+  new Gauge({
+    name: 'canary_queue_jobs',
+    help: 'Jobs per queue and state (waiting, active, delayed, failed, waiting-children)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of watched) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children');
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+      }
+    },
+  });
+
+  return {
+    registry,
+    evaluations: new Counter({
+      name: 'canary_pattern_evaluations_total',
+      help: 'Pattern evaluations committed, by outcome',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    endpointLatency: new Histogram({
+      name: 'canary_endpoint_latency_seconds',
+      help: 'Model endpoint request latency per model',
+      labelNames: ['model'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    slackApiErrors: new Counter({
+      name: 'canary_slack_api_errors_total',
+      help: 'Slack Web API calls that failed, by method and error code',
+      labelNames: ['method', 'error'],
+      registers: [registry],
+    }),
+    watchQueues(queues) {
+      watched.push(...queues);
+    },
+  };
+}
