@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
+import { notifyProcessor, serviceDeps, slackPoster } from './compose.ts';
+import { type Config, endpointSecrets } from './config.ts';
+import { type Database, openDatabase } from './db/client.ts';
+import { createApi } from './http/api.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { scheduleDigest } from './notify/index.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createEvaluationEvents, type EvaluationEvents } from './queue/events.ts';
+import { createScheduler } from './queue/producers.ts';
+import { createQueues, type Queues } from './queue/queues.ts';
+import type { ServiceDeps } from './services/deps.ts';
+import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.ts';
+import { type RunningWorkers, startWorkers } from './workers/start.ts';
+
+export interface Canary {
+  config: Config;
+  log: Logger;
+  database: Database;
+  queues: Queues;
+  deps: ServiceDeps;
+  events: EvaluationEvents;
+  slack: SlackApp | null;
+  workers: RunningWorkers | null;
+  server: Server;
+  /** http://host:port the server listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Where endpoint secrets are looked up by name; the process environment by default. */
+  secrets?: Record<string, string | undefined>;
+  /** An already open database (the demo and tests share theirs). */
+  database?: Database;
+}
+
+/**
+ * The composition root: database, queues, services, Slack, REST API, metrics and (unless CANARY_WORKERS=0)
+ * workers, all built from one Config. Nothing below this reads the environment or builds its own I/O.
+ */
+export async function startCanary(config: Config, opts: StartOptions = {}): Promise<Canary> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const database =
+    opts.database ?? openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+  await database.migrate();
+
+  const queues = createQueues(config);
+  const events = createEvaluationEvents();
+  const scheduler = createScheduler({ db: database.db, queues, config, log, events });
+  const deps = serviceDeps(config, { db: database.db, log, scheduler });
+  const metrics = createMetrics();
+  metrics.watchQueues([queues.evaluations, queues.notify]);
+
+  const slack = config.slack.botToken ? createSlackApp({ config, deps, log }) : null;
+  if (slack?.mode === 'socket') await slack.start();
+
+  const workers = config.workers.inProcess
+    ? await startWorkers({
+        config,
+        db: database.db,
+        log,
+        secrets: opts.secrets ?? endpointSecrets(),
+        queues,
+        events,
+        notifyProcessor: notifyProcessor(config, { deps, slack: slack?.poster ?? slackPoster(config, log) }),
+      })
+    : null;
+  if (config.digest.channel) await scheduleDigest(queues.notify, config.digest);
+
+  const ping = async () => {
+    const [postgres, redis] = await Promise.all([
+      database.db.execute(sql`select 1`).then(
+        () => true,
+        () => false,
+      ),
+      queues.connection.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+    ]);
+    return { postgres, redis };
+  };
+  const api = getRequestListener(createApi({ ...deps, tokens: config.api.tokens, ping }).fetch);
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === SLACK_EVENTS_PATH && slack) return slack.requestListener(req, res);
+    if (path === '/metrics' && req.method === 'GET') {
+      metrics.registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
+        (err) => {
+          log.error({ err }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    return api(req, res);
+  });
+  // Slack waits 3 s for an ack; a connection that idles longer is someone else's problem.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  const url = `http://${host}:${port}`;
+  log.info(
+    { url, database: database.describe, slack: slack?.mode ?? 'off', workers: Boolean(workers) },
+    'canary started',
+  );
+
+  let closed = false;
+  return {
+    config,
+    log,
+    database,
+    queues,
+    deps,
+    events,
+    slack,
+    workers,
+    server,
+    url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await workers?.close();
+      await slack?.stop?.();
+      await queues.close();
+      if (!opts.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Processor } from 'bullmq';
+import { createChartRenderer } from './charts/index.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import type { Logger } from './logger.ts';
+import { createNotifyProcessor } from './notify/index.ts';
+import type { ServiceDeps } from './services/deps.ts';
+import type { EvaluationScheduler } from './services/ports.ts';
+import { checkSignoffs } from './services/signoffs.ts';
+import { createSlackClient } from './slack/client.ts';
+import { createSlackPoster, type SlackPoster } from './slack/post.ts';
+
+/**
+ * Wiring shared by every entry point (web, worker, CLI, demo), so a web process and a worker-only process
+ * build the same parts from the same Config.
+ */
+export function serviceDeps(
+  config: Config,
+  parts: { db: Db; log: Logger; scheduler: EvaluationScheduler },
+): ServiceDeps {
+  return {
+    db: parts.db,
+    log: parts.log,
+    scheduler: parts.scheduler,
+    now: () => new Date(),
+    limits: { maxInputBytes: config.endpoints.maxInputBytes, endpointAllowlist: config.endpoints.allowlist },
+  };
+}
+
+/** A paced Slack poster from the bot token, or null when Slack is not configured. */
+export function slackPoster(config: Config, log: Logger): SlackPoster | null {
+  if (!config.slack.botToken) return null;
+  return createSlackPoster(createSlackClient(config, log), { ratePerSecond: config.slack.ratePerSecond });
+}
+
+export function notifyProcessor(
+  config: Config,
+  parts: { deps: ServiceDeps; slack: SlackPoster | null },
+): Processor {
+  return createNotifyProcessor({
+    db: parts.deps.db,
+    log: parts.deps.log,
+    now: parts.deps.now,
+    slack: parts.slack,
+    charts: createChartRenderer(config.charts),
+    modelsChannel: config.slack.modelsChannel,
+    digestChannel: config.digest.channel,
+    checkSignoffs: (modelId) => checkSignoffs(parts.deps, modelId),
+  });
+}

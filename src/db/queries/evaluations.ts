@@ -1,0 +1,181 @@
+import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import type { EvaluationStatus, EvaluationTrigger } from '../../core/types.ts';
+import type { Db } from '../client.ts';
+import { evaluations, models, problems, results } from '../schema.ts';
+
+export type EvaluationRow = typeof evaluations.$inferSelect;
+
+export interface NewEvaluation {
+  modelId: number;
+  trigger: EvaluationTrigger;
+  total: number;
+  patternRevisionId?: number | null;
+  requestedBy?: string | null;
+  slack?: { channel: string; threadTs?: string | null } | null;
+}
+
+export async function insertEvaluation(db: Db, values: NewEvaluation): Promise<EvaluationRow> {
+  const [row] = await db
+    .insert(evaluations)
+    .values({
+      modelId: values.modelId,
+      trigger: values.trigger,
+      total: values.total,
+      patternRevisionId: values.patternRevisionId ?? null,
+      requestedBy: values.requestedBy ?? null,
+      slackChannel: values.slack?.channel ?? null,
+      slackThreadTs: values.slack?.threadTs ?? null,
+    })
+    .returning();
+  if (!row) throw new Error('insert into evaluations returned no row');
+  return row;
+}
+
+export async function getEvaluationRow(db: Db, id: number): Promise<EvaluationRow | null> {
+  const [row] = await db.select().from(evaluations).where(eq(evaluations.id, id));
+  return row ?? null;
+}
+
+/** Arbitrary constant, first half of a two-key advisory lock: (this, model id). */
+const SCHEDULE_LOCK = 774_112_002;
+
+/**
+ * Serialises scheduling per model for the rest of the transaction, so two identical requests arriving
+ * together see each other's evaluation row instead of both creating one.
+ */
+export async function lockModelScheduling(db: Db, modelId: number): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(${SCHEDULE_LOCK}, ${modelId})`);
+}
+
+/** A queued or running evaluation of the model covering the same thing (whole model, or one revision). */
+export async function findActiveEvaluation(
+  db: Db,
+  params: { modelId: number; patternRevisionId: number | null },
+): Promise<EvaluationRow | null> {
+  const [row] = await db
+    .select()
+    .from(evaluations)
+    .where(
+      and(
+        eq(evaluations.modelId, params.modelId),
+        inArray(evaluations.status, ['queued', 'running']),
+        params.patternRevisionId === null
+          ? isNull(evaluations.patternRevisionId)
+          : eq(evaluations.patternRevisionId, params.patternRevisionId),
+      ),
+    )
+    .orderBy(evaluations.id)
+    .limit(1);
+  return row ?? null;
+}
+
+/** First batch to start flips queued → running; later ones change nothing. */
+export async function markEvaluationRunning(db: Db, id: number, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(evaluations)
+    .set({ status: 'running', startedAt: now })
+    .where(and(eq(evaluations.id, id), eq(evaluations.status, 'queued')))
+    .returning({ id: evaluations.id });
+  return rows.length > 0;
+}
+
+/**
+ * Counts are recomputed from this evaluation's result rows in one statement, never incremented, so a
+ * retried or duplicated batch cannot count twice.
+ */
+export async function refreshEvaluationCounts(db: Db, evaluationId: number): Promise<EvaluationRow | null> {
+  const counted = (filter: SQL | undefined) =>
+    sql<number>`(select count(*)::int from ${results} where ${results.evaluationId} = ${evaluationId}${filter ? sql` and ${filter}` : sql``})`;
+  const [row] = await db
+    .update(evaluations)
+    .set({
+      doneCount: counted(undefined),
+      passed: counted(sql`${results.status} = 'passed'`),
+      failed: counted(sql`${results.status} = 'failed'`),
+      errored: counted(sql`${results.status} = 'errored'`),
+    })
+    .where(eq(evaluations.id, evaluationId))
+    .returning();
+  return row ?? null;
+}
+
+/** Only an unfinished evaluation is finished: running finalize twice leaves the first outcome alone. */
+export async function completeEvaluationRow(
+  db: Db,
+  id: number,
+  values: { summary: unknown; now: Date },
+): Promise<EvaluationRow | null> {
+  const [row] = await db
+    .update(evaluations)
+    .set({
+      status: 'done',
+      summary: values.summary,
+      finishedAt: values.now,
+      startedAt: sql`coalesce(${evaluations.startedAt}, ${values.now.toISOString()}::timestamptz)`,
+    })
+    .where(and(eq(evaluations.id, id), inArray(evaluations.status, ['queued', 'running'])))
+    .returning();
+  return row ?? null;
+}
+
+export async function failEvaluationRow(
+  db: Db,
+  id: number,
+  values: { error: string; now: Date },
+): Promise<EvaluationRow | null> {
+  const [row] = await db
+    .update(evaluations)
+    .set({ status: 'failed', error: values.error, finishedAt: values.now })
+    .where(and(eq(evaluations.id, id), inArray(evaluations.status, ['queued', 'running'])))
+    .returning();
+  return row ?? null;
+}
+
+export async function evaluationStatuses(
+  db: Db,
+  params: { patternRevisionId: number; trigger: EvaluationTrigger },
+): Promise<EvaluationStatus[]> {
+  const rows = await db
+    .select({ status: evaluations.status })
+    .from(evaluations)
+    .where(
+      and(
+        eq(evaluations.patternRevisionId, params.patternRevisionId),
+        eq(evaluations.trigger, params.trigger),
+      ),
+    );
+  return rows.map((r) => r.status);
+}
+
+export interface EvaluationWithModel {
+  evaluation: EvaluationRow;
+  model: { id: number; name: string; version: string };
+}
+
+export async function getEvaluationWithModel(db: Db, id: number): Promise<EvaluationWithModel | null> {
+  const [row] = await db
+    .select({
+      evaluation: evaluations,
+      model: { id: models.id, name: models.name, version: models.version },
+    })
+    .from(evaluations)
+    .innerJoin(models, eq(models.id, evaluations.modelId))
+    .where(eq(evaluations.id, id));
+  return row ?? null;
+}
+
+export interface ProblemHeader {
+  id: number;
+  key: string;
+  title: string;
+  threshold: number | null;
+}
+
+export async function problemHeaders(db: Db, ids: readonly number[]): Promise<ProblemHeader[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: problems.id, key: problems.key, title: problems.title, threshold: problems.threshold })
+    .from(problems)
+    .where(inArray(problems.id, [...ids]))
+    .orderBy(problems.id);
+}

@@ -1,0 +1,290 @@
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type {
+  Expectation,
+  OutcomeStatus,
+  Pattern,
+  PatternInput,
+  PatternSource,
+  Polarity,
+} from '../../core/types.ts';
+import type { Db } from '../client.ts';
+import { models, patternRevisions, patterns, results } from '../schema.ts';
+
+/** Only the latest revision of a pattern is evaluated and reported. */
+export const isCurrentRevision: SQL = sql`${patternRevisions.revision} = (select max(cr.revision) from pattern_revisions cr where cr.pattern_id = ${patternRevisions.patternId})`;
+
+const patternColumns = {
+  id: patterns.id,
+  problemId: patterns.problemId,
+  revisionId: patternRevisions.id,
+  revision: patternRevisions.revision,
+  input: patternRevisions.input,
+  expectation: patternRevisions.expectation,
+  polarity: patterns.polarity,
+  source: patterns.source,
+  sourceChannel: patterns.sourceChannel,
+  sourceTs: patterns.sourceTs,
+  sourcePermalink: patterns.sourcePermalink,
+  creatorId: patterns.creatorId,
+  notes: patterns.notes,
+  active: patterns.active,
+  createdAt: patterns.createdAt,
+};
+
+/** Patterns with their current revision, in id order. */
+export async function selectPatterns(db: Db, where: SQL | undefined): Promise<Pattern[]> {
+  const rows = await db
+    .select(patternColumns)
+    .from(patterns)
+    .innerJoin(patternRevisions, and(eq(patternRevisions.patternId, patterns.id), isCurrentRevision))
+    .where(where)
+    .orderBy(asc(patterns.id));
+  return rows.map((row) => ({
+    ...row,
+    input: row.input as PatternInput,
+    expectation: row.expectation as Expectation,
+  }));
+}
+
+export async function getPatternById(db: Db, id: number): Promise<Pattern | null> {
+  const [pattern] = await selectPatterns(db, eq(patterns.id, id));
+  return pattern ?? null;
+}
+
+export async function getPatternsByIds(db: Db, ids: readonly number[]): Promise<Pattern[]> {
+  if (ids.length === 0) return [];
+  return selectPatterns(db, inArray(patterns.id, [...ids]));
+}
+
+export async function listPatternsOfProblem(
+  db: Db,
+  problemId: number,
+  opts: { includeInactive?: boolean } = {},
+): Promise<Pattern[]> {
+  return selectPatterns(
+    db,
+    and(eq(patterns.problemId, problemId), opts.includeInactive ? undefined : eq(patterns.active, true)),
+  );
+}
+
+export interface NewPattern {
+  problemId: number;
+  fingerprint: string;
+  input: PatternInput;
+  expectation: Expectation;
+  polarity: Polarity;
+  source: PatternSource;
+  sourceChannel: string | null;
+  sourceTs: string | null;
+  sourcePermalink: string | null;
+  creatorId: string | null;
+  notes: string;
+}
+
+export interface InsertedPatterns {
+  /** Newly created, with revision 1. */
+  created: Pattern[];
+  /** Rows that already existed for the same (problem, fingerprint) or (channel, ts). */
+  existing: Pattern[];
+}
+
+/**
+ * Inserts patterns and their first revisions; call inside a transaction. Conflicts on either natural key are
+ * skipped by the database (`on conflict do nothing`), so two concurrent imports of the same pattern leave one
+ * row, and the conflicting rows are read back as `existing`.
+ */
+export async function insertPatternsWithRevisions(
+  db: Db,
+  drafts: readonly NewPattern[],
+): Promise<InsertedPatterns> {
+  if (drafts.length === 0) return { created: [], existing: [] };
+  const inserted = await db
+    .insert(patterns)
+    .values(
+      drafts.map((d) => ({
+        problemId: d.problemId,
+        fingerprint: d.fingerprint,
+        polarity: d.polarity,
+        source: d.source,
+        sourceChannel: d.sourceChannel,
+        sourceTs: d.sourceTs,
+        sourcePermalink: d.sourcePermalink,
+        creatorId: d.creatorId,
+        notes: d.notes,
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ id: patterns.id, problemId: patterns.problemId, fingerprint: patterns.fingerprint });
+
+  const draftByIdentity = new Map(drafts.map((d) => [identity(d.problemId, d.fingerprint), d]));
+  if (inserted.length > 0) {
+    await db.insert(patternRevisions).values(
+      inserted.map((row) => {
+        const draft = draftByIdentity.get(identity(row.problemId, row.fingerprint)) as NewPattern;
+        return {
+          patternId: row.id,
+          revision: 1,
+          input: draft.input,
+          expectation: draft.expectation,
+          createdBy: draft.creatorId,
+        };
+      }),
+    );
+  }
+  const createdIds = new Set(inserted.map((r) => r.id));
+  const createdIdentities = new Set(inserted.map((r) => identity(r.problemId, r.fingerprint)));
+  const skipped = drafts.filter((d) => !createdIdentities.has(identity(d.problemId, d.fingerprint)));
+  const [created, existing] = await Promise.all([
+    getPatternsByIds(db, [...createdIds]),
+    findExistingPatterns(db, skipped),
+  ]);
+  return { created, existing: existing.filter((p) => !createdIds.has(p.id)) };
+}
+
+/** Arbitrary constant naming the lock below. */
+const PATTERN_WRITE_LOCK = 774_112_002;
+
+/**
+ * Serialises pattern additions until the transaction ends. Adds are human-paced, and without it two imports
+ * of overlapping patterns in different orders could each wait on the other's unique-index entries.
+ */
+export async function lockPatternWrites(db: Db): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(${PATTERN_WRITE_LOCK})`);
+}
+
+function identity(problemId: number, fingerprint: string): string {
+  return `${problemId}:${fingerprint}`;
+}
+
+async function findExistingPatterns(db: Db, drafts: readonly NewPattern[]): Promise<Pattern[]> {
+  if (drafts.length === 0) return [];
+  const conditions: SQL[] = drafts.map((d) => {
+    const byFingerprint = and(
+      eq(patterns.problemId, d.problemId),
+      eq(patterns.fingerprint, d.fingerprint),
+    ) as SQL;
+    if (d.sourceChannel === null || d.sourceTs === null) return byFingerprint;
+    const bySource = and(
+      eq(patterns.sourceChannel, d.sourceChannel),
+      eq(patterns.sourceTs, d.sourceTs),
+    ) as SQL;
+    return sql`(${byFingerprint} or ${bySource})`;
+  });
+  return selectPatterns(db, sql`(${sql.join(conditions, sql` or `)})`);
+}
+
+/** Appends the next revision number; the pattern row is locked so concurrent edits number in turn. Use in a transaction. */
+export async function appendRevision(
+  db: Db,
+  patternId: number,
+  revision: { input: PatternInput; expectation: Expectation; createdBy: string | null },
+): Promise<{ id: number; revision: number }> {
+  await db.select({ id: patterns.id }).from(patterns).where(eq(patterns.id, patternId)).for('update');
+  const [row] = await db
+    .insert(patternRevisions)
+    .values({
+      patternId,
+      revision: sql`(select coalesce(max(r.revision), 0) + 1 from pattern_revisions r where r.pattern_id = ${patternId})`,
+      input: revision.input,
+      expectation: revision.expectation,
+      createdBy: revision.createdBy,
+    })
+    .returning({ id: patternRevisions.id, revision: patternRevisions.revision });
+  return row as { id: number; revision: number };
+}
+
+export async function updatePatternRow(
+  db: Db,
+  patternId: number,
+  patch: { notes?: string; polarity?: Polarity; active?: boolean },
+  now: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(patterns)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(patterns.id, patternId))
+    .returning({ id: patterns.id });
+  return rows.length > 0;
+}
+
+export interface RevisionForEvaluation {
+  id: number;
+  patternId: number;
+  problemId: number;
+  input: PatternInput;
+  expectation: Expectation;
+}
+
+/**
+ * Current revisions of active patterns to run on a model. With onlyMissing, a revision is left out once it has
+ * `runs` non-errored results for the model: errored runs are infrastructure trouble and worth another try.
+ */
+export async function patternRevisionsForEvaluation(
+  db: Db,
+  params: {
+    modelId: number;
+    problemId?: number;
+    onlyMissing: boolean;
+    runs: number;
+    revisionIds?: readonly number[];
+  },
+): Promise<RevisionForEvaluation[]> {
+  const answered = sql`(select count(*) from ${results} where ${results.modelId} = ${params.modelId} and ${results.patternRevisionId} = ${patternRevisions.id} and ${results.run} <= ${params.runs} and ${results.status} <> 'errored')`;
+  const rows = await db
+    .select({
+      id: patternRevisions.id,
+      patternId: patterns.id,
+      problemId: patterns.problemId,
+      input: patternRevisions.input,
+      expectation: patternRevisions.expectation,
+    })
+    .from(patterns)
+    .innerJoin(patternRevisions, and(eq(patternRevisions.patternId, patterns.id), isCurrentRevision))
+    .where(
+      and(
+        eq(patterns.active, true),
+        params.problemId === undefined ? undefined : eq(patterns.problemId, params.problemId),
+        params.revisionIds === undefined ? undefined : inArray(patternRevisions.id, [...params.revisionIds]),
+        params.onlyMissing ? sql`${answered} < ${params.runs}` : undefined,
+      ),
+    )
+    .orderBy(asc(patternRevisions.id));
+  return rows.map((r) => ({
+    ...r,
+    input: r.input as PatternInput,
+    expectation: r.expectation as Expectation,
+  }));
+}
+
+export interface RunRow {
+  modelId: number;
+  patternId: number;
+  patternRevisionId: number;
+  problemId: number;
+  run: number;
+  status: OutcomeStatus;
+  reason: string;
+  prediction: unknown;
+  createdAt: Date;
+}
+
+/** Every run of the given revisions on models that are not retired. */
+export async function runsOfRevisions(db: Db, revisionIds: readonly number[]): Promise<RunRow[]> {
+  if (revisionIds.length === 0) return [];
+  return db
+    .select({
+      modelId: results.modelId,
+      patternId: results.patternId,
+      patternRevisionId: results.patternRevisionId,
+      problemId: results.problemId,
+      run: results.run,
+      status: results.status,
+      reason: results.reason,
+      prediction: sql<unknown>`${results.prediction} - 'raw'`,
+      createdAt: results.createdAt,
+    })
+    .from(results)
+    .innerJoin(models, eq(models.id, results.modelId))
+    .where(and(inArray(results.patternRevisionId, [...revisionIds]), sql`${models.status} <> 'retired'`))
+    .orderBy(asc(results.modelId), asc(results.patternRevisionId), asc(results.run));
+}

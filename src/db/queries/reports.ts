@@ -1,0 +1,160 @@
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { computeMetrics, metricsFromCounts } from '../../core/metrics.ts';
+import { foldRuns } from '../../core/outcome.ts';
+import type { Metrics, Model, OutcomeStatus, PatternOutcome, Prediction } from '../../core/types.ts';
+import type { Db } from '../client.ts';
+import { patternRevisions, patterns, results } from '../schema.ts';
+import { isCurrentRevision } from './patterns.ts';
+
+/** Results that still count: the current revision of an active pattern. */
+function countedResults(where: SQL | undefined) {
+  return and(where, eq(patterns.active, true));
+}
+
+export interface OutcomeRun {
+  modelId: number;
+  problemId: number;
+  patternId: number;
+  patternRevisionId: number;
+  run: number;
+  status: OutcomeStatus;
+  reason: string;
+  /** Label, text and score; the raw payload stays in the database. */
+  prediction: Omit<Prediction, 'raw'> | null;
+}
+
+export async function runsFor(
+  db: Db,
+  params: { modelIds: readonly number[]; problemIds?: readonly number[] },
+): Promise<OutcomeRun[]> {
+  if (params.modelIds.length === 0) return [];
+  const rows = await db
+    .select({
+      modelId: results.modelId,
+      problemId: results.problemId,
+      patternId: results.patternId,
+      patternRevisionId: results.patternRevisionId,
+      run: results.run,
+      status: results.status,
+      reason: results.reason,
+      prediction: sql<Omit<Prediction, 'raw'> | null>`${results.prediction} - 'raw'`,
+    })
+    .from(results)
+    .innerJoin(patternRevisions, and(eq(patternRevisions.id, results.patternRevisionId), isCurrentRevision))
+    .innerJoin(patterns, eq(patterns.id, results.patternId))
+    .where(
+      countedResults(
+        and(
+          inArray(results.modelId, [...params.modelIds]),
+          params.problemIds === undefined ? undefined : inArray(results.problemId, [...params.problemIds]),
+        ),
+      ),
+    )
+    .orderBy(asc(results.modelId), asc(results.patternRevisionId), asc(results.run));
+  return rows;
+}
+
+export interface ProblemOutcome extends PatternOutcome {
+  problemId: number;
+}
+
+/** Repeated runs folded per revision; every outcome keeps its problem id. */
+export function foldOutcomeRuns(runs: readonly OutcomeRun[]): ProblemOutcome[] {
+  const problemOf = new Map(runs.map((r) => [r.patternRevisionId, r.problemId]));
+  return foldRuns(
+    runs.map((r) => ({
+      patternId: r.patternId,
+      patternRevisionId: r.patternRevisionId,
+      status: r.status,
+      ...(r.reason === '' ? {} : { reason: r.reason }),
+    })),
+  ).map((o) => ({ ...o, problemId: problemOf.get(o.patternRevisionId) as number }));
+}
+
+/** A model's outcomes on the current revisions of active patterns (of one problem, or all). */
+export async function outcomesFor(
+  db: Db,
+  params: { modelId: number; problemId?: number },
+): Promise<PatternOutcome[]> {
+  const runs = await runsFor(db, {
+    modelIds: [params.modelId],
+    ...(params.problemId === undefined ? {} : { problemIds: [params.problemId] }),
+  });
+  return foldOutcomeRuns(runs).map(({ problemId: _, ...outcome }) => outcome);
+}
+
+/** modelId → problemId → metrics. */
+export type MetricsTable = Map<number, Map<number, Metrics>>;
+
+/**
+ * Metrics per (model, problem). Single-run models are counted by the database (one row per revision);
+ * only models with repeats > 1 have their runs loaded and folded, because flakiness needs every run.
+ */
+export async function metricsByModelAndProblem(
+  db: Db,
+  params: { models: readonly Pick<Model, 'id' | 'repeats'>[]; problemIds?: readonly number[] },
+): Promise<MetricsTable> {
+  const table: MetricsTable = new Map(params.models.map((m) => [m.id, new Map()]));
+  const single = params.models.filter((m) => m.repeats <= 1).map((m) => m.id);
+  const repeated = params.models.filter((m) => m.repeats > 1).map((m) => m.id);
+  const problemFilter =
+    params.problemIds === undefined ? undefined : inArray(results.problemId, [...params.problemIds]);
+
+  if (single.length > 0) {
+    const rows = await db
+      .select({
+        modelId: results.modelId,
+        problemId: results.problemId,
+        passed: sql<number>`count(*) filter (where ${results.status} = 'passed')`.mapWith(Number),
+        failed: sql<number>`count(*) filter (where ${results.status} = 'failed')`.mapWith(Number),
+        errored: sql<number>`count(*) filter (where ${results.status} = 'errored')`.mapWith(Number),
+      })
+      .from(results)
+      .innerJoin(patternRevisions, and(eq(patternRevisions.id, results.patternRevisionId), isCurrentRevision))
+      .innerJoin(patterns, eq(patterns.id, results.patternId))
+      .where(countedResults(and(inArray(results.modelId, single), eq(results.run, 1), problemFilter)))
+      .groupBy(results.modelId, results.problemId);
+    for (const r of rows) table.get(r.modelId)?.set(r.problemId, metricsFromCounts(r));
+  }
+
+  if (repeated.length > 0) {
+    const runs = await runsFor(db, {
+      modelIds: repeated,
+      ...(params.problemIds === undefined ? {} : { problemIds: params.problemIds }),
+    });
+    const byModel = new Map<number, OutcomeRun[]>();
+    for (const run of runs) {
+      const list = byModel.get(run.modelId);
+      if (list) list.push(run);
+      else byModel.set(run.modelId, [run]);
+    }
+    for (const [modelId, modelRuns] of byModel) {
+      const byProblem = groupBy(foldOutcomeRuns(modelRuns), (o) => o.problemId);
+      for (const [problemId, outcomes] of byProblem) {
+        table.get(modelId)?.set(problemId, computeMetrics(outcomes));
+      }
+    }
+  }
+  return table;
+}
+
+export function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/** Problem ids (in order) that have at least one active pattern. */
+export async function problemsWithActivePatterns(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ problemId: patterns.problemId })
+    .from(patterns)
+    .where(eq(patterns.active, true))
+    .orderBy(asc(patterns.problemId));
+  return rows.map((r) => r.problemId);
+}

@@ -1,0 +1,194 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Expectation, OutcomeStatus, PatternInput } from '../../core/types.ts';
+import type { Db } from '../client.ts';
+import { patternRevisions, patterns, results } from '../schema.ts';
+import { isCurrentRevision } from './patterns.ts';
+
+export interface NewResult {
+  modelId: number;
+  patternRevisionId: number;
+  patternId: number;
+  problemId: number;
+  run: number;
+  evaluationId: number;
+  status: OutcomeStatus;
+  output?: unknown;
+  prediction?: unknown;
+  reason: string;
+  latencyMs?: number | null;
+  attempts: number;
+}
+
+/**
+ * One statement per batch. The natural key (model, revision, run) makes a retried batch overwrite its own
+ * earlier rows instead of adding more, and moves the row to the evaluation that last produced it.
+ */
+export async function recordResults(db: Db, rows: readonly NewResult[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insert(results)
+    .values(rows.map(toValues))
+    .onConflictDoUpdate({
+      target: [results.modelId, results.patternRevisionId, results.run],
+      set: {
+        evaluationId: sql`excluded.evaluation_id`,
+        patternId: sql`excluded.pattern_id`,
+        problemId: sql`excluded.problem_id`,
+        status: sql`excluded.status`,
+        output: sql`excluded.output`,
+        prediction: sql`excluded.prediction`,
+        reason: sql`excluded.reason`,
+        latencyMs: sql`excluded.latency_ms`,
+        attempts: sql`excluded.attempts`,
+        createdAt: sql`now()`,
+      },
+    });
+}
+
+/**
+ * Fills gaps with errored placeholders: a real answer (passed or failed) is never overwritten, an older
+ * errored row is taken over so this evaluation accounts for it.
+ */
+export async function recordMissingResults(db: Db, rows: readonly NewResult[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await db
+    .insert(results)
+    .values(rows.map(toValues))
+    .onConflictDoUpdate({
+      target: [results.modelId, results.patternRevisionId, results.run],
+      set: {
+        evaluationId: sql`excluded.evaluation_id`,
+        reason: sql`excluded.reason`,
+        attempts: sql`excluded.attempts`,
+        createdAt: sql`now()`,
+      },
+      setWhere: sql`${results.status} = 'errored'`,
+    })
+    .returning({ id: results.id });
+  return inserted.length;
+}
+
+function toValues(row: NewResult): typeof results.$inferInsert {
+  return {
+    modelId: row.modelId,
+    patternRevisionId: row.patternRevisionId,
+    patternId: row.patternId,
+    problemId: row.problemId,
+    run: row.run,
+    evaluationId: row.evaluationId,
+    status: row.status,
+    output: row.output ?? null,
+    prediction: row.prediction ?? null,
+    reason: row.reason,
+    latencyMs: row.latencyMs ?? null,
+    attempts: row.attempts,
+  };
+}
+
+export interface RevisionToRun {
+  id: number;
+  patternId: number;
+  problemId: number;
+  input: PatternInput;
+  expectation: Expectation;
+}
+
+/**
+ * The exact revisions a batch was scheduled with, current or not: an edit made since then gets its own
+ * back-fill, and the evaluation still owes a result for what it promised.
+ */
+export async function revisionsByIds(db: Db, ids: readonly number[]): Promise<RevisionToRun[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({
+      id: patternRevisions.id,
+      patternId: patterns.id,
+      problemId: patterns.problemId,
+      input: patternRevisions.input,
+      expectation: patternRevisions.expectation,
+    })
+    .from(patternRevisions)
+    .innerJoin(patterns, eq(patterns.id, patternRevisions.patternId))
+    .where(inArray(patternRevisions.id, [...ids]))
+    .orderBy(asc(patternRevisions.id));
+  return rows.map((r) => ({
+    ...r,
+    input: r.input as PatternInput,
+    expectation: r.expectation as Expectation,
+  }));
+}
+
+export interface ResultKey {
+  patternRevisionId: number;
+  run: number;
+  status: OutcomeStatus;
+}
+
+/** Which of the given (revision, run) pairs already have a result for the model. */
+export async function existingResultKeys(
+  db: Db,
+  modelId: number,
+  revisionIds: readonly number[],
+): Promise<ResultKey[]> {
+  if (revisionIds.length === 0) return [];
+  return db
+    .select({ patternRevisionId: results.patternRevisionId, run: results.run, status: results.status })
+    .from(results)
+    .where(and(eq(results.modelId, modelId), inArray(results.patternRevisionId, [...revisionIds])));
+}
+
+export interface EvaluationCounts {
+  done: number;
+  passed: number;
+  failed: number;
+  errored: number;
+}
+
+export interface ModelRun {
+  patternId: number;
+  patternRevisionId: number;
+  problemId: number;
+  run: number;
+  status: OutcomeStatus;
+  reason: string;
+}
+
+/** Every run of the model on the current revisions of active patterns of these problems. */
+export async function currentRunsOfModel(
+  db: Db,
+  modelId: number,
+  problemIds: readonly number[],
+): Promise<ModelRun[]> {
+  if (problemIds.length === 0) return [];
+  return db
+    .select({
+      patternId: results.patternId,
+      patternRevisionId: results.patternRevisionId,
+      problemId: results.problemId,
+      run: results.run,
+      status: results.status,
+      reason: results.reason,
+    })
+    .from(results)
+    .innerJoin(patternRevisions, eq(patternRevisions.id, results.patternRevisionId))
+    .innerJoin(patterns, eq(patterns.id, patternRevisions.patternId))
+    .where(
+      and(
+        eq(results.modelId, modelId),
+        inArray(results.problemId, [...problemIds]),
+        eq(patterns.active, true),
+        isCurrentRevision,
+      ),
+    )
+    .orderBy(asc(results.patternRevisionId), asc(results.run));
+}
+
+/** Problems this evaluation produced results for. */
+export async function problemIdsOfEvaluation(db: Db, evaluationId: number): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ problemId: results.problemId })
+    .from(results)
+    .where(eq(results.evaluationId, evaluationId))
+    .orderBy(asc(results.problemId));
+  return rows.map((r) => r.problemId);
+}

@@ -1,0 +1,93 @@
+import { and, asc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { models, problems, signoffs } from '../schema.ts';
+
+export interface Signoff {
+  id: number;
+  problemId: number;
+  problemKey: string;
+  problemTitle: string;
+  modelId: number;
+  /** name@version */
+  model: string;
+  passRate: number;
+  signedBy: string;
+  signedAt: Date;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  brokenAt: Date | null;
+  brokenByModelId: number | null;
+}
+
+const signoffColumns = {
+  id: signoffs.id,
+  problemId: signoffs.problemId,
+  problemKey: problems.key,
+  problemTitle: problems.title,
+  modelId: signoffs.modelId,
+  modelName: models.name,
+  modelVersion: models.version,
+  passRate: signoffs.passRate,
+  signedBy: signoffs.signedBy,
+  signedAt: signoffs.signedAt,
+  revokedAt: signoffs.revokedAt,
+  revokedBy: signoffs.revokedBy,
+  brokenAt: signoffs.brokenAt,
+  brokenByModelId: signoffs.brokenByModelId,
+};
+
+export async function selectSignoffs(db: Db, where: SQL | undefined): Promise<Signoff[]> {
+  const rows = await db
+    .select(signoffColumns)
+    .from(signoffs)
+    .innerJoin(problems, eq(problems.id, signoffs.problemId))
+    .innerJoin(models, eq(models.id, signoffs.modelId))
+    .where(where)
+    .orderBy(asc(signoffs.id));
+  return rows.map(({ modelName, modelVersion, ...rest }) => ({
+    ...rest,
+    model: `${modelName}@${modelVersion}`,
+  }));
+}
+
+/** Standing sign-offs: neither revoked nor broken. */
+export const isStanding: SQL = and(isNull(signoffs.revokedAt), isNull(signoffs.brokenAt)) as SQL;
+
+export async function insertSignoff(
+  db: Db,
+  values: { problemId: number; modelId: number; passRate: number; signedBy: string; signedAt: Date },
+): Promise<Signoff> {
+  const [row] = await db.insert(signoffs).values(values).returning({ id: signoffs.id });
+  const [signoff] = await selectSignoffs(db, eq(signoffs.id, (row as { id: number }).id));
+  return signoff as Signoff;
+}
+
+export async function getSignoff(db: Db, id: number): Promise<Signoff | null> {
+  const [signoff] = await selectSignoffs(db, eq(signoffs.id, id));
+  return signoff ?? null;
+}
+
+export async function revokeSignoffRow(db: Db, id: number, by: string, now: Date): Promise<Signoff | null> {
+  const rows = await db
+    .update(signoffs)
+    .set({ revokedAt: now, revokedBy: by })
+    .where(and(eq(signoffs.id, id), isNull(signoffs.revokedAt)))
+    .returning({ id: signoffs.id });
+  return rows.length > 0 ? getSignoff(db, id) : null;
+}
+
+/** Marks them broken, once: a sign-off already broken (e.g. by a concurrent check) is not returned again. */
+export async function markBroken(
+  db: Db,
+  ids: readonly number[],
+  byModelId: number,
+  now: Date,
+): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .update(signoffs)
+    .set({ brokenAt: now, brokenByModelId: byModelId })
+    .where(and(inArray(signoffs.id, [...ids]), isStanding))
+    .returning({ id: signoffs.id });
+  return rows.map((r) => r.id);
+}

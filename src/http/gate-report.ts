@@ -1,0 +1,51 @@
+import type { Expectation, OutcomeStatus, PatternInput, Prediction } from '../core/types.ts';
+import { listPatternsOfProblem } from '../db/queries/patterns.ts';
+import { foldOutcomeRuns, runsFor } from '../db/queries/reports.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import { type GateInput, type GateResult, gateModel } from '../services/gate.ts';
+import { reportedProblems } from '../services/reports.ts';
+
+/** One active pattern of a gated problem and the candidate's outcome on it. */
+export interface GatePatternRow {
+  problemKey: string;
+  patternId: number;
+  revisionId: number;
+  input: PatternInput;
+  expectation: Expectation;
+  /** 'missing' when the model has no result for the current revision yet. */
+  status: OutcomeStatus | 'missing';
+  flaky: boolean;
+  prediction: Omit<Prediction, 'raw'> | null;
+  reason: string;
+}
+
+/** The gate verdict plus every pattern's outcome, so a CI report can list one test case per pattern. */
+export interface GateReport extends GateResult {
+  patterns: GatePatternRow[];
+}
+
+export async function gateReport(deps: ServiceDeps, input: GateInput): Promise<GateReport> {
+  const result = await gateModel(deps, input);
+  const problems = await reportedProblems(deps);
+  const runs = await runsFor(deps.db, { modelIds: [result.model.id], problemIds: problems.map((p) => p.id) });
+  const outcomes = new Map(foldOutcomeRuns(runs).map((o) => [o.patternRevisionId, o]));
+  const lastRun = new Map(runs.map((r) => [r.patternRevisionId, r]));
+  const patterns: GatePatternRow[] = [];
+  for (const problem of problems) {
+    for (const pattern of await listPatternsOfProblem(deps.db, problem.id)) {
+      const outcome = outcomes.get(pattern.revisionId);
+      patterns.push({
+        problemKey: problem.key,
+        patternId: pattern.id,
+        revisionId: pattern.revisionId,
+        input: pattern.input,
+        expectation: pattern.expectation,
+        status: outcome?.status ?? 'missing',
+        flaky: outcome?.flaky ?? false,
+        prediction: lastRun.get(pattern.revisionId)?.prediction ?? null,
+        reason: outcome?.reason ?? '',
+      });
+    }
+  }
+  return { ...result, patterns };
+}

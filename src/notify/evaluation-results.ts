@@ -1,0 +1,182 @@
+import type { ProblemAcrossModelsInput, ProblemsOverModelsInput } from '../core/charts.ts';
+import { compareOutcomes } from '../core/compare.ts';
+import { evaluateGate } from '../core/gate.ts';
+import type {
+  Comparison,
+  GateVerdict,
+  Metrics,
+  Model,
+  PatternInput,
+  PatternOutcome,
+  Polarity,
+  Problem,
+  Verdict,
+} from '../core/types.ts';
+import type { Db } from '../db/client.ts';
+import { getModelById, getProductionModel, listModelRows, modelRef } from '../db/queries/models.ts';
+import { listProblemRows } from '../db/queries/problems.ts';
+import {
+  foldOutcomeRuns,
+  groupBy,
+  metricsByModelAndProblem,
+  problemsWithActivePatterns,
+  runsFor,
+} from '../db/queries/reports.ts';
+import type { EvaluationView } from '../services/evaluations.ts';
+import { previousModel, problemsByIds, revisionLabels } from './queries.ts';
+
+/** Everything the finished-evaluation messages say, gathered once. */
+
+/** How many models chart 1 draws: the newest, so the axis stays readable. */
+export const OVER_MODELS_MAX = 12;
+
+export interface PatternChange {
+  patternId: number;
+  revisionId: number;
+  input: PatternInput;
+  polarity: Polarity;
+}
+
+export interface BaselineResult {
+  role: 'previous' | 'production';
+  model: string;
+  comparison: Comparison;
+}
+
+export interface ProblemResult {
+  problem: Problem;
+  metrics: Metrics;
+  previous: BaselineResult | null;
+  production: BaselineResult | null;
+  /** Against the previous candidate, else production; null when there is neither. */
+  verdict: Verdict | null;
+  /** null when the problem is not gated or nothing could be rated. */
+  thresholdMet: boolean | null;
+  /** Against the same baseline as the verdict. */
+  broken: PatternChange[];
+  fixed: PatternChange[];
+  acrossModels: ProblemAcrossModelsInput;
+}
+
+export interface EvaluationResults {
+  model: Model;
+  problems: ProblemResult[];
+  gate: GateVerdict;
+  overModels: ProblemsOverModelsInput;
+}
+
+export async function gatherEvaluationResults(
+  db: Db,
+  evaluation: EvaluationView,
+): Promise<EvaluationResults | null> {
+  const model = await getModelById(db, evaluation.model.id);
+  if (!model) return null;
+  const perProblem = evaluation.perProblem ?? [];
+  const problemIds = perProblem.map((p) => p.problemId);
+  const [problems, previous, productionOfName] = await Promise.all([
+    problemsByIds(db, problemIds),
+    previousModel(db, model),
+    getProductionModel(db, model.name),
+  ]);
+  const production = (productionOfName ?? (await getProductionModel(db))) as Model | null;
+  const prod = production && production.id !== model.id ? production : null;
+
+  const modelIds = [model.id, previous?.id, prod?.id].filter((id): id is number => id !== undefined);
+  const runs = await runsFor(db, { modelIds: [...new Set(modelIds)], problemIds });
+  const outcomes = new Map<string, PatternOutcome[]>();
+  for (const [modelId, modelRuns] of groupBy(runs, (r) => r.modelId)) {
+    for (const [problemId, list] of groupBy(foldOutcomeRuns(modelRuns), (o) => o.problemId)) {
+      outcomes.set(`${modelId}:${problemId}`, list);
+    }
+  }
+  const outcomesOf = (m: Model | null, problemId: number) =>
+    m ? (outcomes.get(`${m.id}:${problemId}`) ?? []) : [];
+
+  const standing = await listModelRows(db, { status: ['candidate', 'production'] });
+  const shown = standing.some((m) => m.id === model.id) ? standing : [...standing, model];
+  const table = await metricsByModelAndProblem(db, { models: shown, problemIds });
+
+  const compared = perProblem.map((summary) => {
+    const mine = outcomesOf(model, summary.problemId);
+    const vsPrevious = previous ? compareOutcomes(outcomesOf(previous, summary.problemId), mine) : null;
+    const vsProduction = prod ? compareOutcomes(outcomesOf(prod, summary.problemId), mine) : null;
+    return { summary, vsPrevious, vsProduction };
+  });
+  const changed = compared.flatMap(({ vsPrevious, vsProduction }) => {
+    const c = vsPrevious ?? vsProduction;
+    return c ? [...c.broken, ...c.fixed] : [];
+  });
+  const labels = await revisionLabels(db, changed);
+  const changesOf = (ids: readonly number[]): PatternChange[] =>
+    ids.flatMap((id) => {
+      const l = labels.get(id);
+      return l ? [{ patternId: l.patternId, revisionId: id, input: l.input, polarity: l.polarity }] : [];
+    });
+
+  const byId = new Map(problems.map((p) => [p.id, p]));
+  const results: ProblemResult[] = compared.flatMap(({ summary, vsPrevious, vsProduction }) => {
+    const problem = byId.get(summary.problemId);
+    if (!problem) return [];
+    const basis = vsPrevious ?? vsProduction;
+    const rate = summary.metrics.passRate;
+    return [
+      {
+        problem,
+        metrics: summary.metrics,
+        previous:
+          previous && vsPrevious
+            ? { role: 'previous', model: modelRef(previous), comparison: vsPrevious }
+            : null,
+        production:
+          prod && vsProduction
+            ? { role: 'production', model: modelRef(prod), comparison: vsProduction }
+            : null,
+        verdict: basis?.verdict ?? null,
+        thresholdMet: problem.threshold === null || rate === null ? null : rate >= problem.threshold - 1e-9,
+        broken: changesOf(basis?.broken ?? []),
+        fixed: changesOf(basis?.fixed ?? []),
+        acrossModels: {
+          problem: { key: problem.key, title: problem.title, threshold: problem.threshold },
+          points: shown.flatMap((m) => {
+            const metrics = table.get(m.id)?.get(problem.id);
+            return metrics
+              ? [{ model: modelRef(m), rate: metrics.passRate, ci: metrics.ci, n: metrics.n }]
+              : [];
+          }),
+        },
+      } satisfies ProblemResult,
+    ];
+  });
+
+  const gate = evaluateGate(
+    results.map((r) => ({
+      key: r.problem.key,
+      title: r.problem.title,
+      threshold: r.problem.threshold,
+      metrics: r.metrics,
+      ...(r.production ? { comparison: r.production.comparison } : {}),
+    })),
+  );
+  return { model, problems: results, gate, overModels: await problemsOverModels(db) };
+}
+
+/** Chart 1's data: every reported problem across the newest non-retired models. */
+export async function problemsOverModels(db: Db): Promise<ProblemsOverModelsInput> {
+  const [models, problems, withPatterns] = await Promise.all([
+    listModelRows(db, { status: ['candidate', 'production'], latest: OVER_MODELS_MAX }),
+    listProblemRows(db, { status: ['open', 'monitoring', 'resolved'] }),
+    problemsWithActivePatterns(db),
+  ]);
+  const keep = new Set(withPatterns);
+  const reported = problems.filter((p) => keep.has(p.id));
+  const table = await metricsByModelAndProblem(db, { models, problemIds: reported.map((p) => p.id) });
+  return {
+    models: models.map(modelRef),
+    problems: reported.map((p) => ({
+      key: p.key,
+      title: p.title,
+      threshold: p.threshold,
+      rates: models.map((m) => table.get(m.id)?.get(p.id)?.passRate ?? null),
+    })),
+  };
+}

@@ -1,0 +1,213 @@
+import { eq } from 'drizzle-orm';
+import { problemAcrossModelsChart, problemsOverModelsChart } from '../core/charts.ts';
+import type { Model } from '../core/types.ts';
+import { getModelById, modelRef } from '../db/queries/models.ts';
+import { metricsByModelAndProblem } from '../db/queries/reports.ts';
+import { selectSignoffs } from '../db/queries/signoffs.ts';
+import { signoffs } from '../db/schema.ts';
+import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
+import type { BrokenSignoff } from '../services/signoffs.ts';
+import {
+  evaluationSummaryMessage,
+  problemResultMessage,
+  signoffBrokenMessage,
+} from '../slack/blocks/results.ts';
+import { chartUrlOf, prepareChart, shareChartInThread } from './charts.ts';
+import type { NotifyDeps, PostingDeps } from './deps.ts';
+import { type EvaluationResults, gatherEvaluationResults } from './evaluation-results.ts';
+import { claimKey, ledgerEntry, postOnce, postOrUpdate } from './ledger.ts';
+import { markNotified, problemsByIds } from './queries.ts';
+
+/** Ledger keys: what each message is about. */
+export const keys = {
+  summary: (evaluationId: number) => `eval:${evaluationId}:summary`,
+  /** Claimed before the final summary is written: progress updates stop once it exists. */
+  final: (evaluationId: number) => `eval:${evaluationId}:final`,
+  summaryChart: (evaluationId: number) => `eval:${evaluationId}:summary:chart`,
+  problem: (evaluationId: number, problemId: number) => `eval:${evaluationId}:problem:${problemId}`,
+  problemChart: (evaluationId: number, problemId: number) =>
+    `eval:${evaluationId}:problem:${problemId}:chart`,
+  signoffBroken: (signoffId: number) => `signoff:${signoffId}:broken`,
+};
+
+interface Target {
+  channel: string;
+  threadTs: string | null;
+}
+
+/** The channel (and thread) the run was asked for from, else where the model was registered, else the models channel. */
+export function summaryTarget(
+  deps: Pick<NotifyDeps, 'modelsChannel'>,
+  evaluation: EvaluationView,
+  model: Model | null,
+): Target | null {
+  if (evaluation.slack) return { channel: evaluation.slack.channel, threadTs: evaluation.slack.threadTs };
+  if (model?.slackChannel) return { channel: model.slackChannel, threadTs: model.slackTs };
+  if (deps.modelsChannel) return { channel: deps.modelsChannel, threadTs: null };
+  return null;
+}
+
+function progressOf(e: EvaluationView) {
+  return { total: e.total, done: e.done, passed: e.passed, failed: e.failed, errored: e.errored };
+}
+
+/** Started and progress: post the summary, then edit it in place as batches complete. */
+export async function notifyProgress(deps: PostingDeps, evaluationId: number): Promise<void> {
+  const evaluation = await getEvaluation(deps, evaluationId);
+  // Back-fills answer once, in the pattern's thread; finished runs belong to the finished notification.
+  if (!evaluation || evaluation.patternRevisionId !== null) return;
+  if (evaluation.status === 'done' || evaluation.status === 'failed') return;
+  if (await ledgerEntry(deps.db, keys.final(evaluationId))) return;
+  const model = await getModelById(deps.db, evaluation.model.id);
+  const target = summaryTarget(deps, evaluation, model);
+  if (!target) return;
+  const message = evaluationSummaryMessage({
+    model: modelRef(evaluation.model),
+    state: evaluation.status,
+    trigger: evaluation.trigger,
+    progress: progressOf(evaluation),
+  });
+  await postOrUpdate(deps.db, deps.slack, keys.summary(evaluationId), {
+    channel: target.channel,
+    thread_ts: target.threadTs ?? undefined,
+    ...message,
+  });
+}
+
+export interface FinishedOutcome {
+  evaluation: EvaluationView | null;
+  results: EvaluationResults | null;
+  brokenSignoffs: BrokenSignoff[];
+}
+
+/** What a finished run changes whether or not Slack is there: sign-offs it broke are marked. */
+export async function recordFinished(deps: NotifyDeps, evaluationId: number): Promise<FinishedOutcome> {
+  const evaluation = await getEvaluation(deps, evaluationId);
+  if (!evaluation) return { evaluation: null, results: null, brokenSignoffs: [] };
+  const brokenSignoffs =
+    evaluation.status === 'done' && deps.checkSignoffs ? await deps.checkSignoffs(evaluation.model.id) : [];
+  const results =
+    evaluation.status === 'done' && evaluation.patternRevisionId === null
+      ? await gatherEvaluationResults(deps.db, evaluation)
+      : null;
+  return { evaluation, results, brokenSignoffs };
+}
+
+export async function announceFinished(deps: PostingDeps, outcome: FinishedOutcome): Promise<void> {
+  const { evaluation, results } = outcome;
+  if (!evaluation) return;
+  await announceBrokenSignoffs(deps, evaluation.model.id, outcome.brokenSignoffs);
+  if (evaluation.patternRevisionId !== null) return;
+  await finalSummary(deps, evaluation, results);
+  for (const result of results?.problems ?? []) {
+    const { problem } = result;
+    if (!problem.homeChannel || !problem.homeTs) {
+      deps.log.debug({ problem: problem.key }, 'problem has no home thread; result not posted');
+      continue;
+    }
+    const chart = await prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels));
+    const message = problemResultMessage({
+      model: modelRef(evaluation.model),
+      problem: { key: problem.key, title: problem.title, threshold: problem.threshold },
+      metrics: result.metrics,
+      previous: result.previous,
+      production: result.production,
+      verdict: result.verdict,
+      thresholdMet: result.thresholdMet,
+      broken: result.broken,
+      fixed: result.fixed,
+      chartUrl: chartUrlOf(chart),
+    });
+    await postOrUpdate(deps.db, deps.slack, keys.problem(evaluation.id, problem.id), {
+      channel: problem.homeChannel,
+      thread_ts: problem.homeTs,
+      ...message,
+    });
+    await shareChartInThread(deps, keys.problemChart(evaluation.id, problem.id), chart, {
+      channel: problem.homeChannel,
+      threadTs: problem.homeTs,
+      filename: `${problem.key}-across-models.png`,
+      title: `${problem.key}: pass rate per model`,
+    });
+  }
+  await markNotified(deps.db, evaluation.id, deps.now());
+}
+
+async function finalSummary(
+  deps: PostingDeps,
+  evaluation: EvaluationView,
+  results: EvaluationResults | null,
+) {
+  const model = results?.model ?? (await getModelById(deps.db, evaluation.model.id));
+  const target = summaryTarget(deps, evaluation, model);
+  if (!target) return;
+  await claimKey(deps.db, keys.final(evaluation.id), target.channel);
+  const chart = results ? await prepareChart(deps.charts, problemsOverModelsChart(results.overModels)) : null;
+  const message = evaluationSummaryMessage({
+    model: modelRef(evaluation.model),
+    state: evaluation.status,
+    trigger: evaluation.trigger,
+    progress: progressOf(evaluation),
+    error: evaluation.error,
+    chartUrl: chartUrlOf(chart),
+    ...(results
+      ? {
+          gate: results.gate,
+          problems: results.problems.map((r) => ({
+            key: r.problem.key,
+            title: r.problem.title,
+            metrics: r.metrics,
+            verdict: r.verdict,
+            thresholdMet: r.thresholdMet,
+          })),
+        }
+      : {}),
+  });
+  const posted = await postOrUpdate(deps.db, deps.slack, keys.summary(evaluation.id), {
+    channel: target.channel,
+    thread_ts: target.threadTs ?? undefined,
+    ...message,
+  });
+  await shareChartInThread(deps, keys.summaryChart(evaluation.id), chart, {
+    channel: posted.channel,
+    threadTs: target.threadTs ?? posted.ts,
+    filename: `problems-over-models-${evaluation.id}.png`,
+    title: 'Pass rate per problem across candidate models',
+  });
+}
+
+/**
+ * Announces, in each problem's thread, the sign-offs this model broke. checkSignoffs returns a sign-off only the
+ * first time it is marked, so a retried job also looks up those already marked broken by this model.
+ */
+async function announceBrokenSignoffs(deps: PostingDeps, modelId: number, fresh: readonly BrokenSignoff[]) {
+  const marked = await selectSignoffs(deps.db, eq(signoffs.brokenByModelId, modelId));
+  const all = new Map(marked.map((s) => [s.id, s]));
+  for (const s of fresh) all.set(s.id, s);
+  if (all.size === 0) return;
+  const model = await getModelById(deps.db, modelId);
+  if (!model) return;
+  const problemIds = [...new Set([...all.values()].map((s) => s.problemId))];
+  const [problems, table] = await Promise.all([
+    problemsByIds(deps.db, problemIds),
+    metricsByModelAndProblem(deps.db, { models: [model], problemIds }),
+  ]);
+  const home = new Map(problems.map((p) => [p.id, p]));
+  for (const s of all.values()) {
+    const problem = home.get(s.problemId);
+    if (!problem?.homeChannel || !problem.homeTs) continue;
+    const message = signoffBrokenMessage({
+      problemKey: s.problemKey,
+      signedModel: s.model,
+      signedBy: s.signedBy,
+      signedRate: s.passRate,
+      brokenBy: modelRef(model),
+      nowRate: table.get(model.id)?.get(s.problemId)?.passRate ?? null,
+    });
+    await postOnce(deps.db, deps.slack, keys.signoffBroken(s.id), {
+      channel: problem.homeChannel,
+      thread_ts: problem.homeTs,
+      ...message,
+    });
+  }
+}

@@ -1,0 +1,101 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { slackMessages } from '../db/schema.ts';
+import type { PngUpload, PostMessage, SlackPoster } from '../slack/post.ts';
+
+/**
+ * Exactly-once posting. The key names what a message is about; its row is written BEFORE the post, so a
+ * retried job finds it: with a ts it edits that message instead of posting another, without one (the job
+ * died between insert and post) it posts and records. The row is locked while Slack is called, so two jobs
+ * about the same message (two back-fills finishing at once on two workers) take turns: the second sees the
+ * first one's ts and edits.
+ */
+
+export type SlackOut = Pick<SlackPoster, 'post' | 'update' | 'uploadPng'>;
+
+export interface LedgerEntry {
+  channel: string;
+  ts: string | null;
+}
+
+async function withEntry<T>(
+  db: Db,
+  key: string,
+  channel: string,
+  use: (entry: LedgerEntry, record: (ts: string) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  await db.insert(slackMessages).values({ key, channel }).onConflictDoNothing({ target: slackMessages.key });
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ channel: slackMessages.channel, ts: slackMessages.ts })
+      .from(slackMessages)
+      .where(eq(slackMessages.key, key))
+      .for('update');
+    const record = async (ts: string) => {
+      await tx.update(slackMessages).set({ ts }).where(eq(slackMessages.key, key));
+    };
+    return use(row ?? { channel, ts: null }, record);
+  });
+}
+
+/** Writes the key without posting (a marker other jobs can see). */
+export async function claimKey(db: Db, key: string, channel: string): Promise<void> {
+  await db.insert(slackMessages).values({ key, channel }).onConflictDoNothing({ target: slackMessages.key });
+}
+
+export async function ledgerEntry(db: Db, key: string): Promise<LedgerEntry | null> {
+  const [row] = await db
+    .select({ channel: slackMessages.channel, ts: slackMessages.ts })
+    .from(slackMessages)
+    .where(eq(slackMessages.key, key));
+  return row ?? null;
+}
+
+export interface Posted {
+  channel: string;
+  ts: string;
+  posted: boolean;
+}
+
+/** Posts the message, or edits the one already posted under this key. */
+export async function postOrUpdate(
+  db: Db,
+  slack: SlackOut,
+  key: string,
+  message: PostMessage,
+): Promise<Posted> {
+  return withEntry(db, key, message.channel, async (entry, record) => {
+    if (entry.ts !== null) {
+      await slack.update({
+        channel: entry.channel,
+        ts: entry.ts,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      return { channel: entry.channel, ts: entry.ts, posted: false };
+    }
+    const sent = await slack.post(message);
+    await record(sent.ts);
+    return { channel: sent.channel, ts: sent.ts, posted: true };
+  });
+}
+
+/** Posts once; a later call with the same key leaves the message as it is. */
+export async function postOnce(db: Db, slack: SlackOut, key: string, message: PostMessage): Promise<Posted> {
+  return withEntry(db, key, message.channel, async (entry, record) => {
+    if (entry.ts !== null) return { channel: entry.channel, ts: entry.ts, posted: false };
+    const sent = await slack.post(message);
+    await record(sent.ts);
+    return { channel: sent.channel, ts: sent.ts, posted: true };
+  });
+}
+
+/** Files cannot be edited in place: once uploaded under a key, never again. The file id stands in for a ts. */
+export async function uploadOnce(db: Db, slack: SlackOut, key: string, upload: PngUpload): Promise<boolean> {
+  return withEntry(db, key, upload.channel, async (entry, record) => {
+    if (entry.ts !== null) return false;
+    const { fileId } = await slack.uploadPng(upload);
+    await record(fileId ?? 'uploaded');
+    return true;
+  });
+}

@@ -1,0 +1,180 @@
+import { type JobsOptions, type Queue, UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * The job catalog: the contract between producers and workers. Each job has a queue, a zod payload
+ * (ids only: never rows, never secrets), default options, and a deterministic jobId so a repeated
+ * request collapses onto the job already there. BullMQ rejects custom ids containing ':' (its key
+ * separator) and ids that look like integers, so ids are words joined by '-'.
+ */
+
+export const QUEUE_NAMES = { evaluations: 'evaluations', notify: 'notify' } as const;
+export type QueueName = keyof typeof QUEUE_NAMES;
+
+const id = z.number().int().positive();
+const evaluationRef = z.object({ evaluationId: id }).strict();
+
+const DAY_S = 24 * 3600;
+/** Kept long enough that a duplicate request in the meantime still collapses onto it. */
+const keepCompleted = { age: DAY_S, count: 10_000 };
+const keepFailed = { age: 7 * DAY_S };
+
+export const jobCatalog = {
+  /** Parent of an evaluation's batches: runs once every batch is done (or has given up). */
+  'evaluation.run': {
+    queue: 'evaluations',
+    schema: evaluationRef,
+    options: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: keepCompleted,
+      removeOnFail: keepFailed,
+    },
+    jobId: (p: { evaluationId: number }) => `eval-${p.evaluationId}`,
+  },
+  /** One chunk of pattern revisions × runs for one model. */
+  'evaluation.batch': {
+    queue: 'evaluations',
+    schema: z
+      .object({
+        evaluationId: id,
+        modelId: id,
+        batch: z.number().int().nonnegative(),
+        revisionIds: z.array(id).min(1),
+        runs: z.number().int().min(1).max(100),
+      })
+      .strict(),
+    options: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1_000 },
+      // A batch that gives up must not wedge its evaluation: the parent still runs and records the gap.
+      ignoreDependencyOnFailure: true,
+      removeOnComplete: keepCompleted,
+      removeOnFail: keepFailed,
+    },
+    jobId: (p: { evaluationId: number; batch: number }) => `eval-${p.evaluationId}-batch-${p.batch}`,
+  },
+  'notify.evaluation-started': {
+    queue: 'notify',
+    schema: evaluationRef,
+    options: notifyOptions(),
+    jobId: (p: { evaluationId: number }) => `notify-started-${p.evaluationId}`,
+  },
+  /** No jobId: progress is throttled with deduplication instead (see progressDeduplication). */
+  'notify.evaluation-progress': {
+    queue: 'notify',
+    schema: evaluationRef,
+    options: { ...notifyOptions(), attempts: 2, removeOnComplete: true, removeOnFail: { age: DAY_S } },
+    jobId: undefined,
+  },
+  'notify.evaluation-finished': {
+    queue: 'notify',
+    schema: evaluationRef,
+    options: notifyOptions(),
+    jobId: (p: { evaluationId: number }) => `notify-finished-${p.evaluationId}`,
+  },
+  /** Sent once every back-fill evaluation of the revision has finished. */
+  'notify.pattern-backfilled': {
+    queue: 'notify',
+    schema: z.object({ patternRevisionId: id }).strict(),
+    options: notifyOptions(),
+    jobId: (p: { patternRevisionId: number }) => `notify-backfilled-${p.patternRevisionId}`,
+  },
+  /** Repeated by a job scheduler; `tick` (e.g. 2026-11-26T09:00Z) names the digest so N workers post one. */
+  'digest.tick': {
+    queue: 'notify',
+    schema: z.object({ tick: z.string().min(1).max(64).optional() }).strict(),
+    options: notifyOptions(),
+    jobId: (p: { tick?: string | undefined }) =>
+      p.tick === undefined ? undefined : `digest-${p.tick.replace(/[^A-Za-z0-9_.-]/g, '-')}`,
+  },
+} as const satisfies Record<string, JobDefinition>;
+
+interface JobDefinition {
+  queue: QueueName;
+  schema: z.ZodType;
+  options: JobsOptions;
+  jobId: ((payload: never) => string | undefined) | undefined;
+}
+
+function notifyOptions() {
+  return {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: keepCompleted,
+    removeOnFail: keepFailed,
+  } as const;
+}
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
+export type EvaluationJobName = {
+  [N in JobName]: (typeof jobCatalog)[N]['queue'] extends 'evaluations' ? N : never;
+}[JobName];
+export type NotifyJobName = Exclude<JobName, EvaluationJobName>;
+
+export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobCatalog, name);
+}
+
+/** The deterministic id for a payload, or undefined for jobs that are deduplicated another way. */
+export function jobIdFor<N extends JobName>(name: N, payload: JobPayload<N>): string | undefined {
+  const make = jobCatalog[name].jobId as ((p: JobPayload<N>) => string | undefined) | undefined;
+  return make?.(payload);
+}
+
+/** Default options plus the deterministic jobId: what producers hand to BullMQ. */
+export function jobOptionsFor<N extends JobName>(name: N, payload: JobPayload<N>): JobsOptions {
+  const jobId = jobIdFor(name, payload);
+  return { ...jobCatalog[name].options, ...(jobId === undefined ? {} : { jobId }) };
+}
+
+/** Validates before anything reaches Redis: a bad payload is a programming error at the producer. */
+export function validatePayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
+  const parsed = jobCatalog[name].schema.safeParse(payload);
+  if (!parsed.success) {
+    throw new TypeError(`Invalid payload for job ${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return parsed.data as JobPayload<N>;
+}
+
+/**
+ * For processors: a payload that does not parse will never parse, so retrying is pointless.
+ * UnrecoverableError is the error BullMQ recognises to fail a job without further attempts.
+ */
+export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  const parsed = jobCatalog[name].schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new UnrecoverableError(`Invalid payload for job ${name}${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data as JobPayload<N>;
+}
+
+/** Progress notifications collapse per evaluation within this window; the finished one always goes out. */
+export const PROGRESS_NOTIFY_TTL_MS = 5_000;
+
+export function progressDeduplication(evaluationId: number) {
+  return { id: `notify-progress-${evaluationId}`, ttl: PROGRESS_NOTIFY_TTL_MS };
+}
+
+export interface QueueSet {
+  evaluations: Queue;
+  notify: Queue;
+}
+
+/** Adds a catalogued job to its own queue with its default options and deterministic id. */
+export async function addJob<N extends JobName>(
+  queues: QueueSet,
+  name: N,
+  payload: JobPayload<N>,
+  overrides: JobsOptions = {},
+): Promise<{ jobId: string | undefined }> {
+  const data = validatePayload(name, payload);
+  const queue = queues[jobCatalog[name].queue];
+  const job = await queue.add(name, data, { ...jobOptionsFor(name, data), ...overrides });
+  return { jobId: job.id };
+}

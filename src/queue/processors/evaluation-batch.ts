@@ -1,0 +1,212 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
+import type { Expectation, Model, PatternInput, Prediction } from '../../core/types.ts';
+import type { Db } from '../../db/client.ts';
+import { markEvaluationRunning, refreshEvaluationCounts } from '../../db/queries/evaluations.ts';
+import { getModelById } from '../../db/queries/models.ts';
+import {
+  type NewResult,
+  type RevisionToRun,
+  recordResults,
+  revisionsByIds,
+} from '../../db/queries/results.ts';
+import type { EndpointAdapter, EndpointAnswer } from '../../endpoints/types.ts';
+import type { Logger } from '../../logger.ts';
+import type { AdapterCache } from '../adapters.ts';
+import type { EvaluationEvents } from '../events.ts';
+import { addJob, type JobPayload, parsePayload, progressDeduplication, type QueueSet } from '../jobs.ts';
+
+export interface BatchProcessorDeps {
+  db: Db;
+  queues: QueueSet;
+  adapters: AdapterCache;
+  events?: EvaluationEvents | undefined;
+  log: Logger;
+  now: () => Date;
+}
+
+export interface BatchOutcome {
+  recorded: number;
+  done: number;
+  total: number;
+}
+
+/**
+ * Runs one chunk of an evaluation: every revision × run in a single predict call (invariant variants
+ * ride along), every answer checked, every result written in one idempotent statement. Retrying the
+ * job redoes the chunk and overwrites its own rows, so counts never drift.
+ */
+export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
+  return async function processEvaluationBatch(job: Job): Promise<BatchOutcome> {
+    const payload = parsePayload('evaluation.batch', job.data);
+    await markEvaluationRunning(deps.db, payload.evaluationId, deps.now());
+    const [model, revisions] = await Promise.all([
+      getModelById(deps.db, payload.modelId),
+      revisionsByIds(deps.db, payload.revisionIds),
+    ]);
+    if (!model) throw new UnrecoverableError(`model ${payload.modelId} no longer exists`);
+
+    const rows = await answerChunk(deps.adapters, model, payload, revisions, job.attemptsMade + 1);
+    try {
+      await recordResults(deps.db, rows);
+    } catch (err) {
+      // Drizzle's message is the whole statement with its parameters; the cause is what a person needs.
+      throw new Error(`could not record results: ${rootMessage(err)}`, { cause: err });
+    }
+    const counts = await refreshEvaluationCounts(deps.db, payload.evaluationId);
+    if (counts) {
+      const progress = {
+        evaluationId: counts.id,
+        total: counts.total,
+        done: counts.doneCount,
+        passed: counts.passed,
+        failed: counts.failed,
+        errored: counts.errored,
+      };
+      await job.updateProgress(progress);
+      deps.events?.emit('evaluation.progress', progress);
+      await addJob(
+        deps.queues,
+        'notify.evaluation-progress',
+        { evaluationId: payload.evaluationId },
+        { deduplication: progressDeduplication(payload.evaluationId) },
+      );
+    }
+    deps.log.debug(
+      { evaluationId: payload.evaluationId, batch: payload.batch, recorded: rows.length },
+      'evaluation batch recorded',
+    );
+    return { recorded: rows.length, done: counts?.doneCount ?? 0, total: counts?.total ?? 0 };
+  };
+}
+
+type BatchPayload = JobPayload<'evaluation.batch'>;
+
+async function answerChunk(
+  adapters: AdapterCache,
+  model: Model,
+  payload: BatchPayload,
+  revisions: readonly RevisionToRun[],
+  attempt: number,
+): Promise<NewResult[]> {
+  let adapter: EndpointAdapter;
+  try {
+    adapter = adapters.get(model);
+  } catch (err) {
+    // A stored endpoint the adapter refuses (bad config, disallowed host) will not get better on retry.
+    const reason = `endpoint refused: ${err instanceof Error ? err.message : String(err)}`;
+    return revisions.flatMap((r) =>
+      runsOf(payload).map((run) => erroredRow(payload, r, run, reason, attempt)),
+    );
+  }
+  return evaluateChunk(adapter, payload, revisions);
+}
+
+function runsOf(payload: BatchPayload): number[] {
+  return Array.from({ length: payload.runs }, (_, i) => i + 1);
+}
+
+interface Planned {
+  revision: RevisionToRun;
+  run: number;
+  /** Index of the main input in the predict call; variants follow it. */
+  at: number;
+  variants: number;
+}
+
+async function evaluateChunk(
+  adapter: EndpointAdapter,
+  payload: BatchPayload,
+  revisions: readonly RevisionToRun[],
+): Promise<NewResult[]> {
+  const inputs: PatternInput[] = [];
+  const planned: Planned[] = [];
+  for (const revision of revisions) {
+    const variants = safeVariantInputs(revision.expectation);
+    for (const run of runsOf(payload)) {
+      planned.push({ revision, run, at: inputs.length, variants: variants.length });
+      inputs.push(revision.input, ...variants);
+    }
+  }
+  const answers = inputs.length === 0 ? [] : await adapter.predict(inputs);
+  return planned.map((p) => judge(payload, p, answers.slice(p.at, p.at + 1 + p.variants)));
+}
+
+/** An unreadable stored expectation has no variants; checkExpectation then fails it with a reason. */
+function safeVariantInputs(expectation: Expectation): PatternInput[] {
+  try {
+    return variantInputs(expectation);
+  } catch {
+    return [];
+  }
+}
+
+function judge(
+  payload: BatchPayload,
+  p: Planned,
+  answers: readonly (EndpointAnswer | undefined)[],
+): NewResult {
+  const [main, ...variantAnswers] = answers;
+  const attempts = Math.max(1, ...answers.map((a) => a?.attempts ?? 1));
+  const latencyMs = main ? Math.round(main.latencyMs) : null;
+  const base = {
+    modelId: payload.modelId,
+    patternRevisionId: p.revision.id,
+    patternId: p.revision.patternId,
+    problemId: p.revision.problemId,
+    run: p.run,
+    evaluationId: payload.evaluationId,
+    attempts,
+    latencyMs,
+  };
+  if (!main) return { ...base, status: 'errored', reason: 'the endpoint returned no answer for this input' };
+  if (!main.ok) return { ...base, status: 'errored', reason: main.error };
+  const variants: Prediction[] = [];
+  for (const [i, answer] of variantAnswers.entries()) {
+    if (!answer) return { ...base, status: 'errored', reason: `no answer for variant ${i + 1}` };
+    if (!answer.ok) return { ...base, status: 'errored', reason: `variant ${i + 1}: ${answer.error}` };
+    variants.push(answer.prediction);
+  }
+  const check = checkExpectation(p.revision.expectation, main.prediction, variants);
+  return {
+    ...base,
+    status: check.pass ? 'passed' : 'failed',
+    reason: check.reason,
+    output: main.prediction.raw ?? null,
+    prediction: {
+      ...summarize(main.prediction),
+      ...(variants.length > 0 ? { variants: variants.map(summarize) } : {}),
+    },
+  };
+}
+
+function summarize(prediction: Prediction): Omit<Prediction, 'raw'> {
+  const { raw: _raw, ...rest } = prediction;
+  return rest;
+}
+
+function erroredRow(
+  payload: BatchPayload,
+  revision: RevisionToRun,
+  run: number,
+  reason: string,
+  attempts: number,
+): NewResult {
+  return {
+    modelId: payload.modelId,
+    patternRevisionId: revision.id,
+    patternId: revision.patternId,
+    problemId: revision.problemId,
+    run,
+    evaluationId: payload.evaluationId,
+    status: 'errored',
+    reason,
+    attempts,
+  };
+}
+
+function rootMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}

@@ -1,0 +1,201 @@
+import type { FlowChildJob } from 'bullmq';
+import type { Config } from '../config.ts';
+import { CanaryError, type EvaluationTrigger } from '../core/types.ts';
+import type { Db } from '../db/client.ts';
+import {
+  type EvaluationRow,
+  findActiveEvaluation,
+  insertEvaluation,
+  lockModelScheduling,
+} from '../db/queries/evaluations.ts';
+import { getModelById, listModelRows } from '../db/queries/models.ts';
+import { patternRevisionsForEvaluation } from '../db/queries/patterns.ts';
+import type { Logger } from '../logger.ts';
+import { finalizeEvaluation, markEvaluationFailed } from '../services/evaluations.ts';
+import type { EvaluationScheduler } from '../services/ports.ts';
+import type { EvaluationEvents } from './events.ts';
+import { announceBackfillIfComplete, announceFinished } from './finish.ts';
+import { addJob, jobOptionsFor, QUEUE_NAMES, validatePayload } from './jobs.ts';
+import type { Queues } from './queues.ts';
+
+export interface SchedulerDeps {
+  db: Db;
+  queues: Pick<Queues, 'evaluations' | 'notify' | 'flow'>;
+  config: Pick<Config, 'workers'>;
+  log?: Logger;
+  events?: EvaluationEvents;
+  now?: () => Date;
+}
+
+/**
+ * A queued evaluation whose parent job is missing this long after creation was orphaned (the process died
+ * between the database insert and the enqueue): it is failed and replaced rather than reused for ever.
+ */
+const ORPHAN_AFTER_MS = 60_000;
+
+type Scope = { patternRevisionId: number | null; problemId?: number | undefined; onlyMissing: boolean };
+
+interface Planned {
+  evaluation: EvaluationRow;
+  created: boolean;
+  revisionIds: number[];
+  runs: number;
+}
+
+export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
+  /** Enqueues (again) the flow of an evaluation; a no-op when its parent job already exists. */
+  enqueueEvaluation(
+    evaluationId: number,
+    modelId: number,
+    revisionIds: readonly number[],
+    runs: number,
+  ): Promise<void>;
+} {
+  const now = deps.now ?? (() => new Date());
+  const serviceDeps = { db: deps.db, now };
+
+  async function plan(
+    modelId: number,
+    scope: Scope,
+    meta: {
+      trigger: EvaluationTrigger;
+      requestedBy?: string | null | undefined;
+      slack?: { channel: string; threadTs?: string | null | undefined } | undefined;
+    },
+  ): Promise<Planned> {
+    const model = await getModelById(deps.db, modelId);
+    if (!model) throw new CanaryError('model_not_found', `There is no model with id ${modelId}.`);
+    return deps.db.transaction(async (tx) => {
+      await lockModelScheduling(tx, modelId);
+      const active = await findActiveEvaluation(tx, { modelId, patternRevisionId: scope.patternRevisionId });
+      if (active && !(await isOrphan(active))) {
+        return { evaluation: active, created: false, revisionIds: [], runs: model.repeats };
+      }
+      if (active) {
+        await markEvaluationFailed(
+          { db: tx, now },
+          active.id,
+          'never enqueued: the scheduler stopped before queueing it',
+        );
+      }
+      const revisions = await patternRevisionsForEvaluation(tx, {
+        modelId,
+        onlyMissing: scope.onlyMissing,
+        runs: model.repeats,
+        ...(scope.problemId === undefined ? {} : { problemId: scope.problemId }),
+        ...(scope.patternRevisionId === null ? {} : { revisionIds: [scope.patternRevisionId] }),
+      });
+      const evaluation = await insertEvaluation(tx, {
+        modelId,
+        trigger: meta.trigger,
+        total: revisions.length * model.repeats,
+        patternRevisionId: scope.patternRevisionId,
+        requestedBy: meta.requestedBy ?? null,
+        slack: meta.slack ? { channel: meta.slack.channel, threadTs: meta.slack.threadTs ?? null } : null,
+      });
+      return { evaluation, created: true, revisionIds: revisions.map((r) => r.id), runs: model.repeats };
+    });
+  }
+
+  async function isOrphan(evaluation: EvaluationRow): Promise<boolean> {
+    if (evaluation.status !== 'queued') return false;
+    if (now().getTime() - evaluation.createdAt.getTime() < ORPHAN_AFTER_MS) return false;
+    const parent = await deps.queues.evaluations.getJob(
+      jobOptionsFor('evaluation.run', { evaluationId: evaluation.id }).jobId as string,
+    );
+    return parent === undefined;
+  }
+
+  async function enqueueEvaluation(
+    evaluationId: number,
+    modelId: number,
+    revisionIds: readonly number[],
+    runs: number,
+  ): Promise<void> {
+    const parentData = validatePayload('evaluation.run', { evaluationId });
+    const parentOpts = jobOptionsFor('evaluation.run', parentData);
+    // Re-adding a flow whose parent exists would add its children again under the old parent
+    // (taskforcesh/bullmq#1793), so an existing parent means the request has already been queued.
+    if (await deps.queues.evaluations.getJob(parentOpts.jobId as string)) return;
+    const children: FlowChildJob[] = chunk(revisionIds, deps.config.workers.chunkSize).map((ids, batch) => {
+      const data = validatePayload('evaluation.batch', {
+        evaluationId,
+        modelId,
+        batch,
+        revisionIds: ids,
+        runs,
+      });
+      return {
+        name: 'evaluation.batch',
+        queueName: QUEUE_NAMES.evaluations,
+        data,
+        opts: jobOptionsFor('evaluation.batch', data),
+      };
+    });
+    await deps.queues.flow.add({
+      name: 'evaluation.run',
+      queueName: QUEUE_NAMES.evaluations,
+      data: parentData,
+      opts: parentOpts,
+      children,
+    });
+    await addJob(deps.queues, 'notify.evaluation-started', { evaluationId });
+  }
+
+  async function start(planned: Planned, modelId: number): Promise<void> {
+    const { evaluation } = planned;
+    if (!planned.created) return;
+    if (planned.revisionIds.length === 0) {
+      // Nothing to run: done at once, and the requester still hears back.
+      const { evaluation: done } = await finalizeEvaluation(serviceDeps, evaluation.id);
+      if (done) await announceFinished({ db: deps.db, queues: deps.queues, events: deps.events }, done);
+      return;
+    }
+    try {
+      await enqueueEvaluation(evaluation.id, modelId, planned.revisionIds, planned.runs);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await markEvaluationFailed(serviceDeps, evaluation.id, `could not be queued: ${reason}`);
+      throw new CanaryError(
+        'queue_unavailable',
+        `The evaluation could not be queued (${reason}). Try again shortly.`,
+      );
+    }
+    deps.log?.info({ evaluationId: evaluation.id, modelId, total: evaluation.total }, 'evaluation queued');
+  }
+
+  return {
+    enqueueEvaluation,
+    async evaluateModel(input) {
+      const planned = await plan(
+        input.modelId,
+        { patternRevisionId: null, problemId: input.problemId, onlyMissing: input.onlyMissing ?? true },
+        input,
+      );
+      await start(planned, input.modelId);
+      return { evaluationId: planned.evaluation.id };
+    },
+    async backfillRevision(input) {
+      const targets = await listModelRows(deps.db, { status: ['candidate', 'production'] });
+      const evaluationIds: number[] = [];
+      for (const model of targets) {
+        const planned = await plan(
+          model.id,
+          { patternRevisionId: input.patternRevisionId, onlyMissing: true },
+          { trigger: 'backfill', requestedBy: input.requestedBy, slack: input.slack },
+        );
+        await start(planned, model.id);
+        evaluationIds.push(planned.evaluation.id);
+      }
+      // With no model to run on, or every model already answered, the revision is back-filled now.
+      await announceBackfillIfComplete({ db: deps.db, queues: deps.queues }, input.patternRevisionId);
+      return { evaluationIds };
+    },
+  };
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,244 @@
+import { and, desc, eq, gt, isNotNull, isNull, lte } from 'drizzle-orm';
+import type { ChartRenderer } from '../charts/index.ts';
+import { problemsOverModelsChart } from '../core/charts.ts';
+import { compareOutcomes } from '../core/compare.ts';
+import { buildDigest, type Digest, type DigestInput, type DigestLatest } from '../core/digest.ts';
+import type { Model, PatternOutcome } from '../core/types.ts';
+import type { Db } from '../db/client.ts';
+import { getModelsByIds, getProductionModel, listModelRows, modelRef } from '../db/queries/models.ts';
+import { listProblemRows } from '../db/queries/problems.ts';
+import {
+  foldOutcomeRuns,
+  groupBy,
+  metricsByModelAndProblem,
+  problemsWithActivePatterns,
+  runsFor,
+} from '../db/queries/reports.ts';
+import { isStanding, selectSignoffs } from '../db/queries/signoffs.ts';
+import { digests, signoffs } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import { prepareChart, shareChartInThread } from '../notify/charts.ts';
+import { problemsOverModels } from '../notify/evaluation-results.ts';
+import type { SlackOut } from '../notify/ledger.ts';
+import { flaggedPatternsBetween, problemsCreatedBetween } from '../notify/queries.ts';
+import { digestMessage } from '../slack/blocks/digest.ts';
+
+/**
+ * The daily digest: what changed since the last one, posted once per tick however many workers hear the tick.
+ */
+
+export interface DigestDeps {
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  charts: ChartRenderer;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+/** A claimed tick without a ts this old was left by a worker that died mid-post: another may take it over. */
+export const DIGEST_CLAIM_STALE_MS = 120_000;
+
+export async function collectDigestInput(
+  deps: Pick<DigestDeps, 'db'>,
+  window: { since: Date; now: Date },
+): Promise<DigestInput> {
+  const { db } = deps;
+  const { since, now } = window;
+  const [newProblems, flagged, problems, withPatterns, candidates, production] = await Promise.all([
+    problemsCreatedBetween(db, since, now),
+    flaggedPatternsBetween(db, since, now),
+    listProblemRows(db, { status: ['open', 'monitoring', 'resolved'] }),
+    problemsWithActivePatterns(db),
+    listModelRows(db, { status: ['candidate'] }),
+    getProductionModel(db),
+  ]);
+  const keep = new Set(withPatterns);
+  const reported = problems.filter((p) => keep.has(p.id));
+  const problemIds = reported.map((p) => p.id);
+  const models = production ? [...candidates, production] : candidates;
+  const table = await metricsByModelAndProblem(db, { models, problemIds });
+  // Newest first, so the first candidate with numbers on a problem is its latest.
+  const newestFirst = [...candidates].reverse();
+  const latestOf = (problemId: number): Model | null =>
+    newestFirst.find((m) => (table.get(m.id)?.get(problemId)?.n ?? 0) > 0) ?? null;
+  const chosen = new Map(reported.map((p) => [p.id, latestOf(p.id)]));
+  const involved = [...new Set([...chosen.values()].filter((m): m is Model => m !== null).map((m) => m.id))];
+  const runs = await runsFor(db, {
+    modelIds: production ? [...involved, production.id] : involved,
+    problemIds,
+  });
+  const outcomes = new Map<string, PatternOutcome[]>();
+  for (const [modelId, list] of groupBy(runs, (r) => r.modelId)) {
+    for (const [problemId, os] of groupBy(foldOutcomeRuns(list), (o) => o.problemId)) {
+      outcomes.set(`${modelId}:${problemId}`, os);
+    }
+  }
+
+  const latest: DigestLatest[] = reported.map((p) => {
+    const candidate = chosen.get(p.id) ?? null;
+    const prodMetrics = production ? table.get(production.id)?.get(p.id) : undefined;
+    const prod = production && prodMetrics && prodMetrics.n > 0 ? production : null;
+    const verdict =
+      candidate && prod
+        ? compareOutcomes(
+            outcomes.get(`${prod.id}:${p.id}`) ?? [],
+            outcomes.get(`${candidate.id}:${p.id}`) ?? [],
+          ).verdict
+        : null;
+    return {
+      problemKey: p.key,
+      title: p.title,
+      threshold: p.threshold,
+      candidate: candidate
+        ? { model: modelRef(candidate), passRate: table.get(candidate.id)?.get(p.id)?.passRate ?? null }
+        : null,
+      production: prod ? { model: modelRef(prod), passRate: prodMetrics?.passRate ?? null } : null,
+      verdict,
+    };
+  });
+
+  const broken = await selectSignoffs(
+    db,
+    and(
+      isNull(signoffs.revokedAt),
+      isNotNull(signoffs.brokenAt),
+      gt(signoffs.brokenAt, since),
+      lte(signoffs.brokenAt, now),
+    ),
+  );
+  const breakers = await getModelsByIds(db, [
+    ...new Set(broken.flatMap((s) => (s.brokenByModelId ? [s.brokenByModelId] : []))),
+  ]);
+  const breakerTable = await metricsByModelAndProblem(db, {
+    models: breakers,
+    problemIds: broken.map((s) => s.problemId),
+  });
+  const standing = await selectSignoffs(db, isStanding);
+  const signedOn = new Set(standing.map((s) => `${s.problemId}:${s.modelId}`));
+  const pendingSignoffs = reported.flatMap((p) => {
+    const candidate = chosen.get(p.id);
+    if (p.threshold === null || p.status === 'resolved' || !candidate) return [];
+    return signedOn.has(`${p.id}:${candidate.id}`) ? [] : [{ problemKey: p.key }];
+  });
+
+  return {
+    since,
+    now,
+    newProblems: newProblems.map((p) => ({ key: p.key, title: p.title })),
+    flaggedPatterns: flagged.map((f) => ({ problemKey: f.problemKey, patternId: f.patternId, text: f.text })),
+    latest,
+    brokenSignoffs: broken.map((s) => ({
+      problemKey: s.problemKey,
+      model: s.model,
+      signedRate: s.passRate,
+      nowRate: s.brokenByModelId
+        ? (breakerTable.get(s.brokenByModelId)?.get(s.problemId)?.passRate ?? null)
+        : null,
+    })),
+    pendingSignoffs,
+  };
+}
+
+export async function collectDigest(
+  deps: Pick<DigestDeps, 'db'>,
+  window: { since: Date; now: Date },
+): Promise<Digest> {
+  return buildDigest(await collectDigestInput(deps, window));
+}
+
+/** Since the last digest posted, else a day back. */
+export async function lastDigestAt(db: Db, now: Date): Promise<Date> {
+  const [row] = await db
+    .select({ postedAt: digests.postedAt })
+    .from(digests)
+    .where(and(isNotNull(digests.ts), lte(digests.postedAt, now)))
+    .orderBy(desc(digests.postedAt))
+    .limit(1);
+  return row?.postedAt ?? new Date(now.getTime() - DAY_MS);
+}
+
+export type PostDigestResult =
+  | { posted: true; channel: string; ts: string; digest: Digest }
+  | { posted: false; reason: 'already_posted' | 'in_progress' };
+
+/**
+ * Posts the digest for this tick once: the tick's row is inserted first and whoever inserts it posts. A worker
+ * that fails to post gives the row back so the retried job can try again; one that died holding it is
+ * overtaken once the claim is stale.
+ */
+export async function postDigest(input: {
+  deps: DigestDeps;
+  slack: SlackOut;
+  channel: string;
+  tick: string;
+}): Promise<PostDigestResult> {
+  const { deps, slack, channel, tick } = input;
+  const now = deps.now();
+  const since = await lastDigestAt(deps.db, now);
+  const claimed = await claimTick(deps.db, tick, channel, now);
+  if (claimed !== 'mine') return { posted: false, reason: claimed };
+  try {
+    const digest = await collectDigest(deps, { since, now });
+    const chart = digest.quiet
+      ? null
+      : await prepareChart(deps.charts, problemsOverModelsChart(await problemsOverModels(deps.db)));
+    const message = digestMessage(digest, chart?.kind === 'url' ? chart.url : undefined);
+    const sent = await slack.post({ channel, ...message });
+    await deps.db.update(digests).set({ ts: sent.ts, postedAt: now }).where(eq(digests.tick, tick));
+    await shareChartInThread({ db: deps.db, slack }, `digest:${tick}:chart`, chart, {
+      channel: sent.channel,
+      threadTs: sent.ts,
+      filename: `digest-${tick.replace(/[^A-Za-z0-9_.-]/g, '-')}.png`,
+      title: 'Pass rate per problem across candidate models',
+    });
+    deps.log.info({ tick, channel, quiet: digest.quiet }, 'digest posted');
+    return { posted: true, channel: sent.channel, ts: sent.ts, digest };
+  } catch (err) {
+    await deps.db
+      .delete(digests)
+      .where(and(eq(digests.tick, tick), isNull(digests.ts)))
+      .catch(() => undefined);
+    throw err;
+  }
+}
+
+async function claimTick(
+  db: Db,
+  tick: string,
+  channel: string,
+  now: Date,
+): Promise<'mine' | 'already_posted' | 'in_progress'> {
+  const inserted = await db
+    .insert(digests)
+    .values({ tick, channel, postedAt: now })
+    .onConflictDoNothing({ target: digests.tick })
+    .returning({ tick: digests.tick });
+  if (inserted.length > 0) return 'mine';
+  const taken = await db
+    .update(digests)
+    .set({ postedAt: now, channel })
+    .where(
+      and(
+        eq(digests.tick, tick),
+        isNull(digests.ts),
+        lte(digests.postedAt, new Date(now.getTime() - DIGEST_CLAIM_STALE_MS)),
+      ),
+    )
+    .returning({ tick: digests.tick });
+  if (taken.length > 0) return 'mine';
+  const [row] = await db.select({ ts: digests.ts }).from(digests).where(eq(digests.tick, tick));
+  return row?.ts ? 'already_posted' : 'in_progress';
+}
+
+/** `canary digest --now`: a tick named after the current minute, so pressing it twice in a minute posts once. */
+export function nowTick(now: Date): string {
+  return `now-${now.toISOString().slice(0, 16)}`;
+}
+
+export async function postDigestNow(input: {
+  deps: DigestDeps;
+  slack: SlackOut;
+  channel: string;
+}): Promise<PostDigestResult> {
+  return postDigest({ ...input, tick: nowTick(input.deps.now()) });
+}

@@ -1,0 +1,43 @@
+import { CanaryError } from '../core/types.ts';
+
+export { CanaryError };
+
+/** The codes services throw; the edges map them to ephemeral messages, HTTP statuses and exit codes. */
+export type CanaryErrorCode =
+  | 'validation'
+  | 'duplicate'
+  | 'endpoint_refused'
+  | 'forbidden'
+  | 'not_evaluated'
+  | 'problem_not_found'
+  | 'pattern_not_found'
+  | 'model_not_found'
+  | 'signoff_not_found';
+
+export function fail(code: CanaryErrorCode, sentence: string, field?: string): never {
+  throw new CanaryError(code, sentence, field);
+}
+
+export function invalid(sentence: string, field?: string): never {
+  return fail('validation', sentence, field);
+}
+
+/** Core parsers return `{ok, value} | {ok: false, error}`; a service turns a refusal into a validation error. */
+export function valueOrThrow<T>(
+  result: { ok: true; value: T } | { ok: false; error: string },
+  field?: string,
+  code: CanaryErrorCode = 'validation',
+): T {
+  if (result.ok) return result.value;
+  return fail(code, result.error, field);
+}
+
+/** HTTP status an edge should answer with for a service error. */
+export function httpStatusOf(code: string): number {
+  if (code.endsWith('_not_found')) return 404;
+  if (code === 'duplicate') return 409;
+  if (code === 'forbidden') return 403;
+  if (code === 'validation' || code === 'endpoint_refused') return 400;
+  if (code === 'not_evaluated') return 409;
+  return 500;
+}

@@ -1,0 +1,139 @@
+import { computeMetrics } from '../core/metrics.ts';
+import { foldRuns } from '../core/outcome.ts';
+import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../core/types.ts';
+import type { Db } from '../db/client.ts';
+import {
+  completeEvaluationRow,
+  type EvaluationRow,
+  failEvaluationRow,
+  getEvaluationRow,
+  getEvaluationWithModel,
+  insertEvaluation,
+  type NewEvaluation,
+  problemHeaders,
+  refreshEvaluationCounts,
+} from '../db/queries/evaluations.ts';
+import { currentRunsOfModel, problemIdsOfEvaluation, recordResults } from '../db/queries/results.ts';
+
+export type { NewResult } from '../db/queries/results.ts';
+export { recordResults, refreshEvaluationCounts };
+
+/** Per-problem standing of the model once the evaluation is done (over current revisions of active patterns). */
+export interface ProblemSummary {
+  problemId: number;
+  key: string;
+  title: string;
+  threshold: number | null;
+  metrics: Metrics;
+}
+
+export interface EvaluationSummary {
+  perProblem: ProblemSummary[];
+}
+
+export interface EvaluationView {
+  id: number;
+  model: { id: number; name: string; version: string };
+  trigger: EvaluationTrigger;
+  status: EvaluationStatus;
+  patternRevisionId: number | null;
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  /** Present once the evaluation is done. */
+  perProblem: ProblemSummary[] | null;
+  error: string | null;
+  requestedBy: string | null;
+  slack: { channel: string; threadTs: string | null } | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export async function createEvaluation(db: Db, input: NewEvaluation): Promise<EvaluationRow> {
+  return insertEvaluation(db, input);
+}
+
+export async function getEvaluation(deps: { db: Db }, id: number): Promise<EvaluationView | null> {
+  const found = await getEvaluationWithModel(deps.db, id);
+  if (!found) return null;
+  const e = found.evaluation;
+  return {
+    id: e.id,
+    model: found.model,
+    trigger: e.trigger,
+    status: e.status,
+    patternRevisionId: e.patternRevisionId,
+    total: e.total,
+    done: e.doneCount,
+    passed: e.passed,
+    failed: e.failed,
+    errored: e.errored,
+    perProblem: e.status === 'done' ? readSummary(e.summary).perProblem : null,
+    error: e.error,
+    requestedBy: e.requestedBy,
+    slack: e.slackChannel ? { channel: e.slackChannel, threadTs: e.slackThreadTs } : null,
+    createdAt: e.createdAt,
+    startedAt: e.startedAt,
+    finishedAt: e.finishedAt,
+  };
+}
+
+function readSummary(summary: unknown): EvaluationSummary {
+  const perProblem = (summary as Partial<EvaluationSummary> | null)?.perProblem;
+  return { perProblem: Array.isArray(perProblem) ? perProblem : [] };
+}
+
+/**
+ * The model's metrics on every problem this evaluation touched: all runs of the model on those problems'
+ * current revisions, folded per revision, then rated. Standing rather than delta, so an onlyMissing
+ * re-run still reports the whole picture.
+ */
+export async function summarizeEvaluation(
+  db: Db,
+  evaluationId: number,
+  modelId: number,
+): Promise<EvaluationSummary> {
+  const problemIds = await problemIdsOfEvaluation(db, evaluationId);
+  const [headers, runs] = await Promise.all([
+    problemHeaders(db, problemIds),
+    currentRunsOfModel(db, modelId, problemIds),
+  ]);
+  const perProblem = headers.map((p) => ({
+    problemId: p.id,
+    key: p.key,
+    title: p.title,
+    threshold: p.threshold,
+    metrics: computeMetrics(foldRuns(runs.filter((r) => r.problemId === p.id))),
+  }));
+  return { perProblem };
+}
+
+/**
+ * Marks the evaluation done with its summary. Idempotent: a second call (a retried parent job) finds it
+ * already finished and changes nothing. Returns the row as it now stands.
+ */
+export async function finalizeEvaluation(
+  deps: { db: Db; now: () => Date },
+  evaluationId: number,
+): Promise<{ evaluation: EvaluationRow | null; finishedNow: boolean }> {
+  const before = await getEvaluationRow(deps.db, evaluationId);
+  if (!before) return { evaluation: null, finishedNow: false };
+  if (before.status === 'done' || before.status === 'failed')
+    return { evaluation: before, finishedNow: false };
+  const counted = (await refreshEvaluationCounts(deps.db, evaluationId)) ?? before;
+  const summary = await summarizeEvaluation(deps.db, evaluationId, counted.modelId);
+  const done = await completeEvaluationRow(deps.db, evaluationId, { summary, now: deps.now() });
+  if (done) return { evaluation: done, finishedNow: true };
+  return { evaluation: await getEvaluationRow(deps.db, evaluationId), finishedNow: false };
+}
+
+export async function markEvaluationFailed(
+  deps: { db: Db; now: () => Date },
+  evaluationId: number,
+  error: string,
+): Promise<EvaluationRow | null> {
+  return failEvaluationRow(deps.db, evaluationId, { error, now: deps.now() });
+}

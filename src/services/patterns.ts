@@ -1,0 +1,333 @@
+import { createHash } from 'node:crypto';
+import { parseExpectation } from '../core/expectations/index.ts';
+import { foldRuns } from '../core/outcome.ts';
+import {
+  canonicalJson,
+  type PatternDraft,
+  parsePatternInput,
+  parsePolarity,
+  validatePatternDraft,
+} from '../core/pattern.ts';
+import { isProblemKey, validateTitle } from '../core/problem.ts';
+import type { Expectation, OutcomeStatus, Pattern, PatternInput, Polarity, Problem } from '../core/types.ts';
+import type { Db } from '../db/client.ts';
+import { getModelsByIds, modelRef } from '../db/queries/models.ts';
+import {
+  appendRevision,
+  getPatternById,
+  insertPatternsWithRevisions,
+  listPatternsOfProblem,
+  lockPatternWrites,
+  type NewPattern,
+  runsOfRevisions,
+  updatePatternRow,
+} from '../db/queries/patterns.ts';
+import { findProblemsByKeyOrTitle, insertProblems } from '../db/queries/problems.ts';
+import { groupBy } from '../db/queries/reports.ts';
+import type { ServiceDeps } from './deps.ts';
+import { CanaryError, fail, invalid, valueOrThrow } from './errors.ts';
+import { getProblem } from './problems.ts';
+
+export { patternRevisionsForEvaluation, type RevisionForEvaluation } from '../db/queries/patterns.ts';
+
+/** A draft as validated by the core, plus where in Slack it was flagged (the second natural key). */
+export interface NewPatternDraft extends PatternDraft {
+  sourceChannel?: string | null;
+  sourceTs?: string | null;
+}
+
+export interface AddPatternsOptions {
+  creatorId?: string | null;
+  /** Create problems named by title that do not exist yet (imports). Unknown keys are always an error. */
+  createProblems?: boolean;
+}
+
+export interface AddPatternsResult {
+  created: Pattern[];
+  /** Already there (same problem and input+expectation, or same Slack message): returned, never duplicated. */
+  existing: Pattern[];
+  problemsCreated: Problem[];
+  /** Revision ids whose back-fill could not be queued; the patterns are saved and a re-run picks them up. */
+  unscheduled: number[];
+}
+
+/** sha256 of the canonical {input, expectation}: equal patterns give equal fingerprints, whatever the key order. */
+export function patternFingerprint(input: PatternInput, expectation: Expectation): string {
+  return createHash('sha256').update(canonicalJson({ input, expectation })).digest('hex');
+}
+
+/**
+ * Adds patterns all-or-nothing: every draft is checked and every problem resolved before anything is written,
+ * and the writes share one transaction. Back-fills are queued only after commit, so a worker never looks for
+ * a revision that is not there yet.
+ */
+export async function addPatterns(
+  deps: ServiceDeps,
+  drafts: readonly NewPatternDraft[],
+  opts: AddPatternsOptions = {},
+): Promise<AddPatternsResult> {
+  const checked = drafts.map((draft, i) => checkDraft(deps, draft, i, drafts.length));
+  if (checked.length === 0) return { created: [], existing: [], problemsCreated: [], unscheduled: [] };
+
+  const outcome = await deps.db.transaction(async (tx) => {
+    // Taken first, so a concurrent import that creates the same problem finds it here instead of repeating it.
+    await lockPatternWrites(tx);
+    const { found, problemsCreated } = await resolveProblems(
+      tx,
+      checked.map((d) => d.problem),
+      opts,
+    );
+    const rows: NewPattern[] = checked.map((d) => {
+      const problem = found.get(d.problem) as Problem;
+      return {
+        problemId: problem.id,
+        fingerprint: patternFingerprint(d.input, d.expectation),
+        input: d.input,
+        expectation: d.expectation,
+        polarity: d.polarity,
+        source: d.source,
+        sourceChannel: d.sourceChannel ?? null,
+        sourceTs: d.sourceTs ?? null,
+        sourcePermalink: d.sourceRef ?? null,
+        creatorId: opts.creatorId ?? null,
+        notes: d.notes,
+      };
+    });
+    const inserted = await insertPatternsWithRevisions(tx, rows);
+    return { ...inserted, problemsCreated };
+  });
+
+  const unscheduled = await backfill(
+    deps,
+    outcome.created.map((p) => p.revisionId),
+    opts.creatorId ?? null,
+  );
+  deps.log.info(
+    {
+      created: outcome.created.length,
+      existing: outcome.existing.length,
+      problems: outcome.problemsCreated.length,
+    },
+    'patterns added',
+  );
+  return { ...outcome, unscheduled };
+}
+
+/** One pattern; the result says whether it was new. */
+export async function addPattern(
+  deps: ServiceDeps,
+  draft: NewPatternDraft,
+  opts: AddPatternsOptions = {},
+): Promise<{ pattern: Pattern; created: boolean }> {
+  const result = await addPatterns(deps, [draft], opts);
+  const created = result.created[0];
+  if (created) return { pattern: created, created: true };
+  return { pattern: result.existing[0] as Pattern, created: false };
+}
+
+/** Problems by key or title; with createProblems, unknown titles become new problems (unknown keys never do). */
+async function resolveProblems(
+  db: Db,
+  names: readonly string[],
+  opts: AddPatternsOptions,
+): Promise<{ found: Map<string, Problem>; problemsCreated: Problem[] }> {
+  const found = await findProblemsByKeyOrTitle(db, names);
+  const missing = [...new Set(names.filter((n) => !found.has(n)))];
+  if (missing.length === 0) return { found, problemsCreated: [] };
+  const keys = missing.filter(isProblemKey);
+  if (!opts.createProblems || keys.length > 0) {
+    const shown = (keys.length > 0 ? keys : missing).map((n) => `"${n}"`).join(', ');
+    fail('problem_not_found', `No problem is called ${shown}; create it first or check the key.`, 'problem');
+  }
+  // The first spelling of a title wins: "Sarcasm" and "sarcasm " are one problem.
+  const titleOf = new Map(missing.map((name) => [name, valueOrThrow(validateTitle(name), 'problem')]));
+  const titles = new Map<string, string>();
+  for (const title of titleOf.values())
+    if (!titles.has(title.toLowerCase())) titles.set(title.toLowerCase(), title);
+  const problemsCreated = await insertProblems(
+    db,
+    [...titles.values()].map((title) => ({ title, creatorId: opts.creatorId ?? null })),
+  );
+  const byTitle = new Map(problemsCreated.map((p) => [p.title.toLowerCase(), p]));
+  for (const [name, title] of titleOf) {
+    const problem = byTitle.get(title.toLowerCase());
+    if (problem) found.set(name, problem);
+  }
+  return { found, problemsCreated };
+}
+
+function checkDraft(
+  deps: ServiceDeps,
+  draft: NewPatternDraft,
+  index: number,
+  total: number,
+): NewPatternDraft {
+  const where = total > 1 ? `Pattern ${index + 1}: ` : '';
+  const { sourceChannel, sourceTs, ...core } = draft;
+  const result = validatePatternDraft(core, deps.limits.maxInputBytes);
+  if (!result.ok) {
+    const first = result.errors[0];
+    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more problem(s))` : '';
+    invalid(`${where}${first?.message ?? 'the pattern is not valid.'}${more}`, first?.field);
+  }
+  const channel = sourceChannel ?? null;
+  const ts = sourceTs ?? null;
+  if ((channel === null) !== (ts === null)) {
+    invalid(`${where}a Slack source needs both the channel and the message timestamp.`, 'sourceTs');
+  }
+  return { ...result.value, sourceChannel: channel, sourceTs: ts };
+}
+
+async function backfill(deps: ServiceDeps, revisionIds: readonly number[], requestedBy: string | null) {
+  const unscheduled: number[] = [];
+  for (const patternRevisionId of revisionIds) {
+    try {
+      await deps.scheduler.backfillRevision({ patternRevisionId, requestedBy });
+    } catch (err) {
+      // The pattern is committed already; failing the call now would only invite a duplicate retry.
+      deps.log.error({ err, patternRevisionId }, 'back-fill could not be queued');
+      unscheduled.push(patternRevisionId);
+    }
+  }
+  return unscheduled;
+}
+
+export async function getPattern(deps: ServiceDeps, patternId: number): Promise<Pattern> {
+  const pattern = await getPatternById(deps.db, patternId);
+  if (!pattern) return fail('pattern_not_found', `There is no pattern #${patternId}.`, 'pattern');
+  return pattern;
+}
+
+export interface PatternEdit {
+  input?: unknown;
+  expectation?: unknown;
+  notes?: string;
+  polarity?: Polarity | string;
+  editedBy?: string | null;
+}
+
+/**
+ * Notes and polarity change in place; a new input or expectation appends a revision (results stay attached to
+ * the revision they judged) and back-fills it on every live model.
+ */
+export async function editPattern(deps: ServiceDeps, patternId: number, edit: PatternEdit): Promise<Pattern> {
+  const current = await getPattern(deps, patternId);
+  const input =
+    edit.input === undefined
+      ? current.input
+      : valueOrThrow(parsePatternInput(edit.input, deps.limits.maxInputBytes), 'input');
+  const expectation =
+    edit.expectation === undefined
+      ? current.expectation
+      : valueOrThrow(parseExpectation(edit.expectation), 'expect');
+  const polarity =
+    edit.polarity === undefined ? undefined : valueOrThrow(parsePolarity(edit.polarity), 'polarity');
+  if (edit.notes !== undefined && typeof edit.notes !== 'string') invalid('Notes must be text.', 'notes');
+  const changed =
+    canonicalJson({ input, expectation }) !==
+    canonicalJson({ input: current.input, expectation: current.expectation });
+
+  const revisionId = await deps.db.transaction(async (tx) => {
+    const patch = {
+      ...(edit.notes === undefined ? {} : { notes: edit.notes }),
+      ...(polarity === undefined ? {} : { polarity }),
+    };
+    if (!(await updatePatternRow(tx, patternId, patch, deps.now()))) {
+      throw new CanaryError('pattern_not_found', `There is no pattern #${patternId}.`, 'pattern');
+    }
+    if (!changed) return null;
+    const revision = await appendRevision(tx, patternId, {
+      input,
+      expectation,
+      createdBy: edit.editedBy ?? null,
+    });
+    return revision.id;
+  });
+  if (revisionId !== null) await backfill(deps, [revisionId], edit.editedBy ?? null);
+  return getPattern(deps, patternId);
+}
+
+/** Inactive patterns are kept (with their history) but no longer evaluated or counted. */
+export async function setPatternActive(
+  deps: ServiceDeps,
+  patternId: number,
+  active: boolean,
+): Promise<Pattern> {
+  const before = await getPattern(deps, patternId);
+  if (before.active === active) return before;
+  await updatePatternRow(deps.db, patternId, { active }, deps.now());
+  // Models registered while it was off never ran it.
+  if (active) await backfill(deps, [before.revisionId], null);
+  return getPattern(deps, patternId);
+}
+
+export interface PatternModelOutcome {
+  modelId: number;
+  /** name@version */
+  model: string;
+  status: OutcomeStatus;
+  flaky: boolean;
+  /** What the model answered (label, else text), from its latest run. */
+  label: string | null;
+  reason: string | null;
+}
+
+export interface PatternListing {
+  pattern: Pattern;
+  /** One per non-retired model that has run the current revision, in registration order. */
+  outcomes: PatternModelOutcome[];
+}
+
+export async function listPatterns(
+  deps: ServiceDeps,
+  problemKey: string,
+  opts: { includeInactive?: boolean } = {},
+): Promise<{ problem: Problem; patterns: PatternListing[] }> {
+  const problem = await getProblem(deps, problemKey);
+  const patterns = await listPatternsOfProblem(deps.db, problem.id, opts);
+  const runs = await runsOfRevisions(
+    deps.db,
+    patterns.map((p) => p.revisionId),
+  );
+  const models = await getModelsByIds(deps.db, [...new Set(runs.map((r) => r.modelId))]);
+  const order = new Map(models.map((m, i) => [m.id, i]));
+  const byRevision = groupBy(runs, (r) => r.patternRevisionId);
+  return {
+    problem,
+    patterns: patterns.map((pattern) => {
+      const byModel = groupBy(byRevision.get(pattern.revisionId) ?? [], (r) => r.modelId);
+      const outcomes: PatternModelOutcome[] = [];
+      for (const [modelId, modelRuns] of byModel) {
+        const model = models.find((m) => m.id === modelId);
+        const [folded] = foldRuns(
+          modelRuns.map((r) => ({
+            patternId: r.patternId,
+            patternRevisionId: r.patternRevisionId,
+            status: r.status,
+            ...(r.reason === '' ? {} : { reason: r.reason }),
+          })),
+        );
+        if (!model || !folded) continue;
+        const last = modelRuns[modelRuns.length - 1];
+        outcomes.push({
+          modelId,
+          model: modelRef(model),
+          status: folded.status,
+          flaky: folded.flaky,
+          label: labelOf(last?.prediction),
+          reason: folded.reason ?? null,
+        });
+      }
+      outcomes.sort((a, b) => (order.get(a.modelId) ?? 0) - (order.get(b.modelId) ?? 0));
+      return { pattern, outcomes };
+    }),
+  };
+}
+
+function labelOf(prediction: unknown): string | null {
+  if (prediction === null || typeof prediction !== 'object') return null;
+  const { label, text } = prediction as { label?: unknown; text?: unknown };
+  if (typeof label === 'string') return label;
+  if (typeof text === 'string') return text;
+  return null;
+}

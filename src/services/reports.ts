@@ -1,0 +1,188 @@
+import { compareOutcomes } from '../core/compare.ts';
+import { computeMetrics } from '../core/metrics.ts';
+import type { Comparison, Metrics, Model, OutcomeStatus, PatternOutcome, Problem } from '../core/types.ts';
+import { getModelsByIds, listModelRows, modelRef } from '../db/queries/models.ts';
+import { listPatternsOfProblem } from '../db/queries/patterns.ts';
+import { listProblemRows } from '../db/queries/problems.ts';
+import {
+  foldOutcomeRuns,
+  groupBy,
+  metricsByModelAndProblem,
+  type ProblemOutcome,
+  problemsWithActivePatterns,
+  runsFor,
+} from '../db/queries/reports.ts';
+import type { ServiceDeps } from './deps.ts';
+import { getModelByRef, type ModelRef } from './models.ts';
+import { EMPTY_METRICS, getProblem } from './problems.ts';
+
+export { outcomesFor } from '../db/queries/reports.ts';
+
+export interface ModelReportRow {
+  key: string;
+  title: string;
+  threshold: number | null;
+  n: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  flaky: number;
+  passRate: number | null;
+  ci: [number, number] | null;
+  /** null when the problem is not gated or nothing was measured. */
+  meetsThreshold: boolean | null;
+  flakyPatterns: number[];
+}
+
+/** Problems that have patterns to run, in key order; won't-fix problems are left out of reports and gates. */
+export async function reportedProblems(deps: ServiceDeps): Promise<Problem[]> {
+  const [problems, withPatterns] = await Promise.all([
+    listProblemRows(deps.db, { status: ['open', 'monitoring', 'resolved'] }),
+    problemsWithActivePatterns(deps.db),
+  ]);
+  const keep = new Set(withPatterns);
+  return problems.filter((p) => keep.has(p.id));
+}
+
+/** Outcomes of one model grouped by problem id (runs folded; single runs fold to themselves). */
+export async function outcomesByProblem(
+  deps: ServiceDeps,
+  modelId: number,
+  problemIds?: readonly number[],
+): Promise<Map<number, ProblemOutcome[]>> {
+  const runs = await runsFor(deps.db, { modelIds: [modelId], ...(problemIds ? { problemIds } : {}) });
+  return groupBy(foldOutcomeRuns(runs), (o) => o.problemId);
+}
+
+export async function modelReport(
+  deps: ServiceDeps,
+  ref: ModelRef,
+): Promise<{ model: Model; problems: ModelReportRow[] }> {
+  const model = await getModelByRef(deps, ref);
+  const problems = await reportedProblems(deps);
+  const ids = problems.map((p) => p.id);
+  let metricsOf: (problemId: number) => Metrics;
+  let flakyOf: (problemId: number) => number[] = () => [];
+  if (model.repeats > 1) {
+    const byProblem = await outcomesByProblem(deps, model.id, ids);
+    metricsOf = (id) => computeMetrics(byProblem.get(id) ?? []);
+    flakyOf = (id) => (byProblem.get(id) ?? []).filter((o) => o.flaky).map((o) => o.patternId);
+  } else {
+    const table = await metricsByModelAndProblem(deps.db, { models: [model], problemIds: ids });
+    metricsOf = (id) => table.get(model.id)?.get(id) ?? EMPTY_METRICS;
+  }
+  return {
+    model,
+    problems: problems.map((p) => {
+      const m = metricsOf(p.id);
+      return {
+        key: p.key,
+        title: p.title,
+        threshold: p.threshold,
+        ...m,
+        meetsThreshold: p.threshold === null || m.passRate === null ? null : m.passRate >= p.threshold,
+        flakyPatterns: flakyOf(p.id),
+      };
+    }),
+  };
+}
+
+export interface HistoryPoint {
+  modelId: number;
+  /** name@version */
+  model: string;
+  registeredAt: Date;
+  metrics: Metrics;
+}
+
+/** The problem's metrics on every non-retired model that ran it, in registration order. */
+export async function problemHistory(
+  deps: ServiceDeps,
+  key: string,
+): Promise<{ problem: Problem; points: HistoryPoint[] }> {
+  const problem = await getProblem(deps, key);
+  const models = await listModelRows(deps.db, { status: ['candidate', 'production'] });
+  const table = await metricsByModelAndProblem(deps.db, { models, problemIds: [problem.id] });
+  const points: HistoryPoint[] = [];
+  for (const model of models) {
+    const metrics = table.get(model.id)?.get(problem.id);
+    if (!metrics) continue;
+    points.push({ modelId: model.id, model: modelRef(model), registeredAt: model.registeredAt, metrics });
+  }
+  return { problem, points };
+}
+
+export interface ProblemComparison {
+  key: string;
+  title: string;
+  comparison: Comparison;
+  /** Each model's metrics on the revisions both have a clear answer for, so the numbers compare like with like. */
+  metricsA: Metrics;
+  metricsB: Metrics;
+}
+
+/** A (baseline) against B (candidate), per problem, on the same pattern revisions. */
+export async function compareModels(
+  deps: ServiceDeps,
+  refA: ModelRef,
+  refB: ModelRef,
+): Promise<{ a: Model; b: Model; problems: ProblemComparison[] }> {
+  const [a, b] = await Promise.all([getModelByRef(deps, refA), getModelByRef(deps, refB)]);
+  const problems = await reportedProblems(deps);
+  const ids = problems.map((p) => p.id);
+  const [outA, outB] = await Promise.all([
+    outcomesByProblem(deps, a.id, ids),
+    outcomesByProblem(deps, b.id, ids),
+  ]);
+  return {
+    a,
+    b,
+    problems: problems.map((p) => {
+      const oa = outA.get(p.id) ?? [];
+      const ob = outB.get(p.id) ?? [];
+      const comparison = compareOutcomes(oa, ob);
+      const shared = new Set([
+        ...comparison.fixed,
+        ...comparison.broken,
+        ...comparison.stillFailing,
+        ...comparison.stillPassing,
+      ]);
+      const onShared = (o: PatternOutcome) => shared.has(o.patternRevisionId);
+      return {
+        key: p.key,
+        title: p.title,
+        comparison,
+        metricsA: computeMetrics(oa.filter(onShared)),
+        metricsB: computeMetrics(ob.filter(onShared)),
+      };
+    }),
+  };
+}
+
+export interface PatternGrid {
+  problem: Problem;
+  patterns: { id: number; revisionId: number; revision: number }[];
+  /** Non-retired models that ran at least one of these revisions, in registration order. */
+  models: { id: number; ref: string }[];
+  /** cells[pattern][model]: the folded outcome, or null when that model has no result. */
+  cells: (OutcomeStatus | null)[][];
+}
+
+export async function patternGrid(deps: ServiceDeps, key: string): Promise<PatternGrid> {
+  const problem = await getProblem(deps, key);
+  const patterns = await listPatternsOfProblem(deps.db, problem.id);
+  const candidates = await listModelRows(deps.db, { status: ['candidate', 'production'] });
+  const runs = await runsFor(deps.db, { modelIds: candidates.map((m) => m.id), problemIds: [problem.id] });
+  const byModel = groupBy(runs, (r) => r.modelId);
+  const models = await getModelsByIds(deps.db, [...byModel.keys()]);
+  const status = new Map<string, OutcomeStatus>();
+  for (const [modelId, modelRuns] of byModel) {
+    for (const o of foldOutcomeRuns(modelRuns)) status.set(`${o.patternRevisionId}:${modelId}`, o.status);
+  }
+  return {
+    problem,
+    patterns: patterns.map((p) => ({ id: p.id, revisionId: p.revisionId, revision: p.revision })),
+    models: models.map((m) => ({ id: m.id, ref: modelRef(m) })),
+    cells: patterns.map((p) => models.map((m) => status.get(`${p.revisionId}:${m.id}`) ?? null)),
+  };
+}

@@ -1,0 +1,141 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { App, ErrorCode, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import { slackClientOptions, toSlackLogger } from './client.ts';
+import { type SlackContext, settingsFrom } from './context.ts';
+import { registerActions } from './listeners/actions/index.ts';
+import { registerCommands } from './listeners/commands/index.ts';
+import { registerEvents } from './listeners/events/index.ts';
+import { registerShortcuts } from './listeners/shortcuts/index.ts';
+import { registerViews } from './listeners/views/index.ts';
+import { createSlackPoster, type SlackPoster } from './post.ts';
+import { forgetEventsBefore, markEventSeen } from './store.ts';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Slack stops retrying an event within hours; a day of ids is plenty to recognise any redelivery. */
+const EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
+const EVENT_PRUNE_EVERY = 500;
+
+export interface SlackAppOptions {
+  config: Pick<Config, 'slack'>;
+  deps: ServiceDeps & { poster?: SlackPoster };
+  log: Logger;
+}
+
+export interface SlackApp {
+  app: App;
+  /** The HTTPReceiver in HTTP mode; the SocketModeReceiver when SLACK_APP_TOKEN is set. */
+  receiver: HTTPReceiver | SocketModeReceiver;
+  mode: 'http' | 'socket';
+  /**
+   * Mount in the shared node:http server for POST /slack/events (commands, interactivity and events all
+   * arrive there). Anything else gets a 404. In Socket Mode it answers 404 to everything.
+   */
+  requestListener: RequestListener;
+  poster: SlackPoster;
+  /** Socket Mode only: opens the WebSocket. HTTP mode has nothing to start. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the Bolt app with every Canary listener. HTTP mode acks as soon as a listener calls ack()
+ * (processBeforeResponse: false), so slow work after ack never makes Slack time out or retry.
+ */
+export function createSlackApp({ config, deps, log }: SlackAppOptions): SlackApp {
+  const { botToken, signingSecret, appToken } = config.slack;
+  if (!botToken) throw new Error('createSlackApp needs SLACK_BOT_TOKEN.');
+  const slackLog = log.child({ module: 'slack' });
+  const logger = toSlackLogger(slackLog);
+  const clientOptions = slackClientOptions(config, slackLog);
+
+  const mode = appToken ? 'socket' : 'http';
+  let receiver: HTTPReceiver | SocketModeReceiver;
+  if (appToken) {
+    receiver = new SocketModeReceiver({ appToken, logger, installerOptions: { clientOptions } });
+  } else {
+    if (!signingSecret) throw new Error('createSlackApp needs SLACK_SIGNING_SECRET in HTTP mode.');
+    receiver = new HTTPReceiver({
+      signingSecret,
+      endpoints: [SLACK_EVENTS_PATH],
+      processBeforeResponse: false,
+      logger,
+    });
+  }
+
+  const app = new App({
+    token: botToken,
+    receiver,
+    logger,
+    clientOptions,
+    // auth.test on first request rather than in the constructor: start-up must not depend on Slack being up.
+    tokenVerificationEnabled: false,
+  });
+
+  const poster = deps.poster ?? createSlackPoster(app.client, { ratePerSecond: config.slack.ratePerSecond });
+  const ctx: SlackContext = { deps, settings: settingsFrom(config), poster, log: slackLog };
+
+  let eventsSeen = 0;
+  app.use(async ({ body, next }) => {
+    const envelope = body as { type?: string; event_id?: string };
+    if (envelope.type === 'event_callback' && typeof envelope.event_id === 'string') {
+      eventsSeen += 1;
+      if (eventsSeen % EVENT_PRUNE_EVERY === 0) {
+        const before = new Date(deps.now().getTime() - EVENT_RETENTION_MS);
+        forgetEventsBefore(deps.db, before).catch((err: unknown) =>
+          slackLog.warn({ err }, 'pruning slack_events failed'),
+        );
+      }
+      const first = await markEventSeen(deps.db, envelope.event_id);
+      if (!first) {
+        slackLog.info({ eventId: envelope.event_id }, 'duplicate Slack event ignored');
+        return;
+      }
+    }
+    await next();
+  });
+
+  registerCommands(app, ctx);
+  registerShortcuts(app, ctx);
+  registerEvents(app, ctx);
+  registerActions(app, ctx);
+  registerViews(app, ctx);
+
+  app.error(async (error) => {
+    slackLog.error({ err: error, code: error.code }, 'unhandled Slack listener error');
+  });
+
+  const requestListener: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    if (!(receiver instanceof HTTPReceiver)) return notFound(res);
+    try {
+      receiver.requestListener(req, res);
+    } catch (error) {
+      // HTTPReceiver throws this for paths it does not serve, so the caller can route them elsewhere.
+      if ((error as { code?: string }).code === ErrorCode.HTTPReceiverDeferredRequestError)
+        return notFound(res);
+      throw error;
+    }
+  };
+
+  return {
+    app,
+    receiver,
+    mode,
+    requestListener,
+    poster,
+    async start() {
+      if (mode === 'socket') await app.start();
+    },
+    async stop() {
+      if (mode === 'socket') await app.stop();
+    },
+  };
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('Not Found');
+}

@@ -1,0 +1,37 @@
+/** action_id / callback_id / block_id values shared by the builders and the listeners that read them back. */
+export const ACTION = {
+  problemAddPattern: 'problem_add_pattern',
+  problemSetThreshold: 'problem_set_threshold',
+  problemSignOff: 'problem_sign_off',
+  flagProblem: 'flag_problem',
+  flagExpected: 'flag_expected',
+  flagSave: 'flag_save',
+} as const;
+
+export const VIEW = {
+  newProblem: 'problem_new',
+  addPattern: 'pattern_add',
+  setThreshold: 'problem_threshold',
+} as const;
+
+export const SHORTCUT = { addAsPattern: 'add_as_pattern' } as const;
+
+/** Every input reads back as state.values[block_id][FIELD]. */
+export const FIELD = 'value';
+
+export const BLOCK = {
+  title: 'title',
+  description: 'description',
+  severity: 'severity',
+  threshold: 'threshold',
+  problem: 'problem',
+  newProblemTitle: 'new_problem_title',
+  input: 'input',
+  inputFormat: 'input_format',
+  expectKind: 'expect_kind',
+  expectValue: 'expect_value',
+  polarity: 'polarity',
+  notes: 'notes',
+  flagProblem: 'flag_problem',
+  flagExpected: 'flag_expected',
+} as const;

@@ -1,0 +1,291 @@
+import type { KnownBlock } from '@slack/types';
+import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { truncate } from '../../core/text.ts';
+import type { Comparison, GateVerdict, Metrics, PatternInput, Polarity, Verdict } from '../../core/types.ts';
+import { context, header, LIMITS, mrkdwnSection, safe } from './limits.ts';
+
+/**
+ * Messages about evaluation results: one per affected problem (in its home thread), the run summary (in the
+ * channel the model was registered from), the back-fill answer and broken sign-offs. Pure: data in, blocks out.
+ */
+
+export interface MessageContent {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Broken / fixed patterns listed in a problem message before the rest is only counted. */
+export const CHANGES_SHOWN = 5;
+const PATTERN_TEXT_MAX = 80;
+
+export interface ChangedPattern {
+  patternId: number;
+  input: PatternInput;
+  polarity: Polarity;
+}
+
+export interface ProblemResultView {
+  model: string;
+  problem: { key: string; title: string; threshold: number | null };
+  metrics: Metrics;
+  previous: { model: string; comparison: Comparison } | null;
+  production: { model: string; comparison: Comparison } | null;
+  verdict: Verdict | null;
+  thresholdMet: boolean | null;
+  broken: ChangedPattern[];
+  fixed: ChangedPattern[];
+  /** QuickChart mode: the chart travels in the message as an image block. */
+  chartUrl?: string | undefined;
+}
+
+const VERDICT_TEXT: Record<Verdict, string> = {
+  improved: ':chart_with_upwards_trend: improved',
+  regressed: ':warning: regressed',
+  no_clear_change: 'no clear change',
+};
+
+export function verdictText(verdict: Verdict | null): string {
+  return verdict === null ? 'nothing to compare with yet' : VERDICT_TEXT[verdict];
+}
+
+export function patternText(input: PatternInput): string {
+  const raw = typeof input === 'string' ? input : JSON.stringify(input);
+  return truncate(raw.replace(/\s+/g, ' ').trim(), PATTERN_TEXT_MAX);
+}
+
+function thresholdLine(threshold: number | null, met: boolean | null): string {
+  if (threshold === null) return 'Not gated (no threshold)';
+  if (met === null) return `Threshold ${formatRate(threshold)}: not rated`;
+  return met
+    ? `:white_check_mark: Meets its ${formatRate(threshold)} threshold`
+    : `:x: Below its ${formatRate(threshold)} threshold`;
+}
+
+function againstLine(
+  label: string,
+  against: { model: string; comparison: Comparison } | null,
+): string | null {
+  if (!against) return null;
+  const c = against.comparison;
+  if (c.paired === 0) return `vs ${label} \`${safe(against.model, 100)}\`: no patterns in common`;
+  return (
+    `vs ${label} \`${safe(against.model, 100)}\`: ${formatRate(c.baselinePassRate)} → ${formatRate(c.candidatePassRate)}` +
+    ` on ${c.paired} shared, ${c.fixed.length} fixed, ${c.broken.length} broken — ${verdictText(c.verdict)}`
+  );
+}
+
+/** A capped bullet list; the note says how many are left out, so the reader knows it is incomplete. */
+export function changeList(
+  title: string,
+  changes: readonly ChangedPattern[],
+  shown = CHANGES_SHOWN,
+): string | null {
+  if (changes.length === 0) return null;
+  const lines = changes
+    .slice(0, shown)
+    .map((c) => `• #${c.patternId} (${c.polarity}) “${safe(patternText(c.input), PATTERN_TEXT_MAX + 40)}”`);
+  if (changes.length > shown) {
+    lines.push(
+      `_… and ${changes.length - shown} more: see \`canary compare\` or the pattern grid for all of them_`,
+    );
+  }
+  return `*${title} (${changes.length})*\n${lines.join('\n')}`;
+}
+
+export function imageBlock(url: string, altText: string, title?: string): KnownBlock {
+  return {
+    type: 'image',
+    image_url: url,
+    alt_text: truncate(altText, 2000),
+    ...(title ? { title: { type: 'plain_text', text: truncate(title, 2000) } } : {}),
+  };
+}
+
+export function problemResultMessage(view: ProblemResultView): MessageContent {
+  const { problem, metrics } = view;
+  const name = `${problem.key} — ${problem.title}`;
+  const rate = `${formatRate(metrics.passRate)} ${formatInterval(metrics.ci)} (n=${metrics.n}${
+    metrics.errored > 0 ? `, ${metrics.errored} errored` : ''
+  }${metrics.flaky > 0 ? `, ${metrics.flaky} flaky` : ''})`;
+  const lines = [
+    `*\`${safe(view.model, 100)}\` on ${safe(name, 200)}*`,
+    `Pass rate ${rate}`,
+    `Verdict: *${verdictText(view.verdict)}* · ${thresholdLine(problem.threshold, view.thresholdMet)}`,
+    againstLine('previous', view.previous),
+    againstLine('production', view.production),
+  ].filter((l): l is string => l !== null);
+  const blocks: KnownBlock[] = [mrkdwnSection(lines.join('\n'))];
+  const broken = changeList('Newly broken', view.broken);
+  const fixed = changeList('Newly fixed', view.fixed);
+  if (broken) blocks.push(mrkdwnSection(broken));
+  if (fixed) blocks.push(mrkdwnSection(fixed));
+  if (view.chartUrl)
+    blocks.push(
+      imageBlock(view.chartUrl, `${problem.key} pass rate per model`, `${problem.key} across models`),
+    );
+  const text = truncate(
+    `${view.model} on ${problem.key}: ${formatRate(metrics.passRate)} ${formatInterval(metrics.ci)}, ${verdictText(view.verdict).replace(/:[a-z_]+: /, '')}`,
+    LIMITS.messageText,
+  );
+  return { text, blocks };
+}
+
+export interface SummaryView {
+  model: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  trigger: string;
+  progress: { total: number; done: number; passed: number; failed: number; errored: number };
+  /** Set once done. */
+  problems?: {
+    key: string;
+    title: string;
+    metrics: Metrics;
+    verdict: Verdict | null;
+    thresholdMet: boolean | null;
+  }[];
+  gate?: GateVerdict;
+  error?: string | null;
+  chartUrl?: string | undefined;
+}
+
+const SUMMARY_PROBLEMS_SHOWN = 20;
+
+function progressBar(done: number, total: number): string {
+  const width = 20;
+  const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+  return `\`${'█'.repeat(filled)}${'░'.repeat(width - filled)}\` ${done}/${total}`;
+}
+
+export function evaluationSummaryMessage(view: SummaryView): MessageContent {
+  const { progress: p } = view;
+  const model = safe(view.model, 100);
+  const counts = `${p.passed} passed · ${p.failed} failed · ${p.errored} errored`;
+  if (view.state === 'queued' || view.state === 'running') {
+    return {
+      text: `Evaluating ${view.model}: ${p.done}/${p.total}`,
+      blocks: [
+        mrkdwnSection(
+          `:hourglass_flowing_sand: *Evaluating \`${model}\`* (${view.trigger})\n${progressBar(p.done, p.total)}`,
+        ),
+        context(counts),
+      ],
+    };
+  }
+  if (view.state === 'failed') {
+    return {
+      text: `Evaluation of ${view.model} failed`,
+      blocks: [
+        mrkdwnSection(
+          `:x: *Evaluation of \`${model}\` failed*${view.error ? `\n${safe(view.error, 1000)}` : ''}`,
+        ),
+        context(`${p.done}/${p.total} done · ${counts}`),
+      ],
+    };
+  }
+  const gate = view.gate;
+  const headline = gate
+    ? gate.pass
+      ? `:white_check_mark: *\`${model}\` passes the gate*`
+      : `:no_entry: *\`${model}\` fails the gate*`
+    : `*\`${model}\` evaluated*`;
+  const blocks: KnownBlock[] = [header(`Results: ${view.model}`), mrkdwnSection(headline)];
+  const problems = view.problems ?? [];
+  if (problems.length > 0) {
+    const rows = problems.slice(0, SUMMARY_PROBLEMS_SHOWN).map((row) => {
+      const met = row.thresholdMet === null ? '' : row.thresholdMet ? ' ✓' : ' ✗ below threshold';
+      const verdict =
+        row.verdict === null || row.verdict === 'no_clear_change' ? '' : ` · ${verdictText(row.verdict)}`;
+      return `• ${safe(row.key, 20)} ${safe(row.title, 80)}: ${formatRate(row.metrics.passRate)} ${formatInterval(row.metrics.ci)}${met}${verdict}`;
+    });
+    if (problems.length > SUMMARY_PROBLEMS_SHOWN)
+      rows.push(`_… and ${problems.length - SUMMARY_PROBLEMS_SHOWN} more problems_`);
+    blocks.push(mrkdwnSection(rows.join('\n')));
+  }
+  if (gate && gate.reasons.length > 0) {
+    blocks.push(
+      mrkdwnSection(
+        `*Why*\n${gate.reasons
+          .slice(0, 10)
+          .map((r) => `• ${safe(r, 300)}`)
+          .join('\n')}`,
+      ),
+    );
+  }
+  if (view.chartUrl)
+    blocks.push(
+      imageBlock(view.chartUrl, 'Pass rate per problem across candidate models', 'Problems over models'),
+    );
+  blocks.push(context(`${p.done}/${p.total} runs · ${counts} · details in each problem's thread`));
+  const verdict = gate ? (gate.pass ? 'passes the gate' : 'fails the gate') : 'evaluated';
+  return { text: `${view.model} ${verdict}`, blocks };
+}
+
+export interface BackfillRow {
+  model: string;
+  state: 'pending' | 'passed' | 'failed' | 'errored' | 'flaky' | 'failed_run';
+  /** What the model answered (label or text), when there is one. */
+  answer?: string | null;
+}
+
+export interface BackfillView {
+  patternId: number;
+  problemKey: string;
+  input: PatternInput;
+  polarity: Polarity;
+  rows: BackfillRow[];
+}
+
+const BACKFILL_MARK: Record<BackfillRow['state'], string> = {
+  pending: '…',
+  passed: '✓',
+  failed: '✗',
+  errored: '⚠ errored',
+  flaky: '~ flaky',
+  failed_run: '⚠ run failed',
+};
+
+const BACKFILL_ROWS_SHOWN = 40;
+
+export function backfillMessage(view: BackfillView): MessageContent {
+  const done = view.rows.filter((r) => r.state !== 'pending').length;
+  const passed = view.rows.filter((r) => r.state === 'passed').length;
+  const lines = view.rows.slice(0, BACKFILL_ROWS_SHOWN).map((r) => {
+    const answer = r.answer ? ` ${safe(truncate(r.answer, 60), 120)}` : '';
+    return `\`${safe(r.model, 100)}\` ${BACKFILL_MARK[r.state]}${answer}`;
+  });
+  if (view.rows.length > BACKFILL_ROWS_SHOWN)
+    lines.push(`_… and ${view.rows.length - BACKFILL_ROWS_SHOWN} more models_`);
+  const title = `*Pattern #${view.patternId}* (${view.problemKey}, ${view.polarity}) “${safe(patternText(view.input), 160)}”`;
+  const status =
+    done < view.rows.length
+      ? `${done}/${view.rows.length} models answered so far`
+      : `passes on ${passed} of ${view.rows.length} models`;
+  return {
+    text: `Pattern #${view.patternId} back-filled: ${status}`,
+    blocks: [
+      mrkdwnSection(`${title}\n${lines.length > 0 ? lines.join('\n') : '_no model to run it on_'}`),
+      context(status),
+    ],
+  };
+}
+
+export interface BrokenSignoffView {
+  problemKey: string;
+  signedModel: string;
+  signedBy: string;
+  signedRate: number;
+  brokenBy: string;
+  nowRate: number | null;
+}
+
+export function signoffBrokenMessage(view: BrokenSignoffView): MessageContent {
+  const text = `Sign-off on ${view.problemKey} broken by ${view.brokenBy}`;
+  return {
+    text,
+    blocks: [
+      mrkdwnSection(
+        `:rotating_light: *Sign-off broken* — <@${safe(view.signedBy, 40)}> signed off ${view.problemKey} on \`${safe(view.signedModel, 100)}\` at ${formatRate(view.signedRate)}; \`${safe(view.brokenBy, 100)}\` is at ${formatRate(view.nowRate)}.`,
+      ),
+    ],
+  };
+}

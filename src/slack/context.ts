@@ -1,0 +1,33 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import type { SlackPoster } from './post.ts';
+
+/** What the Slack side is told by configuration. */
+export interface SlackSettings {
+  flagEmoji: string;
+  /** Who may sign off a problem; empty means nobody (sign-off is a deliberate act, not a default). */
+  signers: string[];
+  /** Who may register/promote models and change thresholds; empty means everyone. */
+  admins: string[];
+}
+
+/** Handed to every listener registrar: services' deps, settings, the paced poster and a logger. */
+export interface SlackContext {
+  deps: ServiceDeps;
+  settings: SlackSettings;
+  poster: SlackPoster;
+  log: Logger;
+}
+
+export function settingsFrom(config: Pick<Config, 'slack'>): SlackSettings {
+  return { flagEmoji: config.slack.flagEmoji, signers: config.slack.signers, admins: config.slack.admins };
+}
+
+export function isAdmin(settings: SlackSettings, userId: string): boolean {
+  return settings.admins.length === 0 || settings.admins.includes(userId);
+}
+
+export function isSigner(settings: SlackSettings, userId: string): boolean {
+  return settings.signers.includes(userId);
+}

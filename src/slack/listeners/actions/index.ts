@@ -1,0 +1,14 @@
+import type { App } from '@slack/bolt';
+import { ACTION } from '../../blocks/ids.ts';
+import type { SlackContext } from '../../context.ts';
+import { flagSaveAction } from './flag-save.ts';
+import { problemAddPatternAction } from './problem-add-pattern.ts';
+import { problemSetThresholdAction } from './problem-set-threshold.ts';
+import { problemSignOffAction } from './problem-sign-off.ts';
+
+export function registerActions(app: App, ctx: SlackContext): void {
+  app.action(ACTION.problemAddPattern, problemAddPatternAction(ctx));
+  app.action(ACTION.problemSetThreshold, problemSetThresholdAction(ctx));
+  app.action(ACTION.problemSignOff, problemSignOffAction(ctx));
+  app.action(ACTION.flagSave, flagSaveAction(ctx));
+}

@@ -1,0 +1,42 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { PATTERN_USAGE, type PatternCommand, parsePatternCommand } from '../../../core/commands.ts';
+import { listPatterns } from '../../../services/patterns.ts';
+import { patternList } from '../../blocks/patterns.ts';
+import { usageMessage } from '../../blocks/problem-list.ts';
+import type { SlackContext } from '../../context.ts';
+import { openAddPatternModal } from '../../open-modals.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export function patternCommand(ctx: SlackContext) {
+  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+    await ack();
+    const to: ReplyTarget = { respond, client, channel: command.channel_id, user: command.user_id };
+    const parsed = parsePatternCommand(command.text);
+    if (!parsed.ok) return replyEphemeral(ctx, to, usageMessage(parsed.error, parsed.usage));
+    try {
+      await run(ctx, parsed.command, to, command.trigger_id);
+    } catch (error) {
+      await reportFailure(ctx, to, error, `/pattern ${parsed.command.sub}`);
+    }
+  };
+}
+
+async function run(
+  ctx: SlackContext,
+  cmd: PatternCommand,
+  to: ReplyTarget,
+  triggerId: string,
+): Promise<void> {
+  switch (cmd.sub) {
+    case 'help':
+      return replyEphemeral(ctx, to, usageMessage(null, PATTERN_USAGE));
+    case 'add':
+      return openAddPatternModal(ctx, to.client, triggerId, { problemKey: cmd.key, channel: to.channel });
+    case 'list': {
+      const { problem, patterns } = await listPatterns(ctx.deps, cmd.key);
+      return replyEphemeral(ctx, to, patternList(problem, patterns));
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+
+export interface PostMessage {
+  channel: string;
+  thread_ts?: string | undefined;
+  /** Always set: it is the notification text and what screen readers and old clients show. */
+  text: string;
+  blocks?: KnownBlock[] | undefined;
+}
+
+export interface UpdateMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: KnownBlock[] | undefined;
+}
+
+export interface PngUpload {
+  channel: string;
+  thread_ts: string;
+  filename: string;
+  png: Buffer | Uint8Array;
+  title: string;
+}
+
+export interface SlackPoster {
+  post(message: PostMessage): Promise<{ channel: string; ts: string }>;
+  update(message: UpdateMessage): Promise<{ channel: string; ts: string }>;
+  uploadPng(upload: PngUpload): Promise<{ fileId: string | undefined }>;
+}
+
+export interface PosterOptions {
+  /** Messages per second per channel; Slack allows about one before it starts answering 429. */
+  ratePerSecond: number;
+  now?: () => number;
+}
+
+/**
+ * Posts through one FIFO lane per channel, spaced 1/rate apart, so a burst (a back-fill finishing on ten
+ * models) neither trips Slack's per-channel limit nor reorders a thread. A failed call does not stall its lane.
+ * 429s that still happen are retried by the WebClient itself.
+ */
+export function createSlackPoster(client: WebClient, opts: PosterOptions): SlackPoster {
+  const intervalMs = 1000 / opts.ratePerSecond;
+  const now = opts.now ?? Date.now;
+  const lanes = new Map<string, { tail: Promise<unknown>; nextAt: number; pending: number }>();
+
+  function paced<T>(channel: string, send: () => Promise<T>): Promise<T> {
+    let lane = lanes.get(channel);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), nextAt: 0, pending: 0 };
+      lanes.set(channel, lane);
+    }
+    const current = lane;
+    current.pending += 1;
+    const result = current.tail.then(async () => {
+      const wait = current.nextAt - now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      try {
+        return await send();
+      } finally {
+        // Spaced from the answer, not the request: Slack counts arrivals, and a slow call must not bunch the next two.
+        current.nextAt = now() + intervalMs;
+      }
+    });
+    current.tail = result.then(
+      () => settle(),
+      () => settle(),
+    );
+    function settle(): void {
+      current.pending -= 1;
+      // An idle lane whose spacing has elapsed carries no information: drop it so channels do not accumulate.
+      if (current.pending === 0 && lanes.get(channel) === current && now() >= current.nextAt)
+        lanes.delete(channel);
+    }
+    return result;
+  }
+
+  return {
+    post(message) {
+      return paced(message.channel, async () => {
+        const res = await client.chat.postMessage({
+          channel: message.channel,
+          text: message.text,
+          ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+          ...(message.blocks ? { blocks: message.blocks } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return { channel: res.channel ?? message.channel, ts: String(res.ts) };
+      });
+    },
+    update(message) {
+      return paced(message.channel, async () => {
+        const res = await client.chat.update({
+          channel: message.channel,
+          ts: message.ts,
+          text: message.text,
+          ...(message.blocks ? { blocks: message.blocks } : {}),
+        });
+        return { channel: res.channel ?? message.channel, ts: String(res.ts ?? message.ts) };
+      });
+    },
+    uploadPng(upload) {
+      return paced(upload.channel, async () => {
+        const res = await client.files.uploadV2({
+          channel_id: upload.channel,
+          thread_ts: upload.thread_ts,
+          filename: upload.filename,
+          title: upload.title,
+          file: Buffer.from(upload.png),
+        });
+        return { fileId: firstFileId(res) };
+      });
+    },
+  };
+}
+
+function firstFileId(res: unknown): string | undefined {
+  const files = (res as { files?: { files?: { id?: string }[] }[] }).files;
+  return files?.[0]?.files?.[0]?.id;
+}

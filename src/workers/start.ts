@@ -1,0 +1,121 @@
+import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { createAdapterCache } from '../queue/adapters.ts';
+import { createRedis } from '../queue/connection.ts';
+import { createEvaluationEvents, type EvaluationEvents } from '../queue/events.ts';
+import { QUEUE_NAMES } from '../queue/jobs.ts';
+import { createEvaluationBatchProcessor } from '../queue/processors/evaluation-batch.ts';
+import { createEvaluationRunProcessor } from '../queue/processors/evaluation-run.ts';
+import { createQueues, type Queues } from '../queue/queues.ts';
+
+export interface WorkerDeps {
+  config: Pick<Config, 'redis' | 'workers' | 'endpoints'>;
+  db: Db;
+  log: Logger;
+  /** Where endpoint secrets referenced by name are looked up (normally the process environment). */
+  secrets: Record<string, string | undefined>;
+  /** Processor for the notify queue (Slack messages, digests); without it no notify worker runs here. */
+  notifyProcessor?: Processor;
+  /** Producer side to enqueue follow-up jobs on; created (and closed) here when not given. */
+  queues?: Queues;
+  events?: EvaluationEvents;
+  now?: () => Date;
+}
+
+export interface RunningWorkers {
+  events: EvaluationEvents;
+  queues: Queues;
+  /** Stops taking jobs, lets in-flight jobs finish, then closes queues, Redis and adapters. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
+  const { config } = deps;
+  const log = deps.log.child({ module: 'workers' });
+  const now = deps.now ?? (() => new Date());
+  const events = deps.events ?? createEvaluationEvents();
+  const ownsQueues = deps.queues === undefined;
+  const queues = deps.queues ?? createQueues(config, (err) => log.warn({ err }, 'queue connection error'));
+  const adapters = createAdapterCache({
+    secrets: deps.secrets,
+    allowlist: config.endpoints.allowlist,
+    defaultBatchSize: config.workers.batchSize,
+  });
+
+  const processorDeps = { db: deps.db, queues, events, log, now };
+  const runBatch = createEvaluationBatchProcessor({ ...processorDeps, adapters });
+  const runParent = createEvaluationRunProcessor(processorDeps);
+  const evaluationProcessor: Processor = async (job: Job) => {
+    if (job.name === 'evaluation.batch') return runBatch(job);
+    if (job.name === 'evaluation.run') return runParent(job);
+    throw new UnrecoverableError(`unknown job ${job.name} on the ${QUEUE_NAMES.evaluations} queue`);
+  };
+
+  // The lock is renewed every half lockDuration; a worker that dies stops renewing, and the stalled
+  // check (run by any live worker every stalledInterval) hands its job to someone else.
+  const timing = {
+    lockDuration: config.workers.stalledIntervalMs,
+    stalledInterval: config.workers.stalledIntervalMs,
+    // A job caught by two crashes in a row is still retried once more before it is failed.
+    maxStalledCount: 2,
+  };
+  const connections: Redis[] = [];
+  const workers: Worker[] = [];
+  const makeWorker = (name: string, processor: Processor, concurrency: number) => {
+    const connection = createRedis(
+      config.redis.url,
+      'worker',
+      `${config.redis.prefix}:canary-worker:${name}`,
+    );
+    connections.push(connection);
+    const worker = new Worker(name, processor, {
+      connection,
+      prefix: config.redis.prefix,
+      concurrency,
+      ...timing,
+    });
+    worker.on('error', (err) => log.error({ queue: name, err }, 'worker error'));
+    worker.on('failed', (job, err) =>
+      log.warn(
+        { queue: name, job: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message },
+        'job failed',
+      ),
+    );
+    worker.on('stalled', (jobId) =>
+      log.warn({ queue: name, jobId }, 'job stalled; handed to another worker'),
+    );
+    workers.push(worker);
+    return worker;
+  };
+
+  makeWorker(QUEUE_NAMES.evaluations, evaluationProcessor, config.workers.concurrency);
+  if (deps.notifyProcessor) makeWorker(QUEUE_NAMES.notify, deps.notifyProcessor, config.workers.concurrency);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  log.info(
+    {
+      queues: workers.map((w) => w.name),
+      concurrency: config.workers.concurrency,
+      prefix: config.redis.prefix,
+    },
+    'workers started',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    events,
+    queues,
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled(workers.map((w) => w.close()));
+        if (ownsQueues) await queues.close();
+        await adapters.closeAll();
+        await Promise.allSettled(connections.map((c) => c.quit().catch(() => c.disconnect())));
+        log.info('workers stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,326 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChartRenderer } from '../../src/charts/index.ts';
+import { evaluations, slackMessages } from '../../src/db/schema.ts';
+import { createNotifyProcessor } from '../../src/notify/processor.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
+import {
+  finishEvaluation,
+  job,
+  log,
+  seedEvaluation,
+  seedFlag,
+  seedModel,
+  seedPatterns,
+  seedProblem,
+  slackFor,
+} from './seed.ts';
+
+const HOME = 'C0HOME';
+const MODELS = 'C0MODELS';
+const FLAGS = 'C0FLAGS';
+const DAY = 24 * 3600 * 1000;
+
+let db: TestDatabase;
+let api: SlackApi;
+let homeA: string;
+let homeB: string;
+let problemA: { id: number; key: string };
+let problemB: { id: number; key: string };
+let patA: { patternId: number; revisionId: number }[];
+let patB: { patternId: number; revisionId: number }[];
+const local = createChartRenderer({ renderer: 'local', quickchartUrl: undefined });
+
+function processor(overrides: Partial<Parameters<typeof createNotifyProcessor>[0]> = {}) {
+  return createNotifyProcessor({
+    db: db.db,
+    log,
+    now: () => new Date(),
+    slack: slackFor(api),
+    charts: local,
+    modelsChannel: MODELS,
+    ...overrides,
+  });
+}
+
+function outcomes(
+  pats: { patternId: number; revisionId: number }[],
+  problemId: number,
+  pass: (i: number) => boolean,
+) {
+  return pats.map((p, i) => ({ ...p, problemId, pass: pass(i) }));
+}
+
+const blockText = (m: { blocks?: unknown[] }) => JSON.stringify(m.blocks ?? []);
+const replies = (channel: string, ts: string) => api.thread(channel, ts).slice(1);
+const textReplies = (channel: string, ts: string) => replies(channel, ts).filter((m) => !m.files);
+const fileReplies = (channel: string, ts: string) => replies(channel, ts).filter((m) => m.files);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  api = await startSlackApi();
+  for (const [id, name] of [
+    [HOME, 'ml-problems'],
+    [MODELS, 'ml-models'],
+    [FLAGS, 'support'],
+  ] as const) {
+    api.addChannel({ id, name });
+  }
+  homeA = api.addMessage(HOME, { text: 'P-A home', user: 'U1' }).ts;
+  homeB = api.addMessage(HOME, { text: 'P-B home', user: 'U1' }).ts;
+  problemA = await seedProblem(db.db, {
+    title: 'Sarcasm read as praise',
+    threshold: 0.8,
+    home: { channel: HOME, ts: homeA },
+  });
+  problemB = await seedProblem(db.db, {
+    title: 'Negation flips',
+    threshold: null,
+    home: { channel: HOME, ts: homeB },
+  });
+  patA = await seedPatterns(db.db, problemA.id, [
+    'great, another outage',
+    'wow thanks a lot',
+    'love waiting',
+    'so helpful',
+    'nice crash',
+    'brilliant',
+    'superb delay',
+    'fantastic bug',
+  ]);
+  patB = await seedPatterns(db.db, problemB.id, [
+    'not bad',
+    'not terrible',
+    'never disappointing',
+    'not good',
+  ]);
+  const v1 = await seedModel(db.db, 'v1', {
+    status: 'production',
+    registeredAt: new Date(Date.now() - 3 * DAY),
+  });
+  await seedEvaluation(db.db, {
+    modelId: v1.id,
+    outcomes: [...outcomes(patA, problemA.id, () => true), ...outcomes(patB, problemB.id, (i) => i === 3)],
+  });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await db?.drop();
+});
+
+describe('evaluation finished', () => {
+  let v2Eval: number;
+
+  it('posts one message in every affected problem thread and the summary, each with its chart in the right thread', async () => {
+    const v2 = await seedModel(db.db, 'v2', {
+      slackChannel: MODELS,
+      registeredAt: new Date(Date.now() - 2 * DAY),
+    });
+    v2Eval = await seedEvaluation(db.db, {
+      modelId: v2.id,
+      outcomes: [...outcomes(patA, problemA.id, (i) => i === 0), ...outcomes(patB, problemB.id, () => true)],
+    });
+    await processor()(job('notify.evaluation-finished', { evaluationId: v2Eval }));
+
+    const [inA] = textReplies(HOME, homeA);
+    expect(textReplies(HOME, homeA)).toHaveLength(1);
+    expect(inA?.text).toContain('sentiment@v2 on P-');
+    expect(blockText(inA!)).toContain('regressed');
+    expect(blockText(inA!)).toContain('Below its 80% threshold');
+    expect(blockText(inA!)).toContain('Newly broken (7)');
+    expect(blockText(inA!)).toContain('… and 2 more');
+    expect(blockText(inA!)).toContain('vs production `sentiment@v1`');
+
+    const [inB] = textReplies(HOME, homeB);
+    expect(textReplies(HOME, homeB)).toHaveLength(1);
+    expect(blockText(inB!)).toContain('Newly fixed (3)');
+    expect(blockText(inB!)).toContain('Not gated');
+
+    const summaries = api.messages(MODELS);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.text).toContain('sentiment@v2 fails the gate');
+
+    expect(fileReplies(HOME, homeA)).toHaveLength(1);
+    expect(fileReplies(HOME, homeB)).toHaveLength(1);
+    expect(fileReplies(MODELS, summaries[0]!.ts)).toHaveLength(1);
+    expect(api.files).toHaveLength(3);
+    for (const f of api.files) {
+      expect(f.completed).toBe(true);
+      expect(f.bytes?.subarray(1, 4).toString()).toBe('PNG');
+    }
+    const shares = api.files.map((f) => Object.values(f.file.shares.public ?? {}).flat()[0]?.thread_ts);
+    expect(shares.sort()).toEqual([homeA, homeB, summaries[0]!.ts].sort());
+    const completes = api.callsTo('files.completeUploadExternal').map((c) => c.args.thread_ts);
+    expect(completes.sort()).toEqual([homeA, homeB, summaries[0]!.ts].sort());
+  });
+
+  it('does not post twice when the job is retried or duplicated', async () => {
+    const posts = api.callsTo('chat.postMessage').length;
+    const files = api.files.length;
+    await processor()(job('notify.evaluation-finished', { evaluationId: v2Eval }));
+    await processor()(job('notify.evaluation-finished', { evaluationId: v2Eval }));
+    expect(api.callsTo('chat.postMessage')).toHaveLength(posts);
+    expect(api.files).toHaveLength(files);
+    expect(textReplies(HOME, homeA)).toHaveLength(1);
+    expect(api.messages(MODELS)).toHaveLength(1);
+  });
+
+  it('finishes the job after a failure that came after posting, without posting again', async () => {
+    const v3 = await seedModel(db.db, 'v3', {
+      slackChannel: MODELS,
+      registeredAt: new Date(Date.now() - DAY),
+    });
+    const id = await seedEvaluation(db.db, {
+      modelId: v3.id,
+      outcomes: [...outcomes(patA, problemA.id, () => true), ...outcomes(patB, problemB.id, () => true)],
+    });
+    // The summary is posted, then its chart upload fails: the job fails after posting.
+    api.failNext('files.completeUploadExternal', { error: 'internal_error' });
+    await expect(processor()(job('notify.evaluation-finished', { evaluationId: id }))).rejects.toThrow();
+    expect(api.messages(MODELS).filter((m) => m.text.includes('v3'))).toHaveLength(1);
+
+    await processor()(job('notify.evaluation-finished', { evaluationId: id }));
+    const v3Posts = api
+      .callsTo('chat.postMessage')
+      .filter((c) => String(c.args.text).includes('sentiment@v3'));
+    expect(v3Posts).toHaveLength(3);
+    expect(api.messages(MODELS).filter((m) => m.text.includes('v3'))).toHaveLength(1);
+    expect(textReplies(HOME, homeA).filter((m) => m.text.includes('v3'))).toHaveLength(1);
+    const summary = api.messages(MODELS).find((m) => m.text.includes('v3'))!;
+    expect(summary.text).toContain('passes the gate');
+    expect(fileReplies(MODELS, summary.ts)).toHaveLength(1);
+  });
+
+  it('posts when a previous attempt recorded the key but died before posting', async () => {
+    const v35 = await seedModel(db.db, 'v3.5', { registeredAt: new Date(Date.now() - DAY / 2) });
+    const id = await seedEvaluation(db.db, {
+      modelId: v35.id,
+      outcomes: outcomes(patB, problemB.id, () => true),
+    });
+    await db.db.insert(slackMessages).values({ key: `eval:${id}:problem:${problemB.id}`, channel: HOME });
+    await processor()(job('notify.evaluation-finished', { evaluationId: id }));
+    expect(textReplies(HOME, homeB).filter((m) => m.text.includes('v3.5'))).toHaveLength(1);
+    const [row] = await db.db
+      .select()
+      .from(slackMessages)
+      .where(eq(slackMessages.key, `eval:${id}:problem:${problemB.id}`));
+    expect(row?.ts).toBeTruthy();
+  });
+});
+
+describe('progress', () => {
+  it('posts the summary when the run starts, edits it in place as batches complete, then finalises it', async () => {
+    const v4 = await seedModel(db.db, 'v4', { slackChannel: MODELS });
+    const id = await seedEvaluation(db.db, {
+      modelId: v4.id,
+      outcomes: outcomes(patA, problemA.id, () => true),
+      finish: false,
+    });
+    const run = processor();
+    await run(job('notify.evaluation-started', { evaluationId: id }));
+    const mine = () => api.messages(MODELS).filter((m) => m.text.includes('v4'));
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]?.text).toBe('Evaluating sentiment@v4: 0/8');
+
+    await db.db.update(evaluations).set({ doneCount: 5 }).where(eq(evaluations.id, id));
+    await run(job('notify.evaluation-progress', { evaluationId: id }));
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]?.text).toBe('Evaluating sentiment@v4: 5/8');
+    expect(mine()[0]?.edited).toBeDefined();
+
+    await finishEvaluation(db.db, id);
+    await run(job('notify.evaluation-finished', { evaluationId: id }));
+    // A late progress job must not put the finished summary back to "running".
+    await run(job('notify.evaluation-progress', { evaluationId: id }));
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]?.text).toContain('sentiment@v4 passes the gate');
+    const updates = api.callsTo('chat.update').filter((c) => c.args.ts === mine()[0]?.ts);
+    expect(updates).toHaveLength(2);
+  });
+});
+
+describe('back-fill', () => {
+  it('answers in the flag thread with one message, edited as each model finishes', async () => {
+    const flagged = api.addMessage(FLAGS, {
+      text: 'the bot said this was praise: "sure, great job"',
+      user: 'U2',
+    });
+    const [pattern] = await seedPatterns(db.db, problemA.id, ['sure, great job']);
+    await seedFlag(db.db, {
+      channel: FLAGS,
+      ts: flagged.ts,
+      text: flagged.text,
+      patternId: pattern!.patternId,
+    });
+    const { models } = await import('../../src/db/schema.ts');
+    const rows = await db.db.select().from(models).orderBy(models.registeredAt);
+    const [v1, v2] = rows;
+    const one = (modelId: number, pass: boolean, finish = true) =>
+      seedEvaluation(db.db, {
+        modelId,
+        trigger: 'backfill',
+        patternRevisionId: pattern!.revisionId,
+        outcomes: [{ ...pattern!, problemId: problemA.id, pass, label: pass ? 'negative' : 'positive' }],
+        finish,
+      });
+    const first = await one(v1!.id, false);
+    const second = await one(v2!.id, true, false);
+    const filesBefore = api.files.length;
+    const run = processor();
+
+    await run(job('notify.evaluation-finished', { evaluationId: first }));
+    const answers = () => replies(FLAGS, flagged.ts);
+    expect(answers()).toHaveLength(1);
+    expect(blockText(answers()[0]!)).toContain('`sentiment@v1` ✗ positive');
+    expect(blockText(answers()[0]!)).toContain('`sentiment@v2` …');
+
+    await finishEvaluation(db.db, second);
+    await run(job('notify.evaluation-finished', { evaluationId: second }));
+    await run(job('notify.pattern-backfilled', { patternRevisionId: pattern!.revisionId }));
+    expect(answers()).toHaveLength(1);
+    expect(blockText(answers()[0]!)).toContain('`sentiment@v2` ✓ negative');
+    expect(answers()[0]?.text).toContain('passes on 1 of 2 models');
+    expect(api.files).toHaveLength(filesBefore);
+    expect(textReplies(HOME, homeA).filter((m) => m.text.includes('back-filled'))).toHaveLength(0);
+  });
+});
+
+describe('chart renderers and configuration', () => {
+  it('puts QuickChart image blocks in the messages instead of uploading files', async () => {
+    const v5 = await seedModel(db.db, 'v5', { slackChannel: MODELS });
+    const id = await seedEvaluation(db.db, {
+      modelId: v5.id,
+      outcomes: outcomes(patB, problemB.id, () => true),
+    });
+    const filesBefore = api.files.length;
+    const quick = createChartRenderer({
+      renderer: 'quickchart',
+      quickchartUrl: 'https://quickchart.example.org',
+    });
+    await processor({ charts: quick })(job('notify.evaluation-finished', { evaluationId: id }));
+    const inB = textReplies(HOME, homeB).find((m) => m.text.includes('v5'))!;
+    const summary = api.messages(MODELS).find((m) => m.text.includes('v5'))!;
+    for (const m of [inB, summary]) {
+      const image = (m.blocks as { type: string; image_url?: string }[]).find((b) => b.type === 'image');
+      expect(image?.image_url).toMatch(/^https:\/\/quickchart\.example\.org\//);
+    }
+    expect(api.files).toHaveLength(filesBefore);
+  });
+
+  it('records the outcome without posting when Slack is not configured', async () => {
+    const v6 = await seedModel(db.db, 'v6');
+    const id = await seedEvaluation(db.db, {
+      modelId: v6.id,
+      outcomes: outcomes(patB, problemB.id, () => true),
+    });
+    const calls = api.calls.length;
+    const run = processor({ slack: null });
+    await run(job('notify.evaluation-started', { evaluationId: id }));
+    await run(job('notify.evaluation-finished', { evaluationId: id }));
+    expect(api.calls).toHaveLength(calls);
+    const [row] = await db.db.select().from(evaluations).where(eq(evaluations.id, id));
+    expect(row?.notifiedAt).toBeInstanceOf(Date);
+  });
+});

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
+import { recordMissingResults } from '../../src/db/queries/results.ts';
+import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
+import {
+  createEvaluation,
+  finalizeEvaluation,
+  getEvaluation,
+  markEvaluationFailed,
+  type NewResult,
+  recordResults,
+  refreshEvaluationCounts,
+} from '../../src/services/evaluations.ts';
+import { resultsOf, seedModel, seedPattern, seedProblem } from '../queue/harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+let database: TestDatabase;
+let server: ModelServer;
+let problemId: number;
+const revisions: { patternId: number; revisionId: number }[] = [];
+const clock = { now: () => new Date('2026-11-26T10:00:00Z') };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Models need an endpoint URL; nothing is called in this file.
+  server = await startModelServer({ port: 0 });
+  problemId = await seedProblem(database.db, 'Counting');
+  for (const text of ['a', 'b', 'c'])
+    revisions.push(await seedPattern(database.db, problemId, text, { label: 'positive' }));
+});
+
+afterAll(async () => {
+  await server?.close();
+  await database?.drop();
+});
+
+function row(
+  modelId: number,
+  evaluationId: number,
+  i: number,
+  status: NewResult['status'],
+  run = 1,
+): NewResult {
+  const r = revisions[i]!;
+  return {
+    modelId,
+    evaluationId,
+    patternRevisionId: r.revisionId,
+    patternId: r.patternId,
+    problemId,
+    run,
+    status,
+    reason: `${status} on purpose`,
+    attempts: 1,
+    latencyMs: 5,
+  };
+}
+
+describe('evaluation records', () => {
+  it('recording the same batch twice keeps one row per (model, revision, run) and counts once', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 3 });
+    const batch = [row(modelId, evaluation.id, 0, 'passed'), row(modelId, evaluation.id, 1, 'failed')];
+    await recordResults(db, batch);
+    await recordResults(db, batch);
+    const counted = await refreshEvaluationCounts(db, evaluation.id);
+    expect(counted).toMatchObject({ doneCount: 2, passed: 1, failed: 1, errored: 0 });
+    expect(await resultsOf(db, modelId)).toHaveLength(2);
+    // A retry whose answer changed overwrites the earlier one.
+    await recordResults(db, [row(modelId, evaluation.id, 1, 'passed')]);
+    expect(await refreshEvaluationCounts(db, evaluation.id)).toMatchObject({
+      doneCount: 2,
+      passed: 2,
+      failed: 0,
+    });
+  });
+
+  it('gap placeholders never replace a real answer', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 2 });
+    await recordResults(db, [row(modelId, evaluation.id, 0, 'passed')]);
+    const filled = await recordMissingResults(db, [
+      row(modelId, evaluation.id, 0, 'errored'),
+      row(modelId, evaluation.id, 1, 'errored'),
+    ]);
+    expect(filled).toBe(1);
+    const rows = await resultsOf(db, modelId);
+    expect(rows.map((r) => r.status).sort()).toEqual(['errored', 'passed']);
+  });
+
+  it('finalize is idempotent: a second run changes nothing', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server, { repeats: 2 });
+    const evaluation = await createEvaluation(db, {
+      modelId,
+      trigger: 'register',
+      total: 6,
+      requestedBy: 'U1',
+    });
+    await recordResults(db, [
+      row(modelId, evaluation.id, 0, 'passed', 1),
+      row(modelId, evaluation.id, 0, 'passed', 2),
+      row(modelId, evaluation.id, 1, 'passed', 1),
+      row(modelId, evaluation.id, 1, 'failed', 2),
+      row(modelId, evaluation.id, 2, 'errored', 1),
+      row(modelId, evaluation.id, 2, 'errored', 2),
+    ]);
+    const first = await finalizeEvaluation({ db, ...clock }, evaluation.id);
+    expect(first.finishedNow).toBe(true);
+    expect(first.evaluation).toMatchObject({
+      status: 'done',
+      doneCount: 6,
+      passed: 3,
+      failed: 1,
+      errored: 2,
+    });
+    const later = { db, now: () => new Date('2026-11-27T10:00:00Z') };
+    const second = await finalizeEvaluation(later, evaluation.id);
+    expect(second.finishedNow).toBe(false);
+    expect(await getEvaluationRow(db, evaluation.id)).toEqual(first.evaluation);
+
+    const view = await getEvaluation({ db }, evaluation.id);
+    expect(view).toMatchObject({
+      status: 'done',
+      total: 6,
+      done: 6,
+      requestedBy: 'U1',
+      finishedAt: clock.now(),
+    });
+    // Folded per revision: one all-pass, one flaky (runs disagree), one all-errored.
+    expect(view!.perProblem).toEqual([
+      expect.objectContaining({
+        problemId,
+        metrics: expect.objectContaining({ n: 1, passed: 1, failed: 0, flaky: 1, errored: 1, passRate: 1 }),
+      }),
+    ]);
+  });
+
+  it('a failed evaluation keeps its error and is not finalized afterwards', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 1 });
+    await markEvaluationFailed({ db, ...clock }, evaluation.id, 'could not be queued: redis down');
+    const after = await finalizeEvaluation({ db, ...clock }, evaluation.id);
+    expect(after.finishedNow).toBe(false);
+    const view = await getEvaluation({ db }, evaluation.id);
+    expect(view).toMatchObject({
+      status: 'failed',
+      error: 'could not be queued: redis down',
+      perProblem: null,
+    });
+  });
+
+  it('an unknown evaluation is null', async () => {
+    expect(await getEvaluation({ db: database.db }, 999_999)).toBeNull();
+  });
+});

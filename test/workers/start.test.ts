@@ -1,0 +1,116 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis } from '../../src/queue/connection.ts';
+import type { EvaluationFinishedEvent, EvaluationProgressEvent } from '../../src/queue/events.ts';
+import { startWorkers } from '../../src/workers/start.ts';
+import {
+  createHarness,
+  type Harness,
+  REDIS_URL,
+  resultsOf,
+  seedModel,
+  seedPattern,
+  seedProblem,
+  waitFor,
+  waitForEvaluation,
+} from '../queue/harness.ts';
+
+function isFor(data: unknown, evaluationId: number): boolean {
+  return (data as { evaluationId?: number }).evaluationId === evaluationId;
+}
+
+let h: Harness;
+const admin = createRedis(REDIS_URL, 'producer');
+
+beforeAll(async () => {
+  h = await createHarness();
+  const problemId = await seedProblem(h.db, 'Workers');
+  for (const text of ['good', 'bad', 'meh', 'lovely', 'dreadful']) {
+    await seedPattern(h.db, problemId, text, { label: 'positive' });
+  }
+});
+
+afterAll(async () => {
+  await h?.close();
+  await admin.quit();
+});
+
+/** Ids of this file's worker connections only: their names carry the file's random queue prefix. */
+async function workerClientIds(): Promise<string[]> {
+  const list = (await admin.call('CLIENT', 'LIST')) as string;
+  return list
+    .split('\n')
+    .filter((line) => {
+      const name = /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '';
+      return name.startsWith(h.prefix);
+    })
+    .map((line) => /(?:^| )id=(\d+)/.exec(line)?.[1])
+    .filter((id): id is string => id !== undefined);
+}
+
+describe('startWorkers', () => {
+  it('runs the notify processor it is given on the notify queue', async () => {
+    const seen: { name: string; data: unknown }[] = [];
+    const extra = await startWorkers({
+      config: h.config,
+      db: h.db,
+      log: pino({ level: 'silent' }),
+      secrets: {},
+      queues: h.queues,
+      notifyProcessor: async (job) => {
+        seen.push({ name: job.name, data: job.data });
+      },
+    });
+    try {
+      const modelId = await seedModel(h.db, h.server);
+      const { evaluationId } = await h.scheduler.evaluateModel({ modelId, trigger: 'register' });
+      await waitForEvaluation(h.db, evaluationId);
+      await waitFor(
+        async () => seen.some((j) => j.name === 'notify.evaluation-finished' && isFor(j.data, evaluationId)),
+        { what: 'the finished notification to be processed' },
+      );
+      expect(seen.some((j) => j.name === 'notify.evaluation-started' && isFor(j.data, evaluationId))).toBe(
+        true,
+      );
+      // Ids only: notifications load what they need themselves.
+      expect(seen.every((j) => Object.keys(j.data as object).every((k) => k.endsWith('Id')))).toBe(true);
+    } finally {
+      await extra.close();
+    }
+  });
+
+  it('emits in-process progress and finished events', async () => {
+    const modelId = await seedModel(h.db, h.server);
+    const progress: EvaluationProgressEvent[] = [];
+    const finished: EvaluationFinishedEvent[] = [];
+    h.workers!.events.on('evaluation.progress', (e) => progress.push(e));
+    h.workers!.events.on('evaluation.finished', (e) => finished.push(e));
+    const { evaluationId } = await h.scheduler.evaluateModel({ modelId, trigger: 'register' });
+    await waitForEvaluation(h.db, evaluationId);
+    await waitFor(async () => finished.some((e) => e.evaluationId === evaluationId), {
+      what: 'finished event',
+    });
+    const mine = progress.filter((e) => e.evaluationId === evaluationId);
+    expect(mine.length).toBe(Math.ceil(5 / h.config.workers.chunkSize));
+    expect(Math.max(...mine.map((e) => e.done))).toBe(5);
+    expect(finished.find((e) => e.evaluationId === evaluationId)).toMatchObject({
+      status: 'done',
+      total: 5,
+      done: 5,
+    });
+  });
+
+  it('survives losing its Redis connections: BullMQ reconnects and keeps taking jobs', async () => {
+    const ids = await workerClientIds();
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
+    const modelId = await seedModel(h.db, h.server);
+    const { evaluationId } = await h.scheduler.evaluateModel({ modelId, trigger: 'register' });
+    const row = await waitForEvaluation(h.db, evaluationId, 30_000);
+    expect(row).toMatchObject({ status: 'done', doneCount: 5 });
+    expect(await resultsOf(h.db, modelId)).toHaveLength(5);
+    // The connections that run the jobs are new ones.
+    const after = await workerClientIds();
+    expect(after.some((id) => !ids.includes(id))).toBe(true);
+  });
+});

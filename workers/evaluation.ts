@@ -1,0 +1,57 @@
+import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
+import { endpointSecrets, loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { createLogger } from '../src/logger.ts';
+import { createScheduler } from '../src/queue/producers.ts';
+import { createQueues } from '../src/queue/queues.ts';
+import { startWorkers } from '../src/workers/start.ts';
+
+/**
+ * `npm run worker`: a process that runs queued jobs (evaluations, and Slack notifications when a bot token
+ * is configured) so the app can run with CANARY_WORKERS=0. SIGTERM/SIGINT stop it taking jobs, let the jobs
+ * in flight finish, then close Redis and the database; a second signal exits at once.
+ */
+const config = loadConfig();
+const log = createLogger(config.logLevel, 'canary-worker');
+
+if (!config.database.url) {
+  log.fatal(
+    'A separate worker process needs DATABASE_URL: the embedded database belongs to one process. Run workers in-process (CANARY_WORKERS=1) instead.',
+  );
+  process.exit(1);
+}
+
+const database = openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+await database.migrate();
+const queues = createQueues(config);
+const scheduler = createScheduler({ db: database.db, queues, config, log });
+const deps = serviceDeps(config, { db: database.db, log, scheduler });
+const workers = await startWorkers({
+  config,
+  db: database.db,
+  log,
+  secrets: endpointSecrets(),
+  queues,
+  notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log) }),
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    log.warn({ signal }, 'second signal: exiting without waiting');
+    process.exit(1);
+  }
+  stopping = true;
+  log.info({ signal }, 'shutting down: finishing jobs in flight');
+  try {
+    await workers.close();
+    await queues.close();
+    await database.close();
+    process.exit(0);
+  } catch (err) {
+    log.error({ err }, 'unclean shutdown');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
