@@ -68,6 +68,8 @@ const schema = z.object({
   CANARY_URL: url.optional(),
   CANARY_TOKEN: z.string().optional(),
   CANARY_PUBLIC_URL: url.optional(),
+  CANARY_DEMO_CHANNEL: z.string().optional(),
+  CANARY_DEMO_OUT: z.string().min(1).default('./canary-demo'),
 });
 
 export type Env = z.input<typeof schema>;
@@ -77,7 +79,8 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   http: { host: string; port: number; publicUrl: string | undefined };
   database: { url: string | undefined; dataDir: string };
-  redis: { url: string; prefix: string };
+  /** `explicit`: REDIS_URL was set (the demo starts a private redis-server otherwise). */
+  redis: { url: string; prefix: string; explicit: boolean };
   workers: {
     inProcess: boolean;
     /** Batch jobs one worker process runs at once (each batch is further limited per model by the adapter). */
@@ -105,6 +108,7 @@ export interface Config {
   charts: { renderer: 'local' | 'quickchart'; quickchartUrl: string | undefined };
   digest: { cron: string; tz: string; channel: string | undefined };
   client: { url: string | undefined; token: string | undefined };
+  demo: { channel: string | undefined; outDir: string };
 }
 
 export class ConfigError extends Error {
@@ -138,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, publicUrl: e.CANARY_PUBLIC_URL },
     database: { url: e.DATABASE_URL, dataDir: e.CANARY_DATA_DIR },
-    redis: { url: e.REDIS_URL, prefix: e.CANARY_QUEUE_PREFIX },
+    redis: { url: e.REDIS_URL, prefix: e.CANARY_QUEUE_PREFIX, explicit: cleaned.REDIS_URL !== undefined },
     workers: {
       inProcess: e.CANARY_WORKERS,
       concurrency: e.CANARY_WORKER_CONCURRENCY,
@@ -162,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     charts: { renderer: e.CANARY_CHART_RENDERER, quickchartUrl: e.QUICKCHART_URL },
     digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
+    demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
   };
 }
 

@@ -1,0 +1,81 @@
+import { ADAPTERS } from '../../core/commands.ts';
+import type { EndpointConfig } from '../../core/types.ts';
+import { keyNumber, keyValue, noPositionals, parse } from '../args.ts';
+import type { RegisterModelRequest } from '../client.ts';
+import type { CliContext } from '../context.ts';
+import { usageError } from '../failure.ts';
+import { waitForEvaluation } from '../wait.ts';
+
+export const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
+         [--metric auc=0.91 …] [--option batchSize=8 …] [--repeats k] [--wait] [--json]
+
+Registers a candidate model and queues its evaluation on every active pattern.
+  --adapter   one of ${ADAPTERS.join(', ')}
+  --option    an adapter option (values read as JSON when they parse, e.g. --option labels='["neg","pos"]')
+  --wait      wait until the evaluation is done, with progress on stderr`;
+
+export async function modelCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'register')
+    return usageError(sub ? `Unknown model subcommand "${sub}".` : 'Missing subcommand.', MODEL_USAGE);
+  const { values, positionals } = parse(
+    rest,
+    {
+      name: { type: 'string' },
+      version: { type: 'string' },
+      adapter: { type: 'string' },
+      url: { type: 'string' },
+      metric: { type: 'string', multiple: true },
+      option: { type: 'string', multiple: true },
+      repeats: { type: 'string' },
+      wait: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    MODEL_USAGE,
+  );
+  noPositionals(positionals, MODEL_USAGE);
+  for (const flag of ['name', 'version', 'adapter', 'url'] as const) {
+    if (!values[flag]) usageError(`--${flag} is required.`, MODEL_USAGE);
+  }
+  const adapter = values.adapter as string;
+  if (!(ADAPTERS as readonly string[]).includes(adapter)) {
+    usageError(`--adapter must be one of ${ADAPTERS.join(', ')}, got "${adapter}".`, MODEL_USAGE);
+  }
+  let repeats: number | undefined;
+  if (values.repeats !== undefined) {
+    repeats = Number(values.repeats);
+    if (!Number.isInteger(repeats) || repeats < 1)
+      usageError('--repeats must be a whole number of at least 1.', MODEL_USAGE);
+  }
+  const request: RegisterModelRequest = {
+    name: values.name as string,
+    version: values.version as string,
+    endpoint: {
+      ...Object.fromEntries((values.option ?? []).map((o) => keyValue(o, '--option', MODEL_USAGE))),
+      adapter: adapter as EndpointConfig['adapter'],
+      url: values.url as string,
+    },
+    metrics: Object.fromEntries((values.metric ?? []).map((m) => keyNumber(m, '--metric', MODEL_USAGE))),
+    ...(repeats === undefined ? {} : { repeats }),
+  };
+
+  const client = await ctx.openClient();
+  try {
+    const registered = await client.registerModel(request);
+    const ref = `${request.name}@${request.version}`;
+    if (!values.json)
+      ctx.stdout.write(
+        `Registered ${ref} (model ${registered.id}); evaluation ${registered.evaluationId} queued.\n`,
+      );
+    const evaluation = values.wait
+      ? await waitForEvaluation(client, registered.evaluationId, ctx.stderr)
+      : null;
+    if (values.json) ctx.stdout.write(`${JSON.stringify({ ...registered, evaluation })}\n`);
+    else if (evaluation) {
+      ctx.stdout.write(`Evaluation ${evaluation.id} done: ${evaluation.total} runs.\n`);
+    }
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

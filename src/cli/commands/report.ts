@@ -1,0 +1,47 @@
+import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { modelRefArg, noPositionals, parse } from '../args.ts';
+import type { CliContext } from '../context.ts';
+import { clip, renderTable } from '../output/table.ts';
+
+export const REPORT_USAGE = `Usage: canary report --model N@V [--json]
+
+The model's pass rate on every problem, with its 95% interval and threshold.`;
+
+export async function reportCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { model: { type: 'string' }, json: { type: 'boolean' } },
+    REPORT_USAGE,
+  );
+  noPositionals(positionals, REPORT_USAGE);
+  const ref = modelRefArg(values.model, '--model', REPORT_USAGE);
+  const client = await ctx.openClient();
+  try {
+    const report = await client.report(ref);
+    if (values.json) {
+      ctx.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
+    ctx.stdout.write(`${report.model.name}@${report.model.version} (${report.model.status})\n\n`);
+    const rows = report.problems.map((p) => [
+      p.key,
+      clip(p.title, 40),
+      p.n > 0 ? `${formatRate(p.passRate)} (${p.passed}/${p.n})` : '–',
+      formatInterval(p.ci),
+      String(p.errored),
+      p.threshold === null ? '–' : formatRate(p.threshold),
+      p.meetsThreshold === null ? '–' : p.meetsThreshold ? 'meets' : 'BELOW',
+    ]);
+    ctx.stdout.write(
+      rows.length === 0
+        ? 'No problems with active patterns yet.\n'
+        : renderTable(
+            ['Problem', 'Title', 'Pass rate', '95% interval', 'Errored', 'Threshold', 'Status'],
+            rows,
+          ),
+    );
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,87 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import { toEndpointEnvelope } from '../http/bodies.ts';
+import { exportPatterns } from '../http/export-patterns.ts';
+import { gateReport } from '../http/gate-report.ts';
+import type { Logger } from '../logger.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import { getEvaluation } from '../services/evaluations.ts';
+import { getModelByRef, registerModel } from '../services/models.ts';
+import { addPatterns } from '../services/patterns.ts';
+import type { EvaluationScheduler } from '../services/ports.ts';
+import { compareModels, modelReport } from '../services/reports.ts';
+import type { CanaryClient } from './client.ts';
+import { CliFailure } from './failure.ts';
+
+export interface DirectClientParts {
+  database: Database;
+  log: Logger;
+  config: Config;
+  /** Built on first use: reading and gating need no Redis, only queueing an evaluation does. */
+  scheduler: () => Promise<{ scheduler: EvaluationScheduler; close: () => Promise<void> }>;
+}
+
+/** Runs the services in this process against the database (DATABASE_URL, or embedded PGlite). */
+export function createDirectClient(parts: DirectClientParts): CanaryClient {
+  let built: Promise<{ scheduler: EvaluationScheduler; close: () => Promise<void> }> | null = null;
+  const scheduler: EvaluationScheduler = {
+    async evaluateModel(input) {
+      built ??= parts.scheduler();
+      return (await built).scheduler.evaluateModel(input);
+    },
+    async backfillRevision(input) {
+      built ??= parts.scheduler();
+      return (await built).scheduler.backfillRevision(input);
+    },
+  };
+  const deps: ServiceDeps = {
+    db: parts.database.db,
+    log: parts.log,
+    scheduler,
+    now: () => new Date(),
+    limits: {
+      maxInputBytes: parts.config.endpoints.maxInputBytes,
+      endpointAllowlist: parts.config.endpoints.allowlist,
+    },
+  };
+  return {
+    mode: 'direct',
+    where: parts.database.describe,
+    async importPatterns(drafts, opts) {
+      const res = await addPatterns(deps, drafts, { createProblems: opts.createProblems });
+      return {
+        created: res.created.length,
+        existing: res.existing.length,
+        problemsCreated: res.problemsCreated.map((p) => p.key),
+      };
+    },
+    exportPatterns: (opts) => exportPatterns(deps, opts),
+    async registerModel(request) {
+      const { model, evaluationId } = await registerModel(deps, {
+        name: request.name,
+        version: request.version,
+        endpoint: toEndpointEnvelope(request.endpoint),
+        metrics: request.metrics ?? {},
+        ...(request.repeats === undefined ? {} : { repeats: request.repeats }),
+      });
+      return { id: model.id, evaluationId };
+    },
+    async evaluateModel(ref) {
+      const model = await getModelByRef(deps, ref);
+      return scheduler.evaluateModel({ modelId: model.id, trigger: 'ci', onlyMissing: true });
+    },
+    async getEvaluation(id) {
+      const evaluation = await getEvaluation(deps, id);
+      if (!evaluation)
+        throw new CliFailure(`Direct mode: there is no evaluation ${id} in ${parts.database.describe}.`);
+      return evaluation;
+    },
+    gate: (input) => gateReport(deps, input),
+    report: (ref) => modelReport(deps, ref),
+    compare: (a, b) => compareModels(deps, a, b),
+    async close() {
+      if (built) await (await built).close().catch(() => {});
+      await parts.database.close();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { formatInterval, formatRate } from '../../core/metrics.ts';
+import type { GatePatternView, GateProblemView, GateView } from './gate-view.ts';
+import { attributes, escapeXml } from './xml.ts';
+
+/**
+ * JUnit XML as CI systems read it: one <testsuite> per problem, one <testcase> per pattern. A failed
+ * pattern carries its input, expectation and the model's prediction so the CI page explains itself.
+ * A problem that failed the gate for a reason no single pattern shows (a regression, a strict interval)
+ * gets an extra "gate" testcase carrying that sentence.
+ */
+export function renderJunit(view: GateView): string {
+  const suites = view.problems.map((p) => renderSuite(view, p));
+  const totals = view.problems.reduce(
+    (acc, p) => {
+      const counts = suiteCounts(p);
+      return {
+        tests: acc.tests + counts.tests,
+        failures: acc.failures + counts.failures,
+        errors: acc.errors + counts.errors,
+      };
+    },
+    { tests: 0, failures: 0, errors: 0 },
+  );
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes({ name: `canary gate ${view.model}`, ...totals })}>`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function gateCaseNeeded(p: GateProblemView): boolean {
+  return p.reasons.length > 0 || p.status === 'regressed';
+}
+
+function suiteCounts(p: GateProblemView): { tests: number; failures: number; errors: number } {
+  const failures = p.patterns.filter((x) => x.status === 'failed').length + (gateCaseNeeded(p) ? 1 : 0);
+  const errors = p.patterns.filter((x) => x.status === 'errored' || x.status === 'missing').length;
+  return { tests: p.patterns.length + (gateCaseNeeded(p) ? 1 : 0), failures, errors };
+}
+
+function renderSuite(view: GateView, p: GateProblemView): string {
+  const counts = suiteCounts(p);
+  const className = `canary.${p.key}`;
+  const lines = [
+    `  <testsuite${attributes({ name: `${p.key} ${p.title}`, ...counts, skipped: 0 })}>`,
+    '    <properties>',
+    property('model', view.model),
+    property('baseline', view.baseline ?? 'none'),
+    property('threshold', p.threshold === null ? 'ungated' : formatRate(p.threshold)),
+    property('passRate', formatRate(p.passRate)),
+    property('interval95', formatInterval(p.ci)),
+    property('status', p.status),
+    '    </properties>',
+  ];
+  if (gateCaseNeeded(p)) {
+    lines.push(`    <testcase${attributes({ classname: className, name: 'gate' })}>`);
+    const message = p.reasons.join(' ') || `${p.key} regressed against the baseline.`;
+    lines.push(`      <failure${attributes({ message, type: p.status })}>${escapeXml(message)}</failure>`);
+    lines.push('    </testcase>');
+  }
+  for (const pattern of p.patterns) lines.push(...renderCase(className, pattern));
+  lines.push('  </testsuite>');
+  return lines.join('\n');
+}
+
+function property(name: string, value: string): string {
+  return `      <property${attributes({ name, value })}/>`;
+}
+
+function renderCase(className: string, pattern: GatePatternView): string[] {
+  const open = `    <testcase${attributes({ classname: className, name: caseName(pattern) })}`;
+  if (pattern.status === 'passed') return [`${open}/>`];
+  const details = [
+    `input: ${show(pattern.input)}`,
+    `expected: ${show(pattern.expectation)}`,
+    `actual: ${pattern.prediction === null || pattern.prediction === undefined ? '(no prediction)' : show(pattern.prediction)}`,
+    `reason: ${pattern.reason || '(none given)'}`,
+  ].join('\n');
+  const tag = pattern.status === 'failed' ? 'failure' : 'error';
+  const message =
+    pattern.status === 'missing'
+      ? 'No result for this pattern on this model.'
+      : pattern.reason || pattern.status;
+  return [
+    `${open}>`,
+    `      <${tag}${attributes({ message, type: pattern.status })}>${escapeXml(details)}</${tag}>`,
+    '    </testcase>',
+  ];
+}
+
+function caseName(pattern: GatePatternView): string {
+  const input = typeof pattern.input === 'string' ? pattern.input : JSON.stringify(pattern.input);
+  const short = input.length > 80 ? `${input.slice(0, 79)}…` : input;
+  return `pattern ${pattern.patternId}: ${short}`;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,54 @@
+import { formatInterval, formatRate } from '../../core/metrics.ts';
+import type { GateProblemStatus } from '../../core/types.ts';
+import type { GateProblemView, GateView } from './gate-view.ts';
+
+const STATUS_LABEL: Record<GateProblemStatus, string> = {
+  meets: '✅ meets',
+  below: '❌ below threshold',
+  regressed: '❌ regressed',
+  not_evaluated: '⚠️ not evaluated',
+  ungated: '➖ not gated',
+};
+
+/** A table fit for a pull-request comment. */
+export function renderMarkdown(view: GateView): string {
+  const heading = `### Canary gate: ${cell(view.model)} ${view.pass ? '✅ passed' : '❌ failed'}`;
+  const against = view.baseline
+    ? `Compared with \`${cell(view.baseline)}\`.`
+    : 'No baseline model to compare with.';
+  const rows = view.problems.map(row);
+  const lines = [
+    heading,
+    '',
+    `${against}${view.strict ? ' Strict mode: the whole 95% interval must clear each threshold.' : ''}`,
+    '',
+    '| Problem | Pass rate | 95% interval | Threshold | Status | vs baseline |',
+    '| --- | ---: | --- | ---: | --- | --- |',
+    ...rows,
+  ];
+  if (view.problems.length === 0) lines.push('| _no problems_ | | | | | |');
+  if (view.reasons.length > 0) lines.push('', '**Why it failed**', '', ...view.reasons.map((r) => `- ${r}`));
+  if (view.warnings.length > 0) lines.push('', '**Warnings**', '', ...view.warnings.map((w) => `- ${w}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function row(p: GateProblemView): string {
+  const rate = p.n > 0 ? `${formatRate(p.passRate)} (${p.passed}/${p.n})` : '–';
+  return `| ${cell(`${p.key} ${p.title}`)} | ${rate} | ${formatInterval(p.ci)} | ${
+    p.threshold === null ? '–' : formatRate(p.threshold)
+  } | ${STATUS_LABEL[p.status]} | ${versus(p)} |`;
+}
+
+function versus(p: GateProblemView): string {
+  const c = p.vsBaseline;
+  if (!c) return '–';
+  const p3 = c.pValue < 0.001 ? 'p < 0.001' : `p = ${c.pValue.toFixed(3)}`;
+  const word =
+    c.verdict === 'regressed' ? 'regressed' : c.verdict === 'improved' ? 'improved' : 'no clear change';
+  return `${word}: +${c.fixed} fixed / −${c.broken} broken (${p3})`;
+}
+
+/** Pipes and newlines would break the table. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}

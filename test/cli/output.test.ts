@@ -1,0 +1,105 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import type { GateView } from '../../src/cli/output/gate-view.ts';
+import { renderJunit } from '../../src/cli/output/junit.ts';
+import { renderMarkdown } from '../../src/cli/output/markdown.ts';
+import { createProgress } from '../../src/cli/progress.ts';
+
+const view: GateView = {
+  model: 'sent<iment>@v2',
+  baseline: null,
+  strict: false,
+  pass: false,
+  reasons: ['P-1 "A | B": pass rate 50% is below the threshold 80% (1/2 passed).'],
+  warnings: [],
+  problems: [
+    {
+      key: 'P-1',
+      title: 'A | B & "quotes"',
+      threshold: 0.8,
+      passRate: 0.5,
+      ci: [0.1, 0.9],
+      n: 2,
+      passed: 1,
+      failed: 1,
+      errored: 1,
+      status: 'below',
+      reasons: ['P-1 "A | B": pass rate 50% is below the threshold 80% (1/2 passed).'],
+      warnings: [],
+      vsBaseline: null,
+      patterns: [
+        {
+          patternId: 1,
+          input: 'fine',
+          expectation: { label: 'positive' },
+          status: 'passed',
+          prediction: null,
+          reason: '',
+        },
+        {
+          patternId: 2,
+          input: 'a <b>&</b> "c"\u0001 ]]>',
+          expectation: { regex: '^<' },
+          status: 'failed',
+          prediction: { label: '</failure>' },
+          reason: 'no match',
+        },
+        {
+          patternId: 3,
+          input: { text: 'x' },
+          expectation: { label: 'x' },
+          status: 'errored',
+          prediction: null,
+          reason: 'timeout',
+        },
+      ],
+    },
+  ],
+};
+
+describe('renderJunit', () => {
+  it('escapes markup and control characters so the XML stays valid and reads back exactly', () => {
+    const text = renderJunit(view);
+    expect(XMLValidator.validate(text)).toBe(true);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(text);
+    const suite = parsed.testsuites.testsuite;
+    expect(suite.name).toBe('P-1 A | B & "quotes"');
+    expect(suite).toMatchObject({ tests: '4', failures: '2', errors: '1' });
+    const failure = suite.testcase.find(
+      (c: { failure?: unknown; name: string }) => c.failure && c.name !== 'gate',
+    );
+    expect(failure.failure['#text']).toContain('input: a <b>&</b> "c" ]]>');
+    expect(failure.failure['#text']).toContain('actual: {"label":"</failure>"}');
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('keeps pipes in titles from breaking the table', () => {
+    const md = renderMarkdown(view);
+    expect(md).toContain(
+      '| P-1 A \\| B & "quotes" | 50% (1/2) | [10%, 90%] | 80% | ❌ below threshold | – |',
+    );
+    expect(md).toContain('❌ failed');
+  });
+});
+
+describe('createProgress', () => {
+  it('writes one line per 10% when stderr is not a terminal', () => {
+    const out: string[] = [];
+    const progress = createProgress({ write: (t: string) => out.push(t) }, 'evaluation 1');
+    for (let done = 0; done <= 100; done++) progress.update(done, 100, done === 100 ? 'done' : 'running');
+    progress.finish();
+    expect(out).toHaveLength(11);
+    expect(out.at(-1)).toBe('evaluation 1: done 100/100 (100%)\n');
+  });
+
+  it('redraws one line in place on a terminal', () => {
+    const out: string[] = [];
+    const progress = createProgress({ write: (t: string) => out.push(t), isTTY: true }, 'evaluation 1');
+    progress.update(1, 4, 'running');
+    progress.update(2, 4, 'running');
+    progress.finish();
+    expect(out.slice(0, 2).every((l) => l.startsWith('\r'))).toBe(true);
+    expect(out.at(-1)).toBe('\n');
+  });
+});
