@@ -93,13 +93,28 @@ export type ParseEndpointResult = { ok: true; value: EndpointConfig } | { ok: fa
 
 /** Validates an endpoint config (adapter name, URL, options); the value returned has defaults filled in. */
 export function parseEndpointConfig(raw: unknown): ParseEndpointResult {
-  const outer = envelope.safeParse(raw);
+  const outer = envelope.safeParse(nestOptions(raw));
   if (!outer.success) return { ok: false, error: describe(outer.error) };
   const { adapter, url, options } = outer.data;
   const inner = ADAPTER_OPTIONS[adapter].safeParse({ ...options, url });
   if (!inner.success) return { ok: false, error: `${adapter}: ${describe(inner.error)}` };
   const { url: _url, ...parsed } = inner.data;
   return { ok: true, value: { adapter, url, options: parsed } };
+}
+
+/**
+ * Users write options beside the adapter and URL (`{adapter, url, batchSize}`, as in the REST API and CLI);
+ * stored configs keep them under `options`. Both forms are accepted; a key given both ways is an error.
+ */
+function nestOptions(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const { adapter, url, options, ...rest } = raw as Record<string, unknown>;
+  if (Object.keys(rest).length === 0) return raw;
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) return raw;
+  const nested = (options ?? {}) as Record<string, unknown>;
+  const clash = Object.keys(rest).find((k) => k in nested);
+  if (clash) return { adapter, url, options: nested, [clash]: rest[clash] };
+  return { adapter, url, options: { ...nested, ...rest } };
 }
 
 /** Options of an already validated config, typed for its adapter. */

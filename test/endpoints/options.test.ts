@@ -74,3 +74,31 @@ describe('parseEndpointConfig', () => {
     }
   });
 });
+
+describe('parseEndpointConfig: options written beside adapter and url', () => {
+  it('nests them under options, as the REST API and CLI send them', () => {
+    const parsed = parseEndpointConfig({
+      adapter: 'kserve-v2',
+      url: 'http://m:8080/v2/models/x/infer',
+      batchSize: 64,
+    });
+    expect(parsed.ok && parsed.value.options.batchSize).toBe(64);
+  });
+
+  it('refuses an option given both ways, and misspelled options', () => {
+    const both = parseEndpointConfig({
+      adapter: 'kserve-v2',
+      url: 'http://m:8080/v2/models/x/infer',
+      batchSize: 64,
+      options: { batchSize: 8 },
+    });
+    expect(both.ok).toBe(false);
+    const typo = parseEndpointConfig({
+      adapter: 'kserve-v2',
+      url: 'http://m:8080/v2/models/x/infer',
+      batchsize: 64,
+    });
+    expect(typo.ok).toBe(false);
+    expect(!typo.ok && typo.error).toMatch(/batchsize/);
+  });
+});
