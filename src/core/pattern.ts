@@ -63,11 +63,28 @@ export function parsePatternInput(value: unknown, maxBytes: number): Parsed<Patt
   } else {
     return { ok: false, error: 'The input must be text or a JSON object.' };
   }
+  // Measured without recursion first: canonicalJson recurses, and a body nesting thousands deep would
+  // overflow the stack there (a 500) instead of being refused here.
+  if (typeof input !== 'string' && nestsDeeperThan(input, MAX_INPUT_DEPTH)) {
+    return { ok: false, error: `The input object nests more than ${MAX_INPUT_DEPTH} levels deep; flatten it.` };
+  }
   const size = byteLength(typeof input === 'string' ? input : canonicalJson(input));
   if (size > maxBytes) {
     return { ok: false, error: `The input is ${size} bytes; the limit is ${maxBytes} bytes.` };
   }
   return { ok: true, value: input };
+}
+
+export const MAX_INPUT_DEPTH = 64;
+
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth > limit) return true;
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth: item.depth + 1 });
+  }
+  return false;
 }
 
 export function parsePolarity(value: unknown): Parsed<Polarity> {
