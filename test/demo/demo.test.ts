@@ -112,7 +112,10 @@ describe('npm run demo (runDemo)', () => {
       const cards = top.filter((m) => (m.text ?? '').includes(p.title));
       expect(cards.length, p.title).toBe(1);
       const thread = slack.thread('C0DEMO', cards[0]!.ts).map((m) => JSON.stringify(m));
-      expect(thread.some((m) => m.includes(`${DEMO_MODEL_NAME}@v3`)), `${p.title}: v3 result in its thread`).toBe(true);
+      expect(
+        thread.some((m) => m.includes(`${DEMO_MODEL_NAME}@v3`)),
+        `${p.title}: v3 result in its thread`,
+      ).toBe(true);
     }
     expect(slack.callsTo('files.completeUploadExternal').length).toBeGreaterThan(0);
     const digests = top.filter((m) => /digest/i.test(JSON.stringify(m)));
