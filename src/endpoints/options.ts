@@ -110,7 +110,8 @@ function nestOptions(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const { adapter, url, options, ...rest } = raw as Record<string, unknown>;
   if (Object.keys(rest).length === 0) return raw;
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) return raw;
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options)))
+    return raw;
   const nested = (options ?? {}) as Record<string, unknown>;
   const clash = Object.keys(rest).find((k) => k in nested);
   if (clash) return { adapter, url, options: nested, [clash]: rest[clash] };
