@@ -1,0 +1,312 @@
+import { sql } from 'drizzle-orm';
+import { registerModel } from '../src/services/models.ts';
+import {
+  type BenchDatabase,
+  type Child,
+  createProducer,
+  freshDatabase,
+  type Producer,
+  randomPrefix,
+  startModelServerProcess,
+  startWorkerProcess,
+  waitForEvaluation,
+} from './support/env.ts';
+import { cpuMeter, pidsNamed } from './support/proc.ts';
+import { kserveBodies, rawCeiling } from './support/raw-client.ts';
+import { casesOf, loadCases, seedPatterns } from './support/seed.ts';
+import { cpuUnitMs, ratio, round } from './support/stats.ts';
+
+export interface ThroughputConfig {
+  patterns: number;
+  latenciesMs: number[];
+  concurrency: number;
+  /** Batched runs (kserve-v2) at 0 ms latency. */
+  batchSizes: number[];
+  /** Latency at which 1 and 2 worker processes are compared; null skips the comparison. */
+  workerComparisonLatencyMs: number | null;
+  dbName: string;
+  /** CANARY_WORKER_CONCURRENCY for the worker processes (the deployed default is 4). */
+  workerConcurrency?: number;
+  timeoutMs?: number;
+}
+
+export const THROUGHPUT_FULL: Omit<ThroughputConfig, 'dbName'> = {
+  patterns: 10_000,
+  latenciesMs: [0, 20],
+  concurrency: 32,
+  batchSizes: [32, 64],
+  workerComparisonLatencyMs: 20,
+};
+
+export const THROUGHPUT_QUICK: Omit<ThroughputConfig, 'dbName'> = {
+  patterns: 2_000,
+  latenciesMs: [0, 20],
+  concurrency: 32,
+  batchSizes: [64],
+  workerComparisonLatencyMs: 20,
+};
+
+export interface CanaryRun {
+  ms: number;
+  /** Pattern evaluations per second, register → evaluation done. */
+  perSec: number;
+  status: string;
+  errored: number;
+  /** Peak RSS of each worker process, MB (/proc/<pid>/status VmHWM). */
+  workerPeakMb: number[];
+  /** CPU seconds used during the run, per group of processes. */
+  cpuSeconds: Record<string, number>;
+  timeline: Timeline;
+}
+
+/** Where the wall time went, from BullMQ's own job timestamps. */
+export interface Timeline {
+  batches: number;
+  /** register → first batch picked up. */
+  firstPickupMs: number | null;
+  /** first batch picked up → last batch finished. */
+  batchPhaseMs: number | null;
+  /** last batch finished → evaluation seen done (parent job, finalize, summary). */
+  finishTailMs: number | null;
+  meanBatchMs: number | null;
+  /** Mean adapter time per result (request incl. wait for a concurrency slot), from results.latency_ms. */
+  meanResultLatencyMs: number | null;
+}
+
+export interface ThroughputScenario {
+  name: string;
+  adapter: 'kserve-v2';
+  latencyMs: number;
+  batchSize: number;
+  concurrency: number;
+  workers: number;
+  patterns: number;
+  canary: CanaryRun;
+  raw: { ms: number; perSec: number; requests: number; errors: number };
+  /** concurrency × batch ÷ latency × workers; null at 0 ms (unbounded). */
+  idealPerSec: number | null;
+  ratioToRaw: number | null;
+  ratioToIdeal: number | null;
+  perWorkerPerSec: number;
+}
+
+export interface ThroughputResult {
+  config: Omit<ThroughputConfig, 'dbName'>;
+  cpuUnitMs: number;
+  scenarios: ThroughputScenario[];
+  workerScaling: {
+    latencyMs: number;
+    oneWorkerPerSec: number;
+    twoWorkersPerSec: number;
+    speedup: number | null;
+  } | null;
+  peakWorkerMb: number;
+  aims: Record<string, { value: number | null; aim: string; met: boolean }>;
+}
+
+export async function benchThroughput(cfg: ThroughputConfig): Promise<ThroughputResult> {
+  const unit = cpuUnitMs();
+  const database = await freshDatabase(cfg.dbName);
+  const prefix = randomPrefix();
+  const producer = createProducer(database, prefix);
+  const scenarios: ThroughputScenario[] = [];
+  let workerScaling: ThroughputResult['workerScaling'] = null;
+  try {
+    const cases = casesOf(loadCases(), cfg.patterns);
+    await seedPatterns(database.url, cases);
+    const texts = cases.map((c) => c.input);
+    let seq = 0;
+    for (const latencyMs of cfg.latenciesMs) {
+      const server = await startModelServerProcess(latencyMs);
+      try {
+        const run = async (batchSize: number, workers: number) => {
+          const s = await scenario(database, producer, prefix, server, texts, {
+            latencyMs,
+            batchSize,
+            workers,
+            concurrency: cfg.concurrency,
+            name: `${latencyMs}ms-batch${batchSize}-${workers}w`,
+            modelVersion: `v${++seq}`,
+            ...(cfg.workerConcurrency ? { workerConcurrency: cfg.workerConcurrency } : {}),
+            timeoutMs: cfg.timeoutMs ?? 600_000,
+          });
+          scenarios.push(s);
+          return s;
+        };
+        const one = await run(1, 1);
+        if (latencyMs === 0) for (const b of cfg.batchSizes) await run(b, 1);
+        if (cfg.workerComparisonLatencyMs === latencyMs) {
+          const two = await run(1, 2);
+          workerScaling = {
+            latencyMs,
+            oneWorkerPerSec: one.canary.perSec,
+            twoWorkersPerSec: two.canary.perSec,
+            speedup: ratio(two.canary.perSec, one.canary.perSec),
+          };
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await producer.close();
+    await database.drop();
+  }
+  const peakWorkerMb = Math.max(0, ...scenarios.flatMap((s) => s.canary.workerPeakMb));
+  const at20 = scenarios.find((s) => s.latencyMs === 20 && s.batchSize === 1 && s.workers === 1);
+  const batched = scenarios.filter((s) => s.latencyMs === 0 && s.batchSize > 1);
+  const bestBatched = batched.length ? Math.max(...batched.map((s) => s.perWorkerPerSec)) : null;
+  const { dbName: _dbName, ...config } = cfg;
+  return {
+    config,
+    cpuUnitMs: unit,
+    scenarios,
+    workerScaling,
+    peakWorkerMb,
+    aims: {
+      noBatching20msVsRaw: {
+        value: at20?.ratioToRaw ?? null,
+        aim: '>= 0.9 of raw ceiling',
+        met: (at20?.ratioToRaw ?? 0) >= 0.9,
+      },
+      batchedPerWorkerPerSec: {
+        value: bestBatched,
+        aim: '>= 5000 results/s per worker',
+        met: (bestBatched ?? 0) >= 5000,
+      },
+      peakWorkerRssMb: { value: peakWorkerMb, aim: '< 300 MB', met: peakWorkerMb > 0 && peakWorkerMb < 300 },
+      twoWorkerSpeedup: {
+        value: workerScaling?.speedup ?? null,
+        aim: '>= 1.8x with two processes',
+        met: (workerScaling?.speedup ?? 0) >= 1.8,
+      },
+    },
+  };
+}
+
+interface ScenarioOptions {
+  name: string;
+  latencyMs: number;
+  batchSize: number;
+  workers: number;
+  concurrency: number;
+  modelVersion: string;
+  workerConcurrency?: number;
+  timeoutMs: number;
+}
+
+async function scenario(
+  database: BenchDatabase,
+  producer: Producer,
+  prefix: string,
+  server: Child & { url: string },
+  texts: readonly string[],
+  o: ScenarioOptions,
+): Promise<ThroughputScenario> {
+  const inferUrl = `${server.url}/v2/models/afinn/infer`;
+  // The ceiling first, in the same minute as the engine run it is compared with.
+  const raw = await rawCeiling(inferUrl, kserveBodies(texts, o.batchSize), o.concurrency * o.workers);
+  const canary = await canaryRun(database, producer, prefix, server, o, inferUrl);
+  const rawPerSec = (texts.length / raw.ms) * 1000;
+  const ideal = o.latencyMs > 0 ? ((o.concurrency * o.batchSize) / (o.latencyMs / 1000)) * o.workers : null;
+  return {
+    name: o.name,
+    adapter: 'kserve-v2',
+    latencyMs: o.latencyMs,
+    batchSize: o.batchSize,
+    concurrency: o.concurrency,
+    workers: o.workers,
+    patterns: texts.length,
+    canary,
+    raw: { ms: round(raw.ms), perSec: round(rawPerSec), requests: raw.requests, errors: raw.errors },
+    idealPerSec: ideal,
+    ratioToRaw: ratio(canary.perSec, rawPerSec),
+    ratioToIdeal: ratio(canary.perSec, ideal),
+    perWorkerPerSec: round(canary.perSec / o.workers),
+  };
+}
+
+async function canaryRun(
+  database: BenchDatabase,
+  producer: Producer,
+  prefix: string,
+  server: Child,
+  o: ScenarioOptions,
+  inferUrl: string,
+): Promise<CanaryRun> {
+  const workers: Child[] = [];
+  try {
+    for (let i = 0; i < o.workers; i++) {
+      workers.push(
+        await startWorkerProcess({
+          databaseUrl: database.url,
+          prefix,
+          ...(o.workerConcurrency ? { concurrency: o.workerConcurrency } : {}),
+        }),
+      );
+    }
+    const meter = cpuMeter({
+      workers: () => workers.map((w) => w.pid),
+      modelServer: () => [server.pid],
+      postgres: () => pidsNamed('postgres'),
+      redis: () => pidsNamed('redis-server'),
+      bench: () => [process.pid],
+    });
+    const started = Date.now();
+    const { evaluationId } = await registerModel(producer.deps, {
+      name: `bench-${o.name}`,
+      version: o.modelVersion,
+      endpoint: {
+        adapter: 'kserve-v2',
+        url: inferUrl,
+        options: { batchSize: o.batchSize, concurrency: o.concurrency, timeoutMs: 30_000 },
+      },
+    });
+    const view = await waitForEvaluation(producer.deps, evaluationId, o.timeoutMs);
+    const ms = Date.now() - started;
+    const cpuSeconds = meter.stop();
+    const timeline = await timelineOf(database, producer, evaluationId, started, started + ms);
+    return {
+      ms,
+      perSec: round((view.total / ms) * 1000),
+      status: view.status,
+      errored: view.errored,
+      workerPeakMb: workers.map((w) => w.peakMb()),
+      cpuSeconds,
+      timeline,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+async function timelineOf(
+  database: BenchDatabase,
+  producer: Producer,
+  evaluationId: number,
+  startedAt: number,
+  doneAt: number,
+): Promise<Timeline> {
+  const jobs = (await producer.queues.evaluations.getJobs(['completed', 'failed'], 0, -1)).filter(
+    (j) =>
+      j.name === 'evaluation.batch' && (j.data as { evaluationId?: number }).evaluationId === evaluationId,
+  );
+  const picked = jobs.map((j) => j.processedOn ?? Number.NaN).filter(Number.isFinite);
+  const finished = jobs.map((j) => j.finishedOn ?? Number.NaN).filter(Number.isFinite);
+  const durations = jobs.map((j) => (j.finishedOn ?? 0) - (j.processedOn ?? 0)).filter((d) => d > 0);
+  const first = picked.length ? Math.min(...picked) : null;
+  const last = finished.length ? Math.max(...finished) : null;
+  const rows = (await database.db.execute(
+    sql`select avg(latency_ms)::float8 as mean from results where evaluation_id = ${evaluationId}`,
+  )) as unknown as { mean: number | null }[];
+  const latency = rows[0];
+  return {
+    batches: jobs.length,
+    firstPickupMs: first === null ? null : first - startedAt,
+    batchPhaseMs: first === null || last === null ? null : last - first,
+    finishTailMs: last === null ? null : doneAt - last,
+    meanBatchMs: durations.length ? round(durations.reduce((a, b) => a + b, 0) / durations.length) : null,
+    meanResultLatencyMs:
+      latency?.mean === null || latency?.mean === undefined ? null : round(Number(latency.mean)),
+  };
+}
