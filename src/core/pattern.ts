@@ -66,7 +66,10 @@ export function parsePatternInput(value: unknown, maxBytes: number): Parsed<Patt
   // Measured without recursion first: canonicalJson recurses, and a body nesting thousands deep would
   // overflow the stack there (a 500) instead of being refused here.
   if (typeof input !== 'string' && nestsDeeperThan(input, MAX_INPUT_DEPTH)) {
-    return { ok: false, error: `The input object nests more than ${MAX_INPUT_DEPTH} levels deep; flatten it.` };
+    return {
+      ok: false,
+      error: `The input object nests more than ${MAX_INPUT_DEPTH} levels deep; flatten it.`,
+    };
   }
   const size = byteLength(typeof input === 'string' ? input : canonicalJson(input));
   if (size > maxBytes) {

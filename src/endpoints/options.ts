@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { EndpointConfig } from '../core/types.ts';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Upper case only: a token-shaped value (sk_live_abc123) typed here by mistake is refused, not stored as a "name".
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /** Plain JSON (an object) or its text: templates arrive both ways from Slack forms, YAML and the API. */
 const jsonTemplate = z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).refine(
@@ -30,7 +31,12 @@ const common = {
   headersFromEnv: z
     .record(
       z.string().regex(HEADER_NAME, 'must be an HTTP header name'),
-      z.string().regex(ENV_NAME, 'must be the NAME of an environment variable, not the secret itself'),
+      z
+        .string()
+        .regex(
+          ENV_NAME,
+          'must be the NAME of an environment variable (upper case, e.g. MODEL_TOKEN), not the secret itself',
+        ),
     )
     .default({}),
 };

@@ -41,7 +41,7 @@ export function createWireAdapter(
     const result = await withRetry(
       async () => {
         const response = await limiter.run(() => transport.postJson(protocol.url, body, headers, signal));
-        return interpret(response, inputs, protocol);
+        return interpret(response, inputs, protocol, secrets);
       },
       { retries: options.retries, backoffMs: options.backoffMs, ...(signal ? { signal } : {}) },
     );
@@ -92,11 +92,13 @@ function interpret(
   response: HttpResult,
   inputs: readonly PatternInput[],
   protocol: WireProtocol,
+  secrets: readonly string[],
 ): AttemptResult<Prediction[]> {
   if (!response.ok) return { ok: false, error: response.error, retryable: response.kind !== 'aborted' };
   const { status, body } = response;
   if (status < 200 || status >= 300) {
-    const text = `HTTP ${status}${body ? `: ${body.slice(0, SNIPPET)}` : ''}`;
+    // Redact before cutting: a cut through an echoed secret would leave its first part behind.
+    const text = `HTTP ${status}${body ? `: ${redact(body, secrets).slice(0, SNIPPET)}` : ''}`;
     // 4xx means the request itself is wrong (or unauthorised): sending it again cannot help.
     return { ok: false, error: text, retryable: status >= 500 };
   }
