@@ -102,3 +102,18 @@ describe('parseEndpointConfig: options written beside adapter and url', () => {
     expect(!typo.ok && typo.error).toMatch(/batchsize/);
   });
 });
+
+describe('parseEndpointConfig: secrets by name only', () => {
+  it.each(['sk_live_abc123', 'Bearer abc', 'model-token'])(
+    'refuses %j as an environment variable name',
+    (value) => {
+      const parsed = parseEndpointConfig({
+        adapter: 'http',
+        url: 'http://m:8080/predict',
+        headersFromEnv: { Authorization: value },
+      });
+      expect(parsed.ok).toBe(false);
+      expect(!parsed.ok && parsed.error).not.toContain(value);
+    },
+  );
+});
