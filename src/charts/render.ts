@@ -108,7 +108,12 @@ function strokeMarks(marks: Map<number, Marks>): Plugin {
       for (const [i, el] of args.meta.data.entries()) {
         const { x, y, skip } = el as unknown as { x: number; y: number; skip?: boolean };
         if (skip || !Number.isFinite(x) || !Number.isFinite(y)) continue;
-        if (x < area.left - margin || x > area.right + margin || y < area.top - margin || y > area.bottom + margin)
+        if (
+          x < area.left - margin ||
+          x > area.right + margin ||
+          y < area.top - margin ||
+          y > area.bottom + margin
+        )
           continue;
         const colour = typeof mark.colours === 'string' ? mark.colours : mark.colours[i];
         if (colour === undefined) continue;

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Anything with BullMQ's getJobCounts: kept structural so this module needs no queue import. */
@@ -10,7 +12,9 @@ export interface CanaryMetrics {
   registry: Registry;
   /** Pattern evaluations committed, by outcome; `rate()` of it is evaluations per second. */
   evaluations: Counter<'status'>;
+  /** Seconds per endpoint request, labelled `name@version`; `_count` is requests made. */
   endpointLatency: Histogram<'model'>;
+  /** Slack Web API calls that failed after the client's own retries, from the clients Canary builds. */
   slackApiErrors: Counter<'method' | 'error'>;
   /** Queue depth is read from Redis at scrape time, so every replica reports the same global numbers. */
   watchQueues(queues: readonly CountableQueue[]): void;
@@ -45,7 +49,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CanaryMe
     }),
     endpointLatency: new Histogram({
       name: 'canary_endpoint_latency_seconds',
-      help: 'Model endpoint request latency per model',
+      help: 'Model endpoint latency per model: one observation per request (a batch of inputs), retries included',
       labelNames: ['model'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
@@ -59,5 +63,46 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CanaryMe
     watchQueues(queues) {
       watched.push(...queues);
     },
+  };
+}
+
+export interface MetricsServer {
+  /** http://host:port/metrics */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A bare /metrics listener for processes with no HTTP server of their own (worker-only processes), so the
+ * counters their jobs increment can be scraped. Anything else gets a 404.
+ */
+export async function startMetricsServer(
+  metrics: Pick<CanaryMetrics, 'registry'>,
+  opts: { port: number; host: string },
+): Promise<MetricsServer> {
+  const { registry } = metrics;
+  const server = createServer((req, res) => {
+    if ((req.url ?? '/').split('?')[0] !== '/metrics' || req.method !== 'GET') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -9,7 +9,7 @@ import {
   lockModelScheduling,
 } from '../db/queries/evaluations.ts';
 import { getModelById, listModelRows } from '../db/queries/models.ts';
-import { patternRevisionsForEvaluation } from '../db/queries/patterns.ts';
+import { revisionIdsForEvaluation } from '../db/queries/patterns.ts';
 import type { Logger } from '../logger.ts';
 import { finalizeEvaluation, markEvaluationFailed } from '../services/evaluations.ts';
 import type { EvaluationScheduler } from '../services/ports.ts';
@@ -78,7 +78,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
           'never enqueued: the scheduler stopped before queueing it',
         );
       }
-      const revisions = await patternRevisionsForEvaluation(tx, {
+      const revisionIds = await revisionIdsForEvaluation(tx, {
         modelId,
         onlyMissing: scope.onlyMissing,
         runs: model.repeats,
@@ -88,12 +88,12 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
       const evaluation = await insertEvaluation(tx, {
         modelId,
         trigger: meta.trigger,
-        total: revisions.length * model.repeats,
+        total: revisionIds.length * model.repeats,
         patternRevisionId: scope.patternRevisionId,
         requestedBy: meta.requestedBy ?? null,
         slack: meta.slack ? { channel: meta.slack.channel, threadTs: meta.slack.threadTs ?? null } : null,
       });
-      return { evaluation, created: true, revisionIds: revisions.map((r) => r.id), runs: model.repeats };
+      return { evaluation, created: true, revisionIds, runs: model.repeats };
     });
   }
 

@@ -3,6 +3,8 @@ import { foldRuns } from '../core/outcome.ts';
 import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
 import {
+  addEvaluationCounts,
+  type CountDelta,
   completeEvaluationRow,
   type EvaluationRow,
   failEvaluationRow,
@@ -13,10 +15,57 @@ import {
   problemHeaders,
   refreshEvaluationCounts,
 } from '../db/queries/evaluations.ts';
-import { currentRunsOfModel, problemIdsOfEvaluation, recordResults } from '../db/queries/results.ts';
+import {
+  currentRunsOfModel,
+  lockPriorResults,
+  type NewResult,
+  type PriorResult,
+  problemIdsOfEvaluation,
+  recordResults,
+} from '../db/queries/results.ts';
 
 export type { NewResult } from '../db/queries/results.ts';
 export { recordResults, refreshEvaluationCounts };
+
+/**
+ * Writes one batch's results and moves its evaluation's counts, in one transaction and O(batch): the rows
+ * already there for exactly these keys decide the delta, so a retried batch never counts twice. Returns the
+ * evaluation row as it now stands (null when it is gone).
+ */
+export async function recordBatchResults(
+  db: Db,
+  batch: { evaluationId: number; modelId: number },
+  rows: readonly NewResult[],
+): Promise<EvaluationRow | null> {
+  const ordered = [...rows].sort((a, b) => a.patternRevisionId - b.patternRevisionId || a.run - b.run);
+  const revisionIds = [...new Set(ordered.map((r) => r.patternRevisionId))];
+  return db.transaction(async (tx) => {
+    const prior = await lockPriorResults(tx, batch.modelId, revisionIds);
+    await recordResults(tx, ordered);
+    return addEvaluationCounts(tx, batch.evaluationId, countDelta(batch.evaluationId, prior, ordered));
+  });
+}
+
+/**
+ * A key this evaluation already recorded (a retried batch) swaps its old status for the new one; a key that
+ * was absent, or recorded by an earlier evaluation, is newly done for this one.
+ */
+export function countDelta(
+  evaluationId: number,
+  prior: readonly PriorResult[],
+  rows: readonly NewResult[],
+): CountDelta {
+  const delta: CountDelta = { done: 0, passed: 0, failed: 0, errored: 0 };
+  const mine = new Map<string, PriorResult>();
+  for (const p of prior) if (p.evaluationId === evaluationId) mine.set(`${p.patternRevisionId}/${p.run}`, p);
+  for (const row of rows) {
+    const old = mine.get(`${row.patternRevisionId}/${row.run}`);
+    if (old) delta[old.status]--;
+    else delta.done++;
+    delta[row.status]++;
+  }
+  return delta;
+}
 
 /** Per-problem standing of the model once the evaluation is done (over current revisions of active patterns). */
 export interface ProblemSummary {

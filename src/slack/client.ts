@@ -18,9 +18,44 @@ export function slackClientOptions(config: Pick<Config, 'slack'>, log: Logger): 
   };
 }
 
+/** Told of every Web API call that finally failed (after the client's own retries): method and Slack's error code. */
+export type SlackApiErrorHook = (method: string, error: string) => void;
+
 /** A bot-token client for code outside Bolt's listeners (notification workers, the poster). */
-export function createSlackClient(config: Pick<Config, 'slack'>, log: Logger): WebClient {
-  return new webApi.WebClient(config.slack.botToken, slackClientOptions(config, log));
+export function createSlackClient(
+  config: Pick<Config, 'slack'>,
+  log: Logger,
+  opts: { onApiError?: SlackApiErrorHook } = {},
+): WebClient {
+  const options = slackClientOptions(config, log);
+  const { onApiError } = opts;
+  if (!onApiError) return new webApi.WebClient(config.slack.botToken, options);
+  // Every method (chat.postMessage, files.uploadV2's inner calls, …) goes through apiCall, so one override sees them all.
+  class ObservedWebClient extends webApi.WebClient {
+    override async apiCall(method: string, callOptions?: Record<string, unknown>) {
+      try {
+        return await super.apiCall(method, callOptions);
+      } catch (err) {
+        onApiError?.(method, slackErrorCode(err));
+        throw err;
+      }
+    }
+  }
+  return new ObservedWebClient(config.slack.botToken, options);
+}
+
+/**
+ * Slack's own error string (`channel_not_found`) for platform errors; otherwise the SDK's error kind, so the
+ * label stays a small fixed set rather than free text.
+ */
+export function slackErrorCode(err: unknown): string {
+  const e = err as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown } | null;
+  if (typeof e?.data?.error === 'string') return e.data.error;
+  if (e?.code === webApi.ErrorCode.HTTPError && typeof e.statusCode === 'number')
+    return `http_${e.statusCode}`;
+  if (e?.code === webApi.ErrorCode.RateLimitedError) return 'ratelimited';
+  if (e?.code === webApi.ErrorCode.RequestError) return 'request_error';
+  return 'unknown';
 }
 
 function ensureTrailingSlash(url: string): string {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { CanaryMetrics } from '../observability/metrics.ts';
 import { createAdapterCache } from '../queue/adapters.ts';
 import { createRedis } from '../queue/connection.ts';
 import { createEvaluationEvents, type EvaluationEvents } from '../queue/events.ts';
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   queues?: Queues;
   events?: EvaluationEvents;
   now?: () => Date;
+  /** Where committed outcomes and endpoint latencies are counted; nothing is counted without it. */
+  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatency'>;
 }
 
 export interface RunningWorkers {
@@ -46,7 +49,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   });
 
   const processorDeps = { db: deps.db, queues, events, log, now };
-  const runBatch = createEvaluationBatchProcessor({ ...processorDeps, adapters });
+  const runBatch = createEvaluationBatchProcessor({ ...processorDeps, adapters, metrics: deps.metrics });
   const runParent = createEvaluationRunProcessor(processorDeps);
   const evaluationProcessor: Processor = async (job: Job) => {
     if (job.name === 'evaluation.batch') return runBatch(job);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { EvaluationStatus, EvaluationTrigger } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { evaluations, models, problems, results } from '../schema.ts';
@@ -80,19 +80,47 @@ export async function markEvaluationRunning(db: Db, id: number, now: Date): Prom
 }
 
 /**
- * Counts are recomputed from this evaluation's result rows in one statement, never incremented, so a
- * retried or duplicated batch cannot count twice.
+ * Exact counts from this evaluation's result rows, in one pass over its rows. Used once, when the evaluation
+ * is finalized; batches move the counts with addEvaluationCounts instead.
  */
 export async function refreshEvaluationCounts(db: Db, evaluationId: number): Promise<EvaluationRow | null> {
-  const counted = (filter: SQL | undefined) =>
-    sql<number>`(select count(*)::int from ${results} where ${results.evaluationId} = ${evaluationId}${filter ? sql` and ${filter}` : sql``})`;
+  const [counts] = await db
+    .select({
+      doneCount: sql<number>`count(*)::int`,
+      passed: sql<number>`(count(*) filter (where ${results.status} = 'passed'))::int`,
+      failed: sql<number>`(count(*) filter (where ${results.status} = 'failed'))::int`,
+      errored: sql<number>`(count(*) filter (where ${results.status} = 'errored'))::int`,
+    })
+    .from(results)
+    .where(eq(results.evaluationId, evaluationId));
+  const [row] = await db
+    .update(evaluations)
+    .set(counts ?? { doneCount: 0, passed: 0, failed: 0, errored: 0 })
+    .where(eq(evaluations.id, evaluationId))
+    .returning();
+  return row ?? null;
+}
+
+export interface CountDelta {
+  done: number;
+  passed: number;
+  failed: number;
+  errored: number;
+}
+
+/** Moves the counts by a batch's delta in place, so concurrent batches never overwrite each other's. */
+export async function addEvaluationCounts(
+  db: Db,
+  evaluationId: number,
+  delta: CountDelta,
+): Promise<EvaluationRow | null> {
   const [row] = await db
     .update(evaluations)
     .set({
-      doneCount: counted(undefined),
-      passed: counted(sql`${results.status} = 'passed'`),
-      failed: counted(sql`${results.status} = 'failed'`),
-      errored: counted(sql`${results.status} = 'errored'`),
+      doneCount: sql`${evaluations.doneCount} + ${delta.done}`,
+      passed: sql`${evaluations.passed} + ${delta.passed}`,
+      failed: sql`${evaluations.failed} + ${delta.failed}`,
+      errored: sql`${evaluations.errored} + ${delta.errored}`,
     })
     .where(eq(evaluations.id, evaluationId))
     .returning();

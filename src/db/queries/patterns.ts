@@ -10,8 +10,12 @@ import type {
 import type { Db } from '../client.ts';
 import { models, patternRevisions, patterns, results } from '../schema.ts';
 
-/** Only the latest revision of a pattern is evaluated and reported. */
-export const isCurrentRevision: SQL = sql`${patternRevisions.revision} = (select max(cr.revision) from pattern_revisions cr where cr.pattern_id = ${patternRevisions.patternId})`;
+/**
+ * Only the latest revision of a pattern is evaluated and reported. Written as `not exists (a newer one)`
+ * rather than `= (select max(…))`: the planner turns it into an anti-join with a sane row estimate, where the
+ * correlated max() made it guess a handful of rows and pick a quadratic nested loop on fresh tables.
+ */
+export const isCurrentRevision: SQL = sql`not exists (select 1 from pattern_revisions nr where nr.pattern_id = ${patternRevisions.patternId} and nr.revision > ${patternRevisions.revision})`;
 
 const patternColumns = {
   id: patterns.id,
@@ -215,21 +219,22 @@ export interface RevisionForEvaluation {
   expectation: Expectation;
 }
 
+interface EvaluationScope {
+  modelId: number;
+  problemId?: number;
+  onlyMissing: boolean;
+  runs: number;
+  revisionIds?: readonly number[];
+}
+
 /**
  * Current revisions of active patterns to run on a model. With onlyMissing, a revision is left out once it has
  * `runs` non-errored results for the model: errored runs are infrastructure trouble and worth another try.
  */
 export async function patternRevisionsForEvaluation(
   db: Db,
-  params: {
-    modelId: number;
-    problemId?: number;
-    onlyMissing: boolean;
-    runs: number;
-    revisionIds?: readonly number[];
-  },
+  params: EvaluationScope,
 ): Promise<RevisionForEvaluation[]> {
-  const answered = sql`(select count(*) from ${results} where ${results.modelId} = ${params.modelId} and ${results.patternRevisionId} = ${patternRevisions.id} and ${results.run} <= ${params.runs} and ${results.status} <> 'errored')`;
   const rows = await db
     .select({
       id: patternRevisions.id,
@@ -240,20 +245,46 @@ export async function patternRevisionsForEvaluation(
     })
     .from(patterns)
     .innerJoin(patternRevisions, and(eq(patternRevisions.patternId, patterns.id), isCurrentRevision))
-    .where(
-      and(
-        eq(patterns.active, true),
-        params.problemId === undefined ? undefined : eq(patterns.problemId, params.problemId),
-        params.revisionIds === undefined ? undefined : inArray(patternRevisions.id, [...params.revisionIds]),
-        params.onlyMissing ? sql`${answered} < ${params.runs}` : undefined,
-      ),
-    )
+    .where(evaluationScope(params))
     .orderBy(asc(patternRevisions.id));
   return rows.map((r) => ({
     ...r,
     input: r.input as PatternInput,
     expectation: r.expectation as Expectation,
   }));
+}
+
+/**
+ * The same revisions as patternRevisionsForEvaluation, ids only: scheduling needs nothing else, and decoding
+ * ten thousand inputs and expectations it would throw away costs more than the query.
+ */
+export async function revisionIdsForEvaluation(db: Db, params: EvaluationScope): Promise<number[]> {
+  const rows = await db
+    .select({ id: patternRevisions.id })
+    .from(patterns)
+    .innerJoin(patternRevisions, and(eq(patternRevisions.patternId, patterns.id), isCurrentRevision))
+    .where(evaluationScope(params))
+    .orderBy(asc(patternRevisions.id));
+  return rows.map((r) => r.id);
+}
+
+function evaluationScope(params: EvaluationScope): SQL | undefined {
+  return and(
+    eq(patterns.active, true),
+    params.problemId === undefined ? undefined : eq(patterns.problemId, params.problemId),
+    params.revisionIds === undefined ? undefined : inArray(patternRevisions.id, [...params.revisionIds]),
+    params.onlyMissing ? lacksAnswers(params.modelId, params.runs) : undefined,
+  );
+}
+
+/**
+ * Fewer than `runs` non-errored results of the model on the revision. Once per revision, so it must plan as
+ * an anti-join (runs = 1, the common case) or an index probe on the (model, revision, run) key, never a scan.
+ */
+function lacksAnswers(modelId: number, runs: number): SQL {
+  const answered = sql`from ${results} where ${results.modelId} = ${modelId} and ${results.patternRevisionId} = ${patternRevisions.id} and ${results.run} <= ${runs} and ${results.status} <> 'errored'`;
+  if (runs === 1) return sql`not exists (select 1 ${answered})`;
+  return sql`(select count(*) ${answered}) < ${runs}`;
 }
 
 export interface RunRow {

@@ -24,6 +24,14 @@ export interface NewResult {
  * earlier rows instead of adding more, and moves the row to the evaluation that last produced it.
  */
 export async function recordResults(db: Db, rows: readonly NewResult[]): Promise<void> {
+  // Postgres takes at most 65,535 parameters per statement; a big chunk × many runs would pass that.
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+    await upsertResults(db, rows.slice(i, i + ROWS_PER_STATEMENT));
+}
+
+const ROWS_PER_STATEMENT = 4_000;
+
+async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insert(results)
@@ -135,6 +143,37 @@ export async function existingResultKeys(
     .select({ patternRevisionId: results.patternRevisionId, run: results.run, status: results.status })
     .from(results)
     .where(and(eq(results.modelId, modelId), inArray(results.patternRevisionId, [...revisionIds])));
+}
+
+export interface PriorResult {
+  patternRevisionId: number;
+  run: number;
+  status: OutcomeStatus;
+  evaluationId: number | null;
+}
+
+/**
+ * The model's existing results on these revisions, locked until the transaction ends so a duplicate of the
+ * same batch running at once waits and then sees what this one wrote. Locked in key order, as the upsert
+ * writes them, so two overlapping batches cannot deadlock.
+ */
+export async function lockPriorResults(
+  db: Db,
+  modelId: number,
+  revisionIds: readonly number[],
+): Promise<PriorResult[]> {
+  if (revisionIds.length === 0) return [];
+  return db
+    .select({
+      patternRevisionId: results.patternRevisionId,
+      run: results.run,
+      status: results.status,
+      evaluationId: results.evaluationId,
+    })
+    .from(results)
+    .where(and(eq(results.modelId, modelId), inArray(results.patternRevisionId, [...revisionIds])))
+    .orderBy(asc(results.patternRevisionId), asc(results.run))
+    .for('update');
 }
 
 export interface EvaluationCounts {

@@ -2,16 +2,13 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
 import type { Expectation, Model, PatternInput, Prediction } from '../../core/types.ts';
 import type { Db } from '../../db/client.ts';
-import { markEvaluationRunning, refreshEvaluationCounts } from '../../db/queries/evaluations.ts';
+import { markEvaluationRunning } from '../../db/queries/evaluations.ts';
 import { getModelById } from '../../db/queries/models.ts';
-import {
-  type NewResult,
-  type RevisionToRun,
-  recordResults,
-  revisionsByIds,
-} from '../../db/queries/results.ts';
+import { type NewResult, type RevisionToRun, revisionsByIds } from '../../db/queries/results.ts';
 import type { EndpointAdapter, EndpointAnswer } from '../../endpoints/types.ts';
 import type { Logger } from '../../logger.ts';
+import type { CanaryMetrics } from '../../observability/metrics.ts';
+import { recordBatchResults } from '../../services/evaluations.ts';
 import type { AdapterCache } from '../adapters.ts';
 import type { EvaluationEvents } from '../events.ts';
 import { addJob, type JobPayload, parsePayload, progressDeduplication, type QueueSet } from '../jobs.ts';
@@ -23,6 +20,7 @@ export interface BatchProcessorDeps {
   events?: EvaluationEvents | undefined;
   log: Logger;
   now: () => Date;
+  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatency'> | undefined;
 }
 
 export interface BatchOutcome {
@@ -33,8 +31,8 @@ export interface BatchOutcome {
 
 /**
  * Runs one chunk of an evaluation: every revision × run in a single predict call (invariant variants
- * ride along), every answer checked, every result written in one idempotent statement. Retrying the
- * job redoes the chunk and overwrites its own rows, so counts never drift.
+ * ride along), every answer checked, every result written and counted in one transaction. Retrying the
+ * job redoes the chunk and overwrites its own rows without counting them again.
  */
 export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
   return async function processEvaluationBatch(job: Job): Promise<BatchOutcome> {
@@ -46,14 +44,24 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
     ]);
     if (!model) throw new UnrecoverableError(`model ${payload.modelId} no longer exists`);
 
-    const rows = await answerChunk(deps.adapters, model, payload, revisions, job.attemptsMade + 1);
+    const latency = deps.metrics?.endpointLatency.labels({ model: `${model.name}@${model.version}` });
+    const observeLatency = latency ? (seconds: number) => latency.observe(seconds) : undefined;
+    const rows = await answerChunk(
+      deps.adapters,
+      model,
+      payload,
+      revisions,
+      job.attemptsMade + 1,
+      observeLatency,
+    );
+    let counts: Awaited<ReturnType<typeof recordBatchResults>>;
     try {
-      await recordResults(deps.db, rows);
+      counts = await recordBatchResults(deps.db, payload, rows);
     } catch (err) {
       // Drizzle's message is the whole statement with its parameters; the cause is what a person needs.
       throw new Error(`could not record results: ${rootMessage(err)}`, { cause: err });
     }
-    const counts = await refreshEvaluationCounts(deps.db, payload.evaluationId);
+    if (deps.metrics) countOutcomes(deps.metrics.evaluations, rows);
     if (counts) {
       const progress = {
         evaluationId: counts.id,
@@ -88,6 +96,7 @@ async function answerChunk(
   payload: BatchPayload,
   revisions: readonly RevisionToRun[],
   attempt: number,
+  observeLatency?: (seconds: number) => void,
 ): Promise<NewResult[]> {
   let adapter: EndpointAdapter;
   try {
@@ -99,7 +108,7 @@ async function answerChunk(
       runsOf(payload).map((run) => erroredRow(payload, r, run, reason, attempt)),
     );
   }
-  return evaluateChunk(adapter, payload, revisions);
+  return evaluateChunk(adapter, payload, revisions, observeLatency);
 }
 
 function runsOf(payload: BatchPayload): number[] {
@@ -118,6 +127,7 @@ async function evaluateChunk(
   adapter: EndpointAdapter,
   payload: BatchPayload,
   revisions: readonly RevisionToRun[],
+  observeLatency?: (seconds: number) => void,
 ): Promise<NewResult[]> {
   const inputs: PatternInput[] = [];
   const planned: Planned[] = [];
@@ -129,7 +139,31 @@ async function evaluateChunk(
     }
   }
   const answers = inputs.length === 0 ? [] : await adapter.predict(inputs);
+  if (observeLatency) observeRequests(adapter, answers, observeLatency);
   return planned.map((p) => judge(payload, p, answers.slice(p.at, p.at + 1 + p.variants)));
+}
+
+/**
+ * One observation per HTTP request, not per input: the adapter sends consecutive slices of `maxBatchSize`
+ * inputs and gives every answer of a slice that request's latency. An answer with no attempts never reached
+ * the endpoint (a missing secret) and has no latency to report.
+ */
+function observeRequests(
+  adapter: EndpointAdapter,
+  answers: readonly EndpointAnswer[],
+  observe: (seconds: number) => void,
+): void {
+  const step = Math.max(1, adapter.maxBatchSize);
+  for (let i = 0; i < answers.length; i += step) {
+    const first = answers[i];
+    if (first && first.attempts > 0) observe(first.latencyMs / 1000);
+  }
+}
+
+function countOutcomes(counter: CanaryMetrics['evaluations'], rows: readonly NewResult[]): void {
+  const byStatus = new Map<string, number>();
+  for (const row of rows) byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
+  for (const [status, n] of byStatus) counter.inc({ status }, n);
 }
 
 /** An unreadable stored expectation has no variants; checkExpectation then fails it with a reason. */
