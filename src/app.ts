@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
-import { notifyProcessor, serviceDeps } from './compose.ts';
+import { notifyProcessor, serviceDeps, slackPoster } from './compose.ts';
 import { type Config, endpointSecrets } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { createApi } from './http/api.ts';
@@ -14,8 +14,6 @@ import { createScheduler } from './queue/producers.ts';
 import { createQueues, type Queues } from './queue/queues.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.ts';
-import { createSlackClient } from './slack/client.ts';
-import { createSlackPoster } from './slack/post.ts';
 import { type RunningWorkers, startWorkers } from './workers/start.ts';
 
 export interface Canary {
@@ -59,14 +57,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
   metrics.watchQueues([queues.evaluations, queues.notify]);
 
   // One poster for listeners and notify jobs alike, on a client that counts the Web API calls that fail.
-  const poster = config.slack.botToken
-    ? createSlackPoster(
-        createSlackClient(config, log, {
-          onApiError: (method, error) => metrics.slackApiErrors.inc({ method, error }),
-        }),
-        { ratePerSecond: config.slack.ratePerSecond },
-      )
-    : null;
+  const poster = slackPoster(config, log, metrics);
   const slack = poster ? createSlackApp({ config, deps: { ...deps, poster }, log }) : null;
   if (slack?.mode === 'socket') await slack.start();
 

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import { createNotifyProcessor } from './notify/index.ts';
+import type { CanaryMetrics } from './observability/metrics.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { EvaluationScheduler } from './services/ports.ts';
 import { checkSignoffs } from './services/signoffs.ts';
@@ -27,10 +28,15 @@ export function serviceDeps(
   };
 }
 
-/** A paced Slack poster from the bot token, or null when Slack is not configured. */
-export function slackPoster(config: Config, log: Logger): SlackPoster | null {
+/** A paced Slack poster from the bot token (failed calls counted in metrics), or null when Slack is not configured. */
+export function slackPoster(config: Config, log: Logger, metrics?: CanaryMetrics): SlackPoster | null {
   if (!config.slack.botToken) return null;
-  return createSlackPoster(createSlackClient(config, log), { ratePerSecond: config.slack.ratePerSecond });
+  const onApiError = metrics
+    ? (method: string, error: string) => metrics.slackApiErrors.inc({ method, error })
+    : undefined;
+  return createSlackPoster(createSlackClient(config, log, onApiError ? { onApiError } : {}), {
+    ratePerSecond: config.slack.ratePerSecond,
+  });
 }
 
 export function notifyProcessor(

@@ -68,6 +68,7 @@ const schema = z.object({
   CANARY_URL: url.optional(),
   CANARY_TOKEN: z.string().optional(),
   CANARY_PUBLIC_URL: url.optional(),
+  CANARY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CANARY_DEMO_CHANNEL: z.string().optional(),
   CANARY_DEMO_OUT: z.string().min(1).default('./canary-demo'),
 });
@@ -109,6 +110,8 @@ export interface Config {
   digest: { cron: string; tz: string; channel: string | undefined };
   client: { url: string | undefined; token: string | undefined };
   demo: { channel: string | undefined; outDir: string };
+  /** Worker-only processes serve /metrics on this port when set (the web process serves it on PORT). */
+  metrics: { port: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
+    metrics: { port: e.CANARY_METRICS_PORT },
   };
 }
 

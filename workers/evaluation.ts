@@ -2,6 +2,7 @@ import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
 import { endpointSecrets, loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
+import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
 import { createScheduler } from '../src/queue/producers.ts';
 import { createQueues } from '../src/queue/queues.ts';
 import { startWorkers } from '../src/workers/start.ts';
@@ -26,13 +27,20 @@ await database.migrate();
 const queues = createQueues(config);
 const scheduler = createScheduler({ db: database.db, queues, config, log });
 const deps = serviceDeps(config, { db: database.db, log, scheduler });
+// Queue depth is global and reported by the web process; a worker reports what it did itself.
+const metrics = createMetrics();
+const metricsServer =
+  config.metrics.port === undefined
+    ? null
+    : await startMetricsServer(metrics, { port: config.metrics.port, host: config.http.host });
 const workers = await startWorkers({
   config,
   db: database.db,
   log,
   secrets: endpointSecrets(),
   queues,
-  notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log) }),
+  metrics,
+  notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log, metrics) }),
 });
 
 let stopping = false;
@@ -45,6 +53,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down: finishing jobs in flight');
   try {
     await workers.close();
+    await metricsServer?.close();
     await queues.close();
     await database.close();
     process.exit(0);

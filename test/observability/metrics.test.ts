@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Canary, startCanary } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startModelServer } from '../../src/modelserver/index.ts';
+import { createMetrics, startMetricsServer } from '../../src/observability/metrics.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
+
+/** Reads one sample's value from the Prometheus text format, or undefined when the series is absent. */
+function sample(body: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of body.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const open = line.indexOf('{');
+    const close = line.lastIndexOf('}');
+    const rendered = open === -1 || open > name.length ? '' : line.slice(open + 1, close);
+    if (!Object.entries(labels).every(([k, v]) => rendered.includes(`${k}="${v}"`))) continue;
+    return Number(line.slice((close === -1 ? name.length : close + 1) + 1).trim());
+  }
+  return undefined;
+}
+
+describe('Prometheus metrics from a running Canary', () => {
+  const token = 'api-token-1';
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  let db: TestDatabase;
+  let slackApi: SlackApi;
+  let models: Awaited<ReturnType<typeof startModelServer>>;
+  let canary: Canary;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    slackApi = await startSlackApi();
+    slackApi.addChannel({ id: 'C1', name: 'ml-models' });
+    models = await startModelServer({ port: 0 });
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      CANARY_QUEUE_PREFIX: `{t-${randomBytes(4).toString('hex')}}`,
+      CANARY_API_TOKENS: token,
+      SLACK_BOT_TOKEN: slackApi.botToken,
+      SLACK_SIGNING_SECRET: 'test-signing-secret',
+      SLACK_API_URL: slackApi.url,
+      CANARY_SLACK_RATE_PER_SEC: '50',
+      CANARY_MODELS_CHANNEL: 'C1',
+    });
+    canary = await startCanary(config, { log: createLogger('silent'), database: db });
+  });
+
+  afterAll(async () => {
+    await canary?.close();
+    await canary?.queues.evaluations.obliterate({ force: true }).catch(() => {});
+    await canary?.queues.notify.obliterate({ force: true }).catch(() => {});
+    await models?.close();
+    await slackApi?.close();
+    await db?.drop();
+  });
+
+  async function scrape(): Promise<string> {
+    const res = await fetch(`${canary.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    return res.text();
+  }
+
+  it('counts committed outcomes per status, endpoint latency per model, queue depth and Slack failures', async () => {
+    // The first evaluation notification goes to the models channel; Slack refuses it once.
+    slackApi.failNext('chat.postMessage', { error: 'channel_not_found' });
+
+    const problem = await fetch(`${canary.url}/api/v1/problems`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ title: 'Negation is misread' }),
+    });
+    expect(problem.status).toBe(201);
+    const { key } = (await problem.json()) as { key: string };
+    const add = await fetch(`${canary.url}/api/v1/patterns`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify([
+        { problem: key, input: "I don't like it.", expect: { label: 'negative' } },
+        { problem: key, input: 'Not bad at all.', expect: { label: 'positive' } },
+        { problem: key, input: 'This is wonderful.', expect: { label: 'negative' } },
+      ]),
+    });
+    expect(add.status).toBe(201);
+    const reg = await fetch(`${canary.url}/api/v1/models`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        name: 'sentiment',
+        version: 'v1',
+        endpoint: { adapter: 'kserve-v2', url: `${models.url}/v2/models/vader/infer` },
+      }),
+    });
+    expect(reg.status).toBe(201);
+    const { evaluationId } = (await reg.json()) as { evaluationId: number };
+
+    type Evaluation = { status: string; total: number; passed: number; failed: number; errored: number };
+    let evaluation: Evaluation | undefined;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const ev = (await fetch(`${canary.url}/api/v1/evaluations/${evaluationId}`, { headers: auth }).then(
+        (r) => r.json(),
+      )) as Evaluation;
+      if (ev.status === 'done') {
+        evaluation = ev;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(evaluation?.status).toBe('done');
+    if (!evaluation) return;
+    expect(evaluation.total).toBe(3);
+
+    const body = await scrape();
+    for (const status of ['passed', 'failed', 'errored'] as const) {
+      expect(sample(body, 'canary_pattern_evaluations_total', { status }) ?? 0).toBe(evaluation[status]);
+    }
+    expect(evaluation.passed + evaluation.failed + evaluation.errored).toBe(3);
+    expect(evaluation.failed).toBeGreaterThan(0);
+    expect(sample(body, 'canary_endpoint_latency_seconds_count', { model: 'sentiment@v1' })).toBeGreaterThan(
+      0,
+    );
+    expect(sample(body, 'canary_endpoint_latency_seconds_sum', { model: 'sentiment@v1' })).toBeGreaterThan(0);
+    for (const queue of ['evaluations', 'notify']) {
+      for (const state of ['waiting', 'active', 'delayed', 'failed']) {
+        expect(sample(body, 'canary_queue_jobs', { queue, state })).toBeGreaterThanOrEqual(0);
+      }
+    }
+    expect(body).toContain('canary_process_cpu_seconds_total');
+
+    // The refused post is counted once Slack has answered it.
+    await slackApi.waitFor(() => slackApi.messages('C1').length > 0, 10_000);
+    const after = await scrape();
+    expect(
+      sample(after, 'canary_slack_api_errors_total', {
+        method: 'chat.postMessage',
+        error: 'channel_not_found',
+      }),
+    ).toBe(1);
+  });
+});
+
+describe('startMetricsServer', () => {
+  it('serves a registry on /metrics for a process without its own HTTP server, and nothing else', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.evaluations.inc({ status: 'passed' }, 3);
+    metrics.endpointLatency.observe({ model: 'm@v1' }, 0.2);
+    const server = await startMetricsServer(metrics, { port: 0, host: '127.0.0.1' });
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      expect(sample(body, 'canary_pattern_evaluations_total', { status: 'passed' })).toBe(3);
+      expect(sample(body, 'canary_endpoint_latency_seconds_count', { model: 'm@v1' })).toBe(1);
+      expect((await fetch(server.url.replace('/metrics', '/other'))).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
