@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { ChartSpec } from '../core/charts.ts';
 import { CanaryError } from '../core/types.ts';
-import { quickChartUrl } from './quickchart.ts';
+import { QUICKCHART_SLACK_URL_LIMIT, quickChartUrl } from './quickchart.ts';
 import { renderPng } from './render.ts';
 
 export type RenderedChart = { png: Buffer } | { url: string };
@@ -21,7 +21,14 @@ export function createChartRenderer(config: Config['charts']): ChartRenderer {
         'QUICKCHART_URL',
       );
     }
-    return { kind: 'quickchart', render: async (spec) => ({ url: quickChartUrl(spec, baseUrl) }) };
+    return {
+      kind: 'quickchart',
+      async render(spec) {
+        const url = quickChartUrl(spec, baseUrl);
+        // Slack refuses image URLs over its limit; a big chart (many models × problems) is uploaded as a PNG instead.
+        return url.length <= QUICKCHART_SLACK_URL_LIMIT ? { url } : { png: await renderPng(spec) };
+      },
+    };
   }
   return { kind: 'local', render: async (spec) => ({ png: await renderPng(spec) }) };
 }

@@ -1,8 +1,8 @@
 import { loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { createChartRenderer } from '../../src/charts/index.ts';
+import { createChartRenderer, QUICKCHART_SLACK_URL_LIMIT, quickChartUrl } from '../../src/charts/index.ts';
 import { CanaryError } from '../../src/core/types.ts';
-import { everyKind } from './fixtures.ts';
+import { bigProblemsOverModels, everyKind } from './fixtures.ts';
 
 describe('createChartRenderer', () => {
   it('renders PNGs locally by default', async () => {
@@ -22,6 +22,14 @@ describe('createChartRenderer', () => {
     const spec = everyKind()[1]!;
     const out = await renderer.render(spec);
     expect(out).toEqual({ url: expect.stringMatching(/^https:\/\/qc\.example\.com\/chart\?c=/) });
+  });
+
+  it('falls back to a PNG when the QuickChart URL would be longer than Slack accepts', async () => {
+    const renderer = createChartRenderer({ renderer: 'quickchart', quickchartUrl: 'https://qc.example.com' });
+    const big = bigProblemsOverModels();
+    expect(quickChartUrl(big, 'https://qc.example.com').length).toBeGreaterThan(QUICKCHART_SLACK_URL_LIMIT);
+    const out = await renderer.render(big);
+    expect('png' in out).toBe(true);
   });
 
   it('refuses QuickChart without a URL', () => {
