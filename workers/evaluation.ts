@@ -5,6 +5,7 @@ import { createLogger } from '../src/logger.ts';
 import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
 import { createScheduler } from '../src/queue/producers.ts';
 import { createQueues } from '../src/queue/queues.ts';
+import { closeOnSignals } from '../src/shutdown.ts';
 import { startWorkers } from '../src/workers/start.ts';
 
 /**
@@ -43,24 +44,9 @@ const workers = await startWorkers({
   notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log, metrics) }),
 });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
-    log.warn({ signal }, 'second signal: exiting without waiting');
-    process.exit(1);
-  }
-  stopping = true;
-  log.info({ signal }, 'shutting down: finishing jobs in flight');
-  try {
-    await workers.close();
-    await metricsServer?.close();
-    await queues.close();
-    await database.close();
-    process.exit(0);
-  } catch (err) {
-    log.error({ err }, 'unclean shutdown');
-    process.exit(1);
-  }
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+closeOnSignals(log, async () => {
+  await workers.close();
+  await metricsServer?.close();
+  await queues.close();
+  await database.close();
+});
