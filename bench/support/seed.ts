@@ -1,11 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import postgres from 'postgres';
 import type { Expectation } from '../../src/core/types.ts';
 import { patternFingerprint } from '../../src/services/patterns.ts';
 import { ROOT } from './env.ts';
 
-export const MFT_PATH = resolve(ROOT, '../shared/data/checklist-sentiment/mft_n500.jsonl');
+/**
+ * The CheckList sentiment cases: the workplace's shared/ copy (laid beside the clone in CI) when present, else the
+ * gzipped snapshot in bench/data/ (the same 8,582 lines).
+ */
+const SHARED_MFT = resolve(ROOT, '../shared/data/checklist-sentiment/mft_n500.jsonl');
+export const MFT_PATH = existsSync(SHARED_MFT) ? SHARED_MFT : resolve(ROOT, 'bench/data/mft_n500.jsonl.gz');
 
 export interface Case {
   problem: string;
@@ -15,7 +21,9 @@ export interface Case {
 }
 
 export function loadCases(path = MFT_PATH): Case[] {
-  return readFileSync(path, 'utf8')
+  const bytes = readFileSync(path);
+  return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes)
+    .toString('utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {

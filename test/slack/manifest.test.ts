@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SLACK_SPEC_DIR } from '../support/slack-spec.ts';
 
-// CI clones the repo next to a copy of shared/, so Slack's schemas sit at <repo>/../shared/slack/.
-const SCHEMA_DIR = new URL('../../../shared/slack/', import.meta.url);
+const SCHEMA_DIR = SLACK_SPEC_DIR;
 const MANIFEST = new URL('../../slack/manifest.yaml', import.meta.url);
 // The dispatching schema $refs the versioned ones by these published URLs.
 const PUBLISHED = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/';

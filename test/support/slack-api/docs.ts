@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { SLACK_SPEC_DIR } from '../slack-spec.ts';
 
 /** Slack's own method reference (args with required flags, errors, scopes), kept in shared/slack/methods. */
 export interface MethodDoc {
@@ -15,7 +16,7 @@ interface RawMethodDoc {
 }
 
 // The repo is cloned next to a copy of shared/ (locally /work/main beside /work/shared).
-export const METHOD_DOCS_DIR = new URL('../../../../shared/slack/methods/', import.meta.url);
+export const METHOD_DOCS_DIR = new URL('methods/', SLACK_SPEC_DIR);
 
 export function loadMethodDocs(dir: URL = METHOD_DOCS_DIR): {
   methods: Map<string, MethodDoc>;
