@@ -8,6 +8,7 @@ import {
   getEvaluation,
   markEvaluationFailed,
   type NewResult,
+  recordBatchResults,
   recordResults,
   refreshEvaluationCounts,
 } from '../../src/services/evaluations.ts';
@@ -55,6 +56,64 @@ function row(
     latencyMs: 5,
   };
 }
+
+describe('batch counts move by delta', () => {
+  it('a retried batch swaps statuses instead of counting its keys again', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 3 });
+    const batch = { evaluationId: evaluation.id, modelId };
+    const first = await recordBatchResults(db, batch, [
+      row(modelId, evaluation.id, 0, 'passed'),
+      row(modelId, evaluation.id, 1, 'errored'),
+    ]);
+    expect(first).toMatchObject({ doneCount: 2, passed: 1, failed: 0, errored: 1 });
+    const retried = await recordBatchResults(db, batch, [
+      row(modelId, evaluation.id, 0, 'passed'),
+      row(modelId, evaluation.id, 1, 'failed'),
+    ]);
+    expect(retried).toMatchObject({ doneCount: 2, passed: 1, failed: 1, errored: 0 });
+    expect(await resultsOf(db, modelId)).toHaveLength(2);
+    expect(await refreshEvaluationCounts(db, evaluation.id)).toMatchObject({
+      doneCount: 2,
+      passed: 1,
+      failed: 1,
+      errored: 0,
+    });
+  });
+
+  it('a key an earlier evaluation recorded counts as done for this one', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const earlier = await createEvaluation(db, { modelId, trigger: 'manual', total: 1 });
+    await recordBatchResults(db, { evaluationId: earlier.id, modelId }, [
+      row(modelId, earlier.id, 0, 'errored'),
+    ]);
+    const later = await createEvaluation(db, { modelId, trigger: 'manual', total: 2 });
+    const counted = await recordBatchResults(db, { evaluationId: later.id, modelId }, [
+      row(modelId, later.id, 0, 'passed'),
+      row(modelId, later.id, 1, 'passed'),
+    ]);
+    expect(counted).toMatchObject({ doneCount: 2, passed: 2, errored: 0 });
+    expect(await refreshEvaluationCounts(db, later.id)).toMatchObject({ doneCount: 2, passed: 2 });
+  });
+
+  it('concurrent batches of one evaluation all land in the counts', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server, { repeats: 2 });
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 6 });
+    const batch = { evaluationId: evaluation.id, modelId };
+    await Promise.all(
+      [0, 1, 2].map((i) =>
+        recordBatchResults(db, batch, [
+          row(modelId, evaluation.id, i, 'passed', 1),
+          row(modelId, evaluation.id, i, 'failed', 2),
+        ]),
+      ),
+    );
+    expect(await getEvaluationRow(db, evaluation.id)).toMatchObject({ doneCount: 6, passed: 3, failed: 3 });
+  });
+});
 
 describe('evaluation records', () => {
   it('recording the same batch twice keeps one row per (model, revision, run) and counts once', async () => {

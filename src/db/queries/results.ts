@@ -20,7 +20,7 @@ export interface NewResult {
 }
 
 /**
- * One statement per batch. The natural key (model, revision, run) makes a retried batch overwrite its own
+ * One statement per batch (per 4,000 rows). The natural key (model, revision, run) makes a retried batch overwrite its own
  * earlier rows instead of adding more, and moves the row to the evaluation that last produced it.
  */
 export async function recordResults(db: Db, rows: readonly NewResult[]): Promise<void> {
@@ -31,26 +31,51 @@ export async function recordResults(db: Db, rows: readonly NewResult[]): Promise
 
 const ROWS_PER_STATEMENT = 4_000;
 
+/**
+ * The rows travel as one jsonb parameter unpacked by jsonb_to_recordset: one bound value instead of twelve
+ * per row, which keeps statement building and parsing flat as a chunk grows (the query builder spent more
+ * time on a 200-row VALUES list than the database did).
+ */
 async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insert(results)
-    .values(rows.map(toValues))
-    .onConflictDoUpdate({
-      target: [results.modelId, results.patternRevisionId, results.run],
-      set: {
-        evaluationId: sql`excluded.evaluation_id`,
-        patternId: sql`excluded.pattern_id`,
-        problemId: sql`excluded.problem_id`,
-        status: sql`excluded.status`,
-        output: sql`excluded.output`,
-        prediction: sql`excluded.prediction`,
-        reason: sql`excluded.reason`,
-        latencyMs: sql`excluded.latency_ms`,
-        attempts: sql`excluded.attempts`,
-        createdAt: sql`now()`,
-      },
-    });
+  const payload = JSON.stringify(rows.map(toRecord));
+  await db.execute(sql`
+    insert into ${results} (model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
+      status, output, prediction, reason, latency_ms, attempts)
+    select model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
+      status, output, prediction, reason, latency_ms, attempts
+    from jsonb_to_recordset(${payload}::jsonb) as r(model_id int, pattern_revision_id int, pattern_id int,
+      problem_id int, run int, evaluation_id int, status result_status, output jsonb, prediction jsonb,
+      reason text, latency_ms int, attempts int)
+    on conflict (model_id, pattern_revision_id, run) do update set
+      evaluation_id = excluded.evaluation_id,
+      pattern_id = excluded.pattern_id,
+      problem_id = excluded.problem_id,
+      status = excluded.status,
+      output = excluded.output,
+      prediction = excluded.prediction,
+      reason = excluded.reason,
+      latency_ms = excluded.latency_ms,
+      attempts = excluded.attempts,
+      created_at = now()`);
+}
+
+/** Column-named, and a JSON null comes out of jsonb_to_recordset as SQL NULL, as an absent value should. */
+function toRecord(row: NewResult) {
+  return {
+    model_id: row.modelId,
+    pattern_revision_id: row.patternRevisionId,
+    pattern_id: row.patternId,
+    problem_id: row.problemId,
+    run: row.run,
+    evaluation_id: row.evaluationId,
+    status: row.status,
+    output: row.output ?? null,
+    prediction: row.prediction ?? null,
+    reason: row.reason,
+    latency_ms: row.latencyMs ?? null,
+    attempts: row.attempts,
+  };
 }
 
 /**

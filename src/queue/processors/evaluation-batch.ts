@@ -35,10 +35,18 @@ export interface BatchOutcome {
  * job redoes the chunk and overwrites its own rows without counting them again.
  */
 export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
+  // Evaluations this process has already seen running: their later batches skip the status update.
+  const running = new Set<number>();
+  const markRunning = async (evaluationId: number) => {
+    if (running.has(evaluationId)) return;
+    await markEvaluationRunning(deps.db, evaluationId, deps.now());
+    if (running.size >= 1_000) running.clear();
+    running.add(evaluationId);
+  };
   return async function processEvaluationBatch(job: Job): Promise<BatchOutcome> {
     const payload = parsePayload('evaluation.batch', job.data);
-    await markEvaluationRunning(deps.db, payload.evaluationId, deps.now());
-    const [model, revisions] = await Promise.all([
+    const [, model, revisions] = await Promise.all([
+      markRunning(payload.evaluationId),
       getModelById(deps.db, payload.modelId),
       revisionsByIds(deps.db, payload.revisionIds),
     ]);
@@ -71,14 +79,16 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
         failed: counts.failed,
         errored: counts.errored,
       };
-      await job.updateProgress(progress);
+      await Promise.all([
+        job.updateProgress(progress),
+        addJob(
+          deps.queues,
+          'notify.evaluation-progress',
+          { evaluationId: payload.evaluationId },
+          { deduplication: progressDeduplication(payload.evaluationId) },
+        ),
+      ]);
       deps.events?.emit('evaluation.progress', progress);
-      await addJob(
-        deps.queues,
-        'notify.evaluation-progress',
-        { evaluationId: payload.evaluationId },
-        { deduplication: progressDeduplication(payload.evaluationId) },
-      );
     }
     deps.log.debug(
       { evaluationId: payload.evaluationId, batch: payload.batch, recorded: rows.length },
