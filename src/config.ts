@@ -41,6 +41,7 @@ const schema = z.object({
   CANARY_JOB_CHUNK_SIZE: int(100, 1, 10_000),
   CANARY_BATCH_SIZE: int(32, 1, 10_000),
   CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
+  CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
@@ -92,6 +93,8 @@ export interface Config {
     batchSize: number;
     /** How soon a dead worker's job is noticed and handed to another (BullMQ lock + stalled check). */
     stalledIntervalMs: number;
+    /** Tries per batch job, 1 s doubling between them: 8 rides out about two minutes of outage. */
+    batchAttempts: number;
   };
   api: { tokens: string[] };
   endpoints: { allowlist: string[]; maxInputBytes: number };
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       chunkSize: e.CANARY_JOB_CHUNK_SIZE,
       batchSize: e.CANARY_BATCH_SIZE,
       stalledIntervalMs: e.CANARY_STALLED_INTERVAL_MS,
+      batchAttempts: e.CANARY_BATCH_ATTEMPTS,
     },
     api: { tokens: e.CANARY_API_TOKENS },
     endpoints: { allowlist: e.CANARY_ENDPOINT_ALLOWLIST, maxInputBytes: e.CANARY_MAX_INPUT_BYTES },

@@ -25,7 +25,8 @@ export const jobCatalog = {
     queue: 'evaluations',
     schema: evaluationRef,
     options: {
-      attempts: 5,
+      // 2 s doubling over 8 attempts: about four minutes of database or Redis outage before it gives up.
+      attempts: 8,
       backoff: { type: 'exponential', delay: 2_000 },
       removeOnComplete: keepCompleted,
       removeOnFail: keepFailed,
@@ -45,7 +46,8 @@ export const jobCatalog = {
       })
       .strict(),
     options: {
-      attempts: 3,
+      // 1 s doubling over 8 attempts rides out a two-minute outage; the scheduler applies CANARY_BATCH_ATTEMPTS.
+      attempts: 8,
       backoff: { type: 'exponential', delay: 1_000 },
       // A batch that gives up must not wedge its evaluation: the parent still runs and records the gap.
       ignoreDependencyOnFailure: true,

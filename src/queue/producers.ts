@@ -75,7 +75,9 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         await markEvaluationFailed(
           { db: tx, now },
           active.id,
-          'never enqueued: the scheduler stopped before queueing it',
+          active.status === 'queued'
+            ? 'never enqueued: the scheduler stopped before queueing it'
+            : 'abandoned: its run job failed for good; replaced by a new evaluation',
         );
       }
       const revisionIds = await revisionIdsForEvaluation(tx, {
@@ -97,13 +99,18 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
     });
   }
 
+  /**
+   * An active evaluation nobody will finish: queued but never enqueued (the process died in between), or running
+   * with its parent job gone or failed for good (e.g. a long outage used up its attempts). It is failed and replaced,
+   * so one bad run never blocks a model's evaluations for ever.
+   */
   async function isOrphan(evaluation: EvaluationRow): Promise<boolean> {
-    if (evaluation.status !== 'queued') return false;
     if (now().getTime() - evaluation.createdAt.getTime() < ORPHAN_AFTER_MS) return false;
     const parent = await deps.queues.evaluations.getJob(
       jobOptionsFor('evaluation.run', { evaluationId: evaluation.id }).jobId as string,
     );
-    return parent === undefined;
+    if (parent === undefined) return true;
+    return evaluation.status === 'running' && (await parent.isFailed());
   }
 
   async function enqueueEvaluation(
@@ -129,7 +136,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         name: 'evaluation.batch',
         queueName: QUEUE_NAMES.evaluations,
         data,
-        opts: jobOptionsFor('evaluation.batch', data),
+        opts: { ...jobOptionsFor('evaluation.batch', data), attempts: deps.config.workers.batchAttempts },
       };
     });
     await deps.queues.flow.add({

@@ -7,10 +7,12 @@ import type { CanaryMetrics } from '../observability/metrics.ts';
 import { createAdapterCache } from '../queue/adapters.ts';
 import { createRedis } from '../queue/connection.ts';
 import { createEvaluationEvents, type EvaluationEvents } from '../queue/events.ts';
-import { QUEUE_NAMES } from '../queue/jobs.ts';
+import { announceFinished } from '../queue/finish.ts';
+import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
 import { createEvaluationBatchProcessor } from '../queue/processors/evaluation-batch.ts';
 import { createEvaluationRunProcessor } from '../queue/processors/evaluation-run.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
+import { markEvaluationFailed } from '../services/evaluations.ts';
 
 export interface WorkerDeps {
   config: Pick<Config, 'redis' | 'workers' | 'endpoints'>;
@@ -81,12 +83,19 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       ...timing,
     });
     worker.on('error', (err) => log.error({ queue: name, err }, 'worker error'));
-    worker.on('failed', (job, err) =>
+    worker.on('failed', (job, err) => {
       log.warn(
         { queue: name, job: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message },
         'job failed',
-      ),
-    );
+      );
+      // The run job gave up for good (attempts used up, or unrecoverable): say so on the evaluation, or it
+      // would look "running" for ever. A retry still to come leaves the job delayed, not failed.
+      if (job?.name === 'evaluation.run') {
+        void (async () => {
+          if (await job.isFailed()) await failEvaluation(job.data, err);
+        })().catch((e) => log.error({ err: e, jobId: job.id }, 'could not fail evaluation'));
+      }
+    });
     worker.on('stalled', (jobId) =>
       log.warn({ queue: name, jobId }, 'job stalled; handed to another worker'),
     );
@@ -105,6 +114,16 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     },
     'workers started',
   );
+
+  async function failEvaluation(data: unknown, err: Error): Promise<void> {
+    const { evaluationId } = parsePayload('evaluation.run', data);
+    const failed = await markEvaluationFailed(
+      { db: deps.db, now },
+      evaluationId,
+      `run failed: ${err.message}`,
+    );
+    if (failed) await announceFinished({ db: deps.db, queues, events }, failed);
+  }
 
   let closing: Promise<void> | undefined;
   return {

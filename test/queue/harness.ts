@@ -41,6 +41,8 @@ export function testEnv(database: TestDatabase, prefix: string, extra: Record<st
     CANARY_QUEUE_PREFIX: prefix,
     CANARY_STALLED_INTERVAL_MS: '1000',
     CANARY_JOB_CHUNK_SIZE: '2',
+    // Tests that exhaust a batch's retries should not wait out production's two-minute budget.
+    CANARY_BATCH_ATTEMPTS: '3',
     ...extra,
   };
 }

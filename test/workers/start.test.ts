@@ -1,5 +1,8 @@
+import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertEvaluation } from '../../src/db/queries/evaluations.ts';
+import { evaluations } from '../../src/db/schema.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import type { EvaluationFinishedEvent, EvaluationProgressEvent } from '../../src/queue/events.ts';
 import { startWorkers } from '../../src/workers/start.ts';
@@ -112,5 +115,48 @@ describe('startWorkers', () => {
     // The connections that run the jobs are new ones.
     const after = await workerClientIds();
     expect(after.some((id) => !ids.includes(id))).toBe(true);
+  });
+
+  it('fails an evaluation whose run job gives up for good, and the next request replaces a dead run', async () => {
+    const modelId = await seedModel(h.db, h.server);
+    const evaluation = await insertEvaluation(h.db, { modelId, trigger: 'manual', total: 0 });
+    await h.db.update(evaluations).set({ status: 'running' }).where(eq(evaluations.id, evaluation.id));
+    // Postgres itself refuses to finish this evaluation, so its run job fails on its only attempt.
+    await h.db.execute(
+      sql.raw(`create or replace function refuse_done() returns trigger language plpgsql as $$
+        begin if new.id = ${evaluation.id} and new.status = 'done' then raise exception 'disk on fire'; end if;
+        return new; end $$;
+        create trigger refuse_done before update on evaluations for each row execute function refuse_done();`),
+    );
+    try {
+      await h.queues.evaluations.add(
+        'evaluation.run',
+        { evaluationId: evaluation.id },
+        { jobId: `eval-${evaluation.id}`, attempts: 1 },
+      );
+      const failed = await waitFor(
+        async () => {
+          const [row] = await h.db.select().from(evaluations).where(eq(evaluations.id, evaluation.id));
+          return row?.status === 'failed' ? row : undefined;
+        },
+        { what: 'the evaluation to be marked failed' },
+      );
+      expect(failed.error).toMatch(/^run failed: /);
+    } finally {
+      await h.db.execute(sql.raw('drop trigger refuse_done on evaluations; drop function refuse_done();'));
+    }
+
+    // A "running" evaluation whose run job is gone (older than the orphan window) no longer blocks the model.
+    const stuck = await insertEvaluation(h.db, { modelId, trigger: 'manual', total: 5 });
+    await h.db
+      .update(evaluations)
+      .set({ status: 'running', createdAt: new Date(Date.now() - 5 * 60_000) })
+      .where(eq(evaluations.id, stuck.id));
+    const { evaluationId } = await h.scheduler.evaluateModel({ modelId, trigger: 'manual' });
+    expect(evaluationId).not.toBe(stuck.id);
+    const [old] = await h.db.select().from(evaluations).where(eq(evaluations.id, stuck.id));
+    expect(old).toMatchObject({ status: 'failed' });
+    expect(old?.error).toMatch(/abandoned/);
+    expect(await waitForEvaluation(h.db, evaluationId)).toMatchObject({ status: 'done' });
   });
 });
