@@ -1,17 +1,28 @@
 import { promisify } from 'node:util';
 import { crc32, deflate } from 'node:zlib';
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { Chart, type ChartConfiguration, type ChartItem, type Plugin, registerables } from 'chart.js';
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { ChartConfiguration, ChartItem, Plugin } from 'chart.js';
 import type { ChartDataset, ChartSpec } from '../core/charts.ts';
 
 const deflateAsync = promisify(deflate);
 
-let registered = false;
+/**
+ * Skia and Chart.js are loaded on the first render, not at import: a worker that never draws a chart (no Slack
+ * configured) does not carry them (tens of MB of RSS).
+ */
+let engine:
+  | Promise<{
+      createCanvas: typeof import('@napi-rs/canvas').createCanvas;
+      Chart: typeof import('chart.js').Chart;
+    }>
+  | undefined;
 
-function registerOnce(): void {
-  if (registered) return;
-  Chart.register(...registerables);
-  registered = true;
+function loadEngine() {
+  engine ??= Promise.all([import('@napi-rs/canvas'), import('chart.js')]).then(([canvas, chartjs]) => {
+    chartjs.Chart.register(...chartjs.registerables);
+    return { createCanvas: canvas.createCanvas, Chart: chartjs.Chart };
+  });
+  return engine;
 }
 
 /** Canvas is transparent by default; Slack shows transparent PNGs on dark themes as black-on-black. */
@@ -32,7 +43,7 @@ const whiteBackground: Plugin = {
  * Chart.js falls back to its BasicPlatform outside a DOM, which draws straight onto the context we hand it.
  */
 export async function renderPng(spec: ChartSpec): Promise<Buffer> {
-  registerOnce();
+  const { createCanvas, Chart } = await loadEngine();
   const canvas = createCanvas(spec.width, spec.height);
   const ctx = canvas.getContext('2d');
   // structuredClone: Chart.js writes into the config it is given; specs may be rendered more than once.

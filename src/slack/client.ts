@@ -1,5 +1,11 @@
-import { LogLevel, webApi } from '@slack/bolt';
-import type { Logger as SlackLogger, WebClient, WebClientOptions } from '@slack/web-api';
+// The Web API client alone: workers that only post never load Bolt (and its Express) for it.
+import {
+  ErrorCode,
+  LogLevel,
+  type Logger as SlackLogger,
+  WebClient,
+  type WebClientOptions,
+} from '@slack/web-api';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
@@ -29,9 +35,9 @@ export function createSlackClient(
 ): WebClient {
   const options = slackClientOptions(config, log);
   const { onApiError } = opts;
-  if (!onApiError) return new webApi.WebClient(config.slack.botToken, options);
+  if (!onApiError) return new WebClient(config.slack.botToken, options);
   // Every method (chat.postMessage, files.uploadV2's inner calls, …) goes through apiCall, so one override sees them all.
-  class ObservedWebClient extends webApi.WebClient {
+  class ObservedWebClient extends WebClient {
     override async apiCall(method: string, callOptions?: Record<string, unknown>) {
       try {
         return await super.apiCall(method, callOptions);
@@ -51,10 +57,9 @@ export function createSlackClient(
 export function slackErrorCode(err: unknown): string {
   const e = err as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown } | null;
   if (typeof e?.data?.error === 'string') return e.data.error;
-  if (e?.code === webApi.ErrorCode.HTTPError && typeof e.statusCode === 'number')
-    return `http_${e.statusCode}`;
-  if (e?.code === webApi.ErrorCode.RateLimitedError) return 'ratelimited';
-  if (e?.code === webApi.ErrorCode.RequestError) return 'request_error';
+  if (e?.code === ErrorCode.HTTPError && typeof e.statusCode === 'number') return `http_${e.statusCode}`;
+  if (e?.code === ErrorCode.RateLimitedError) return 'ratelimited';
+  if (e?.code === ErrorCode.RequestError) return 'request_error';
   return 'unknown';
 }
 
