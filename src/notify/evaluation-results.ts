@@ -3,12 +3,14 @@ import { compareOutcomes } from '../core/compare.ts';
 import { evaluateGate } from '../core/gate.ts';
 import type {
   Comparison,
+  Expectation,
   GateVerdict,
   Metrics,
   Model,
   PatternInput,
   PatternOutcome,
   Polarity,
+  Prediction,
   Problem,
   Verdict,
 } from '../core/types.ts';
@@ -19,6 +21,7 @@ import {
   foldOutcomeRuns,
   groupBy,
   metricsByModelAndProblem,
+  type OutcomeRun,
   problemsWithActivePatterns,
   runsFor,
 } from '../db/queries/reports.ts';
@@ -35,6 +38,9 @@ export interface PatternChange {
   revisionId: number;
   input: PatternInput;
   polarity: Polarity;
+  expectation: Expectation;
+  /** What the evaluated model answered (its first run), null when it has no recorded answer. */
+  prediction: Omit<Prediction, 'raw'> | null;
 }
 
 export interface BaselineResult {
@@ -69,9 +75,34 @@ export async function gatherEvaluationResults(
   db: Db,
   evaluation: EvaluationView,
 ): Promise<EvaluationResults | null> {
+  const gathered = await gatherProblemResults(db, evaluation);
+  if (!gathered) return null;
+  const { model, problems: results } = gathered;
+  const gate = evaluateGate(
+    results.map((r) => ({
+      key: r.problem.key,
+      title: r.problem.title,
+      threshold: r.problem.threshold,
+      metrics: r.metrics,
+      ...(r.production ? { comparison: r.production.comparison } : {}),
+    })),
+  );
+  return { model, problems: results, gate, overModels: await problemsOverModels(db) };
+}
+
+/**
+ * The per-problem part of the results, optionally for some problems only: the "Show all" button recomputes
+ * one problem's changes from the database with exactly the rules its message was built with.
+ */
+export async function gatherProblemResults(
+  db: Db,
+  evaluation: EvaluationView,
+  only?: { problemIds: readonly number[] },
+): Promise<{ model: Model; problems: ProblemResult[] } | null> {
   const model = await getModelById(db, evaluation.model.id);
   if (!model) return null;
-  const perProblem = evaluation.perProblem ?? [];
+  const wanted = only ? new Set(only.problemIds) : null;
+  const perProblem = (evaluation.perProblem ?? []).filter((p) => !wanted || wanted.has(p.problemId));
   const problemIds = perProblem.map((p) => p.problemId);
   const [problems, previous, productionOfName] = await Promise.all([
     problemsByIds(db, problemIds),
@@ -91,6 +122,7 @@ export async function gatherEvaluationResults(
   }
   const outcomesOf = (m: Model | null, problemId: number) =>
     m ? (outcomes.get(`${m.id}:${problemId}`) ?? []) : [];
+  const answers = firstAnswers(runs.filter((r) => r.modelId === model.id));
 
   const standing = await listModelRows(db, { status: ['candidate', 'production'] });
   const shown = standing.some((m) => m.id === model.id) ? standing : [...standing, model];
@@ -110,7 +142,18 @@ export async function gatherEvaluationResults(
   const changesOf = (ids: readonly number[]): PatternChange[] =>
     ids.flatMap((id) => {
       const l = labels.get(id);
-      return l ? [{ patternId: l.patternId, revisionId: id, input: l.input, polarity: l.polarity }] : [];
+      return l
+        ? [
+            {
+              patternId: l.patternId,
+              revisionId: id,
+              input: l.input,
+              polarity: l.polarity,
+              expectation: l.expectation,
+              prediction: answers.get(id) ?? null,
+            },
+          ]
+        : [];
     });
 
   const byId = new Map(problems.map((p) => [p.id, p]));
@@ -147,17 +190,14 @@ export async function gatherEvaluationResults(
       } satisfies ProblemResult,
     ];
   });
+  return { model, problems: results };
+}
 
-  const gate = evaluateGate(
-    results.map((r) => ({
-      key: r.problem.key,
-      title: r.problem.title,
-      threshold: r.problem.threshold,
-      metrics: r.metrics,
-      ...(r.production ? { comparison: r.production.comparison } : {}),
-    })),
-  );
-  return { model, problems: results, gate, overModels: await problemsOverModels(db) };
+/** Revision id → the answer of its lowest-numbered run (runs arrive ordered by run). */
+function firstAnswers(runs: readonly OutcomeRun[]): Map<number, Omit<Prediction, 'raw'> | null> {
+  const answers = new Map<number, Omit<Prediction, 'raw'> | null>();
+  for (const r of runs) if (!answers.has(r.patternRevisionId)) answers.set(r.patternRevisionId, r.prediction);
+  return answers;
 }
 
 /** Chart 1's data: every reported problem across the newest non-retired models. */

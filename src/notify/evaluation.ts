@@ -117,6 +117,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       broken: result.broken,
       fixed: result.fixed,
       chartUrl: chartUrlOf(chart),
+      ids: { evaluationId: evaluation.id, problemId: problem.id },
     });
     await postOrUpdate(deps.db, deps.slack, keys.problem(evaluation.id, problem.id), {
       channel: problem.homeChannel,

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Model, PatternInput, Polarity, Problem } from '../core/types.ts';
+import type { Expectation, Model, PatternInput, Polarity, Problem } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
 import { toModel } from '../db/queries/models.ts';
 import { toProblem } from '../db/queries/problems.ts';
@@ -47,6 +47,7 @@ export interface RevisionLabel {
   patternId: number;
   problemId: number;
   input: PatternInput;
+  expectation: Expectation;
   polarity: Polarity;
 }
 
@@ -61,12 +62,18 @@ export async function revisionLabels(
       patternId: patterns.id,
       problemId: patterns.problemId,
       input: patternRevisions.input,
+      expectation: patternRevisions.expectation,
       polarity: patterns.polarity,
     })
     .from(patternRevisions)
     .innerJoin(patterns, eq(patterns.id, patternRevisions.patternId))
     .where(inArray(patternRevisions.id, [...revisionIds]));
-  return new Map(rows.map((r) => [r.revisionId, { ...r, input: r.input as PatternInput }]));
+  return new Map(
+    rows.map((r) => [
+      r.revisionId,
+      { ...r, input: r.input as PatternInput, expectation: r.expectation as Expectation },
+    ]),
+  );
 }
 
 /** The flag thread a pattern came from (the flagged message), if it came from a flag. */

@@ -130,7 +130,8 @@ export function createSlackApp({ config, deps, log }: SlackAppOptions): SlackApp
       if (mode === 'socket') await app.start();
     },
     async stop() {
-      if (mode === 'socket') await app.stop();
+      // SocketModeReceiver.stop() returns before the close handshake; the client's disconnect() waits for it.
+      if (receiver instanceof SocketModeReceiver) await receiver.client.disconnect();
     },
   };
 }

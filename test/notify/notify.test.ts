@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { evaluations, slackMessages } from '../../src/db/schema.ts';
 import { createNotifyProcessor } from '../../src/notify/processor.ts';
+import { ACTION } from '../../src/slack/blocks/ids.ts';
+import { parseResultIds } from '../../src/slack/blocks/results.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 import {
@@ -53,6 +55,11 @@ function outcomes(
 }
 
 const blockText = (m: { blocks?: unknown[] }) => JSON.stringify(m.blocks ?? []);
+const buttonsOf = (m: { blocks?: unknown[] }) =>
+  ((m.blocks ?? []) as { type: string; elements?: { type: string; action_id: string; value: string }[] }[])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements ?? [])
+    .filter((e) => e.type === 'button');
 const replies = (channel: string, ts: string) => api.thread(channel, ts).slice(1);
 const textReplies = (channel: string, ts: string) => replies(channel, ts).filter((m) => !m.files);
 const fileReplies = (channel: string, ts: string) => replies(channel, ts).filter((m) => m.files);
@@ -154,6 +161,22 @@ describe('evaluation finished', () => {
     expect(shares.sort()).toEqual([homeA, homeB, summaries[0]!.ts].sort());
     const completes = api.callsTo('files.completeUploadExternal').map((c) => c.args.thread_ts);
     expect(completes.sort()).toEqual([homeA, homeB, summaries[0]!.ts].sort());
+  });
+
+  it('offers Show all only where a list was cut, Sign off always, each valued with the ids alone', async () => {
+    const [inA] = textReplies(HOME, homeA);
+    const [inB] = textReplies(HOME, homeB);
+    expect(buttonsOf(inA!).map((b) => b.action_id)).toEqual([ACTION.resultShowAll, ACTION.resultSignOff]);
+    expect(buttonsOf(inB!).map((b) => b.action_id)).toEqual([ACTION.resultSignOff]);
+    for (const [message, problem] of [
+      [inA!, problemA],
+      [inB!, problemB],
+    ] as const) {
+      for (const button of buttonsOf(message)) {
+        expect(JSON.parse(button.value)).toEqual({ evaluationId: v2Eval, problemId: problem.id });
+        expect(parseResultIds(button.value)).toEqual({ evaluationId: v2Eval, problemId: problem.id });
+      }
+    }
   });
 
   it('does not post twice when the job is retried or duplicated', async () => {

@@ -6,6 +6,9 @@ export const ACTION = {
   flagProblem: 'flag_problem',
   flagExpected: 'flag_expected',
   flagSave: 'flag_save',
+  /** On a per-problem evaluation result message; their value is resultIdsValue (evaluation + problem ids). */
+  resultShowAll: 'result_show_all',
+  resultSignOff: 'result_sign_off',
 } as const;
 
 export const VIEW = {

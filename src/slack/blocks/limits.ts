@@ -60,6 +60,25 @@ export function capBlocks(
   return [...kept, context(moreText(blocks.length - kept.length))];
 }
 
+/**
+ * Joins lines into as few section texts as fit `max` each, never splitting a line (one longer than `max` is
+ * cut), so a long list can be spread over several sections without losing any entry.
+ */
+export function packLines(lines: readonly string[], max: number = LIMITS.sectionText): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  for (const raw of lines) {
+    const line = truncate(raw, max);
+    if (current !== '' && current.length + 1 + line.length > max) {
+      chunks.push(current);
+      current = '';
+    }
+    current = current === '' ? line : `${current}\n${line}`;
+  }
+  if (current !== '') chunks.push(current);
+  return chunks;
+}
+
 /** Link to a message or page with a label; URL and label both escaped so neither can break out of the link. */
 export function link(url: string, label: string): string {
   return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeSlack(label).replace(/\|/g, '¦')}>`;

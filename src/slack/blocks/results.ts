@@ -1,8 +1,19 @@
 import type { KnownBlock } from '@slack/types';
+import { describeExpectation } from '../../core/expectations/index.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { truncate } from '../../core/text.ts';
-import type { Comparison, GateVerdict, Metrics, PatternInput, Polarity, Verdict } from '../../core/types.ts';
-import { context, header, LIMITS, mrkdwnSection, safe } from './limits.ts';
+import type {
+  Comparison,
+  Expectation,
+  GateVerdict,
+  Metrics,
+  PatternInput,
+  Polarity,
+  Prediction,
+  Verdict,
+} from '../../core/types.ts';
+import { ACTION } from './ids.ts';
+import { context, header, LIMITS, mrkdwnSection, packLines, plain, safe } from './limits.ts';
 
 /**
  * Messages about evaluation results: one per affected problem (in its home thread), the run summary (in the
@@ -36,6 +47,32 @@ export interface ProblemResultView {
   fixed: ChangedPattern[];
   /** QuickChart mode: the chart travels in the message as an image block. */
   chartUrl?: string | undefined;
+  /** What the buttons act on; without it (previews) the message has no buttons. */
+  ids?: ResultIds | undefined;
+}
+
+/** A result message's button value: ids only, so the listener reads everything else fresh from the database. */
+export interface ResultIds {
+  evaluationId: number;
+  problemId: number;
+}
+
+export function resultIdsValue(ids: ResultIds): string {
+  return JSON.stringify({ evaluationId: ids.evaluationId, problemId: ids.problemId });
+}
+
+/** null for anything that is not a value resultIdsValue made (old or forged payloads). */
+export function parseResultIds(value: string | undefined): ResultIds | null {
+  if (!value) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  const { evaluationId, problemId } = (parsed ?? {}) as Record<string, unknown>;
+  const isId = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0;
+  return isId(evaluationId) && isId(problemId) ? { evaluationId, problemId } : null;
 }
 
 const VERDICT_TEXT: Record<Verdict, string> = {
@@ -48,9 +85,9 @@ export function verdictText(verdict: Verdict | null): string {
   return verdict === null ? 'nothing to compare with yet' : VERDICT_TEXT[verdict];
 }
 
-export function patternText(input: PatternInput): string {
+export function patternText(input: PatternInput, max = PATTERN_TEXT_MAX): string {
   const raw = typeof input === 'string' ? input : JSON.stringify(input);
-  return truncate(raw.replace(/\s+/g, ' ').trim(), PATTERN_TEXT_MAX);
+  return truncate(raw.replace(/\s+/g, ' ').trim(), max);
 }
 
 function thresholdLine(threshold: number | null, met: boolean | null): string {
@@ -123,11 +160,114 @@ export function problemResultMessage(view: ProblemResultView): MessageContent {
     blocks.push(
       imageBlock(view.chartUrl, `${problem.key} pass rate per model`, `${problem.key} across models`),
     );
+  if (view.ids) {
+    const truncated = view.broken.length > CHANGES_SHOWN || view.fixed.length > CHANGES_SHOWN;
+    blocks.push(resultActions(view.ids, view.model, problem.key, truncated));
+  }
   const text = truncate(
     `${view.model} on ${problem.key}: ${formatRate(metrics.passRate)} ${formatInterval(metrics.ci)}, ${verdictText(view.verdict).replace(/:[a-z_]+: /, '')}`,
     LIMITS.messageText,
   );
   return { text, blocks };
+}
+
+function resultActions(ids: ResultIds, model: string, problemKey: string, truncated: boolean): KnownBlock {
+  const value = resultIdsValue(ids);
+  return {
+    type: 'actions',
+    block_id: `result:${ids.evaluationId}:${ids.problemId}`,
+    elements: [
+      ...(truncated
+        ? [
+            {
+              type: 'button' as const,
+              action_id: ACTION.resultShowAll,
+              text: plain('Show all', LIMITS.buttonText),
+              value,
+            },
+          ]
+        : []),
+      {
+        type: 'button',
+        action_id: ACTION.resultSignOff,
+        text: plain('Sign off', LIMITS.buttonText),
+        value,
+        // Signing off vouches for this model's rate on the problem; one stray click should not do that.
+        confirm: {
+          title: plain('Sign off?', 100),
+          text: plain(`Sign off ${problemKey} at ${model}'s current pass rate?`, 300),
+          confirm: plain('Sign off', 30),
+          deny: plain('Cancel', 30),
+        },
+      },
+    ],
+  };
+}
+
+/** One changed pattern with what it asks for and what the model said, for the complete list. */
+export interface ChangeDetail extends ChangedPattern {
+  expectation: Expectation;
+  prediction: Omit<Prediction, 'raw'> | null;
+}
+
+export interface AllChangesView {
+  model: string;
+  problem: { key: string; title: string };
+  /** The model the changes are measured against. */
+  baseline: string | null;
+  broken: ChangeDetail[];
+  fixed: ChangeDetail[];
+}
+
+const DETAIL_INPUT_MAX = 150;
+const DETAIL_VALUE_MAX = 100;
+/** Below Slack's 50 blocks and well below its overall message size, so every part is accepted. */
+const DETAIL_BLOCKS_PER_MESSAGE = 8;
+
+function answerText(prediction: ChangeDetail['prediction']): string {
+  if (!prediction) return '_no answer recorded_';
+  const said = prediction.label ?? prediction.text;
+  const score = prediction.score === undefined ? null : `score ${Number(prediction.score.toFixed(3))}`;
+  if (said === undefined) return score ?? '_an empty answer_';
+  return `${safe(truncate(said.replace(/\s+/g, ' '), DETAIL_VALUE_MAX), DETAIL_VALUE_MAX * 2)}${score ? ` (${score})` : ''}`;
+}
+
+function detailLine(c: ChangeDetail): string {
+  const expected = safe(truncate(describeExpectation(c.expectation), DETAIL_VALUE_MAX), DETAIL_VALUE_MAX * 2);
+  const input = safe(patternText(c.input, DETAIL_INPUT_MAX), DETAIL_INPUT_MAX * 2);
+  return `• #${c.patternId} (${c.polarity}) “${input}”\n      expected ${expected} · got ${answerText(c.prediction)}`;
+}
+
+/**
+ * Every newly broken and newly fixed pattern of one problem, split into as many messages as Slack's limits
+ * need; each part says which part it is, so a reader can tell the list is complete.
+ */
+export function allChangesMessages(view: AllChangesView): MessageContent[] {
+  const against = view.baseline ? ` vs \`${safe(view.baseline, 100)}\`` : '';
+  const title = `*\`${safe(view.model, 100)}\` on ${safe(`${view.problem.key} — ${view.problem.title}`, 200)}*${against}`;
+  const sections = [...listSections('Newly broken', view.broken), ...listSections('Newly fixed', view.fixed)];
+  if (sections.length === 0) sections.push('_No pattern changed._');
+  const parts: string[][] = [];
+  for (let i = 0; i < sections.length; i += DETAIL_BLOCKS_PER_MESSAGE) {
+    parts.push(sections.slice(i, i + DETAIL_BLOCKS_PER_MESSAGE));
+  }
+  const counts = `${view.broken.length} newly broken, ${view.fixed.length} newly fixed`;
+  return parts.map((part, i) => {
+    const where = parts.length > 1 ? ` (part ${i + 1} of ${parts.length})` : '';
+    return {
+      text: truncate(`${view.model} on ${view.problem.key}: ${counts}${where}`, LIMITS.messageText),
+      blocks: [
+        ...(i === 0 ? [mrkdwnSection(title)] : []),
+        ...part.map((text) => mrkdwnSection(text)),
+        context(`${counts}${where}`),
+      ],
+    };
+  });
+}
+
+function listSections(title: string, changes: readonly ChangeDetail[]): string[] {
+  if (changes.length === 0) return [];
+  return packLines([`*${title} (${changes.length})*`, ...changes.map(detailLine)]);
 }
 
 export interface SummaryView {

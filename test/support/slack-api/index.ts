@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { loadMethodDocs, type MethodDoc } from './docs.ts';
 import { type Args, parseArgs, readBody, sendJson, sendText, uploadedBytes } from './http.ts';
 import { TEAM_ID } from './ids.ts';
 import { addReaction, handlers, SlackApiError } from './methods.ts';
+import { createSocketModeServer, SOCKET_PATH, type SocketModeDouble } from './socket-mode.ts';
 import {
   type Ephemeral,
   type Failure,
@@ -18,11 +20,14 @@ import {
 } from './state.ts';
 
 export * from './ids.ts';
+export type { EnvelopeInput, EnvelopeType, SocketAck, SocketModeDouble } from './socket-mode.ts';
 export type { Ephemeral, RecordedCall, RecordedResponse, SlackFile, SlackMessage, SlackUser, StoredView };
 
 export interface SlackApiOptions {
   port?: number;
   botToken?: string;
+  /** App-level token (xapp-…) that apps.connections.open accepts. Default 'xapp-test'. */
+  appToken?: string;
   /** Bot scopes the token carries; when given, methods needing another scope answer missing_scope. */
   scopes?: string[];
 }
@@ -66,6 +71,9 @@ export interface SlackApi {
   readonly url: string;
   readonly port: number;
   readonly botToken: string;
+  readonly appToken: string;
+  /** The Socket Mode side: the WebSocket that apps.connections.open hands out, and envelopes sent over it. */
+  readonly socket: SocketModeDouble;
   readonly calls: readonly RecordedCall[];
   readonly responses: readonly RecordedResponse[];
   readonly ephemerals: readonly Ephemeral[];
@@ -91,7 +99,7 @@ export interface SlackApi {
   responseUrl(id?: string): string;
   failNext(method: string, options?: FailOptions): void;
   waitFor<T>(predicate: () => T | Promise<T>, timeoutMs?: number): Promise<NonNullable<T>>;
-  /** Forgets activity (calls, messages, files, views, responses, faults); keeps channels, users and usergroups. */
+  /** Forgets activity (calls, messages, files, views, responses, faults, socket acks); keeps channels, users, usergroups and socket connections. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -150,9 +158,12 @@ function bearer(req: IncomingMessage): string | undefined {
 
 export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackApi> {
   const botToken = opts.botToken ?? 'xoxb-test';
+  const appToken = opts.appToken ?? 'xapp-test';
+  const socketMode = createSocketModeServer();
   const { methods: docs } = loadMethodDocs();
   const state = new SlackState();
   let root = '';
+  let port = 0;
 
   function takeFailure(key: string): Failure | undefined {
     const queue = state.failures.get(key);
@@ -210,6 +221,8 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
       answer({ ok: false, error: e.code, ...e.extra });
     };
 
+    if (method === 'apps.connections.open') return openConnection(req, parsed.kind, answer, fail);
+
     const doc = docs.get(method);
     const handler = handlers[method];
     if (!doc || !handler) return fail(new SlackApiError('unknown_method', { req_method: method }));
@@ -240,6 +253,21 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
       if (e instanceof SlackApiError) return fail(e);
       throw e;
     }
+  }
+
+  /** The one method that takes the app-level token rather than the bot token. */
+  function openConnection(
+    req: IncomingMessage,
+    kind: string,
+    answer: (body: Record<string, unknown>) => void,
+    fail: (e: SlackApiError) => void,
+  ) {
+    const token = bearer(req);
+    if (!token) return fail(new SlackApiError('not_authed'));
+    if (!token.startsWith('xapp-')) return fail(new SlackApiError('not_allowed_token_type'));
+    if (token !== appToken) return fail(new SlackApiError('invalid_auth'));
+    if (kind === 'bad') return fail(new SlackApiError('invalid_form_data'));
+    answer({ ok: true, url: `ws://127.0.0.1:${port}${SOCKET_PATH}?ticket=${socketMode.issueTicket()}` });
   }
 
   async function handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string) {
@@ -300,17 +328,23 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
     });
   });
 
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    socketMode.handleUpgrade(req, socket, head),
+  );
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   root = `http://127.0.0.1:${port}/`;
 
   const api: SlackApi = {
     url: `${root}api/`,
     port,
     botToken,
+    appToken,
+    socket: socketMode.double,
     get calls() {
       return state.calls;
     },
@@ -412,12 +446,16 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
     },
     reset() {
       state.clearActivity();
+      socketMode.reset();
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    async close() {
+      // Upgraded sockets are no longer the HTTP server's to close, so they are closed first.
+      await socketMode.closeAll();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((e) => (e ? reject(e) : resolve()));
-      }),
+      });
+    },
   };
   return api;
 }

@@ -5,10 +5,14 @@ import { flagSaveAction } from './flag-save.ts';
 import { problemAddPatternAction } from './problem-add-pattern.ts';
 import { problemSetThresholdAction } from './problem-set-threshold.ts';
 import { problemSignOffAction } from './problem-sign-off.ts';
+import { resultShowAllAction } from './result-show-all.ts';
+import { resultSignOffAction } from './result-sign-off.ts';
 
 export function registerActions(app: App, ctx: SlackContext): void {
   app.action(ACTION.problemAddPattern, problemAddPatternAction(ctx));
   app.action(ACTION.problemSetThreshold, problemSetThresholdAction(ctx));
   app.action(ACTION.problemSignOff, problemSignOffAction(ctx));
   app.action(ACTION.flagSave, flagSaveAction(ctx));
+  app.action(ACTION.resultShowAll, resultShowAllAction(ctx));
+  app.action(ACTION.resultSignOff, resultSignOffAction(ctx));
 }

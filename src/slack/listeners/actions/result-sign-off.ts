@@ -1,0 +1,20 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { modelRef } from '../../../services/models.ts';
+import type { SlackContext } from '../../context.ts';
+import type { ReplyTarget } from '../../reply.ts';
+import { resultTarget } from '../../result-target.ts';
+import { signOffFromSlack } from '../../sign-off.ts';
+
+type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+/** An evaluation result's button: signs off the problem at the model that evaluation ran, not the newest one. */
+export function resultSignOffAction(ctx: SlackContext) {
+  return async ({ ack, action, body, client, respond }: Args): Promise<void> => {
+    await ack();
+    const to: ReplyTarget = { respond, client, channel: body.channel?.id, user: body.user.id };
+    await signOffFromSlack(ctx, to, async () => {
+      const { evaluation, problem } = await resultTarget(ctx, action.value);
+      return { problemKey: problem.key, modelRef: modelRef(evaluation.model) };
+    });
+  };
+}
