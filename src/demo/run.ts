@@ -20,7 +20,7 @@ import { problemsOverModels } from '../notify/evaluation-results.ts';
 import { postDigestNow } from '../services/digest.ts';
 import { getEvaluation } from '../services/evaluations.ts';
 import { getModelByRef, listModels, promoteModel, registerModel } from '../services/models.ts';
-import { addPatterns, type NewPatternDraft } from '../services/patterns.ts';
+import { addPatterns, listPatterns, type NewPatternDraft } from '../services/patterns.ts';
 import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts';
 import { modelReport, outcomesFor, patternGrid, problemHistory } from '../services/reports.ts';
 import { settingsFrom } from '../slack/context.ts';
@@ -354,6 +354,12 @@ async function writeOutputs(
   const headline = rows[0]?.key ?? 'P-1';
   const history = await problemHistory(deps, headline);
   const grid = await patternGrid(deps, headline);
+  const inputs = new Map(
+    (await listPatterns(deps, headline)).patterns.map(({ pattern }) => [
+      pattern.id,
+      typeof pattern.input === 'string' ? pattern.input : JSON.stringify(pattern.input),
+    ]),
+  );
   const specs = {
     'problems-over-models.png': problemsOverModelsChart(await problemsOverModels(deps.db)),
     'training-metrics.png': trainingMetricsChart({
@@ -380,7 +386,7 @@ async function writeOutputs(
     }),
     'pattern-grid.png': patternGridChart({
       models: grid.models.map((m) => m.ref),
-      patterns: grid.patterns.map((p) => ({ id: p.id, label: `#${p.id}` })),
+      patterns: grid.patterns.map((p) => ({ id: p.id, label: inputs.get(p.id) ?? '' })),
       cells: grid.cells,
     }),
   };
