@@ -1,48 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canary, startCanary } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
-import { startModelServer } from '../src/modelserver/index.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
-import { type SlackApi, startSlackApi } from './support/slack-api/index.ts';
+import type { Canary } from '../src/app.ts';
+import type { ModelServer } from '../src/modelserver/index.ts';
+import { startTestCanary, type TestCanary } from './support/canary.ts';
+import type { SlackApi } from './support/slack-api/index.ts';
 import { sendCommand } from './support/slack-requests.ts';
 
 /** The composition root end to end: one HTTP server carrying the API, Slack, health and metrics, with workers. */
 describe('startCanary', () => {
   const secret = 'test-signing-secret';
   const token = 'api-token-1';
-  let db: TestDatabase;
+  let running: TestCanary;
   let slackApi: SlackApi;
-  let models: Awaited<ReturnType<typeof startModelServer>>;
+  let models: ModelServer;
   let canary: Canary;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    slackApi = await startSlackApi();
-    slackApi.addChannel({ id: 'C1', name: 'ml-models' });
-    models = await startModelServer({ port: 0 });
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      CANARY_QUEUE_PREFIX: `{t-${randomBytes(4).toString('hex')}}`,
-      CANARY_API_TOKENS: token,
-      SLACK_BOT_TOKEN: slackApi.botToken,
-      SLACK_SIGNING_SECRET: secret,
-      SLACK_API_URL: slackApi.url,
-      CANARY_SLACK_RATE_PER_SEC: '50',
+    running = await startTestCanary({
+      env: { CANARY_API_TOKENS: token, SLACK_SIGNING_SECRET: secret },
+      setUpSlack: (api) => api.addChannel({ id: 'C1', name: 'ml-models' }),
     });
-    canary = await startCanary(config, { log: createLogger('silent'), database: db });
+    ({ canary, slackApi, models } = running);
   });
 
   afterAll(async () => {
-    await canary?.close();
-    await canary?.queues.evaluations.obliterate({ force: true }).catch(() => {});
-    await models?.close();
-    await slackApi?.close();
-    await db?.drop();
+    await running?.close();
   });
 
   it('answers health and readiness', async () => {

@@ -4,24 +4,21 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 import { results } from '../../src/db/schema.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
 import { jobCatalog } from '../../src/queue/jobs.ts';
-import { registerModel } from '../../src/services/models.ts';
-import {
-  cleanupAll,
-  type PrivatePostgres,
-  spawnWorker,
-  startPrivatePostgres,
-  stopAllWorkers,
-  type WorkerProcess,
-} from '../support/processes.ts';
+import { type PrivatePostgres, startPrivatePostgres, type WorkerProcess } from '../support/processes.ts';
 import {
   createRig,
+  exactlyOnce,
   logCount,
   missingRevisions,
+  outageMs,
+  outcomeOf,
   printReport,
   type Rig,
+  registerAfinnModel,
   SHARED_REDIS_URL,
   seedPatterns,
-  serviceDeps,
+  startWorker,
+  stopFaultRun,
   tally,
   waitForDone,
   waitForFinished,
@@ -49,35 +46,26 @@ beforeAll(async () => {
     env: { CANARY_JOB_CHUNK_SIZE: '50' },
   });
   ({ revisionIds } = await seedPatterns(database.db, { problems: 3, count: PATTERNS }));
-  worker = spawnWorker(rig.workerEnv());
-  await worker.ready;
+  worker = await startWorker(rig.workerEnv());
 });
 
 afterAll(async () => {
-  await stopAllWorkers();
-  await rig?.close().catch(() => {});
-  await cleanupAll();
-  await server?.close();
+  await stopFaultRun({ rig, server });
   await database?.close().catch(() => {});
   await postgres?.stop();
 });
 
 it('Postgres restarted mid-run: failed batches are retried and the run completes, one result per revision', async () => {
-  const { model, evaluationId } = await registerModel(serviceDeps(database.db, rig.scheduler), {
-    name: 'sentiment',
-    version: 'pg-restart',
-    endpoint: {
-      adapter: 'kserve-v2',
-      url: `${server.url}/v2/models/afinn/infer`,
-      options: { batchSize: 5, concurrency: 2 },
-    },
+  const { model, evaluationId } = await registerAfinnModel(database.db, rig, server, 'pg-restart', {
+    batchSize: 5,
+    concurrency: 2,
   });
 
   const doneAtShutdown = await waitForDone(database.db, evaluationId, PATTERNS / 4);
-  const downAt = Date.now();
-  await postgres.shutdown();
-  await postgres.start();
-  const downMs = Date.now() - downAt;
+  const downMs = await outageMs(async () => {
+    await postgres.shutdown();
+    await postgres.start();
+  });
 
   const finished = await waitForFinished(database.db, evaluationId, 120_000);
   const counts = await tally(database.db, model.id);
@@ -91,22 +79,12 @@ it('Postgres restarted mid-run: failed batches are retried and the run completes
     doneAtShutdown,
     postgresDownMs: downMs,
     jobsFailedAndRetried: logCount(worker.logs, 'job failed'),
-    evaluation: {
-      status: finished.status,
-      passed: finished.passed,
-      failed: finished.failed,
-      errored: finished.errored,
-    },
+    evaluation: outcomeOf(finished),
   });
 
   expect(finished.status).toBe('done');
   expect(finished).toMatchObject({ total: PATTERNS, doneCount: PATTERNS, errored: 0 });
-  expect(counts).toEqual({
-    results: PATTERNS,
-    distinctKeys: PATTERNS,
-    distinctRevisions: PATTERNS,
-    errored: 0,
-  });
+  expect(counts).toEqual(exactlyOnce(PATTERNS));
   expect(missing).toBe(0);
   // The outage really hit the worker: some batch failed and was retried.
   expect(logCount(worker.logs, 'job failed')).toBeGreaterThanOrEqual(1);
@@ -122,14 +100,9 @@ const LONG_OUTAGE_MS = 15_000;
  * errored rows naming the failure, never missing rows), and asking again runs exactly those.
  */
 it('a 15 s outage: every revision accounted for exactly once, errored gaps named, and a re-run repairs them', async () => {
-  const { model, evaluationId } = await registerModel(serviceDeps(database.db, rig.scheduler), {
-    name: 'sentiment',
-    version: 'pg-long-outage',
-    endpoint: {
-      adapter: 'kserve-v2',
-      url: `${server.url}/v2/models/afinn/infer`,
-      options: { batchSize: 5, concurrency: 2 },
-    },
+  const { model, evaluationId } = await registerAfinnModel(database.db, rig, server, 'pg-long-outage', {
+    batchSize: 5,
+    concurrency: 2,
   });
   await waitForDone(database.db, evaluationId, PATTERNS / 4);
   const logsBefore = worker.logs.length;
@@ -173,12 +146,7 @@ it('a 15 s outage: every revision accounted for exactly once, errored gaps named
   expect(finished.errored).toBe(counts.errored);
   expect(reasons.every((r) => r.startsWith('worker failed:'))).toBe(true);
   expect(rerun).toMatchObject({ status: 'done', total: counts.errored, errored: 0 });
-  expect(after).toEqual({
-    results: PATTERNS,
-    distinctKeys: PATTERNS,
-    distinctRevisions: PATTERNS,
-    errored: 0,
-  });
+  expect(after).toEqual(exactlyOnce(PATTERNS));
 });
 
 async function erroredReasons(modelId: number): Promise<string[]> {

@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { registerModel } from '../../src/services/models.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import {
-  cleanupAll,
-  type PrivateRedis,
-  spawnWorker,
-  startPrivateRedis,
-  stopAllWorkers,
-} from '../support/processes.ts';
+import { type PrivateRedis, startPrivateRedis } from '../support/processes.ts';
 import {
   createRig,
+  exactlyOnce,
   logCount,
   missingRevisions,
+  outageMs,
+  outcomeOf,
   printReport,
   type Rig,
+  registerAfinnModel,
   seedPatterns,
-  serviceDeps,
+  startWorker,
+  stopFaultRun,
   tally,
   waitForDone,
   waitForFinished,
@@ -43,46 +41,32 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopAllWorkers();
-  await rig?.close().catch(() => {});
-  await cleanupAll();
-  await server?.close();
+  await stopFaultRun({ rig, server });
   await database?.drop();
 });
 
 it('Redis restarted mid-run: the run completes by itself with nothing lost or doubled', async () => {
   const { revisionIds } = await seedPatterns(database.db, { problems: 3, count: PATTERNS });
-  const worker = spawnWorker(rig.workerEnv());
-  await worker.ready;
-  const { model, evaluationId } = await registerModel(serviceDeps(database.db, rig.scheduler), {
-    name: 'sentiment',
-    version: 'redis-restart',
-    endpoint: {
-      adapter: 'kserve-v2',
-      url: `${server.url}/v2/models/afinn/infer`,
-      options: { batchSize: 5, concurrency: 2 },
-    },
+  const worker = await startWorker(rig.workerEnv());
+  const { model, evaluationId } = await registerAfinnModel(database.db, rig, server, 'redis-restart', {
+    batchSize: 5,
+    concurrency: 2,
   });
 
   const doneAtShutdown = await waitForDone(database.db, evaluationId, PATTERNS / 4);
-  const downAt = Date.now();
-  await redis.shutdown();
-  // Down long enough for every client to notice: the worker's blocking call and lock renewals fail.
-  await new Promise((r) => setTimeout(r, 1_500));
-  await redis.start();
-  const downMs = Date.now() - downAt;
+  const downMs = await outageMs(async () => {
+    await redis.shutdown();
+    // Down long enough for every client to notice: the worker's blocking call and lock renewals fail.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await redis.start();
+  });
 
   const finished = await waitForFinished(database.db, evaluationId, 120_000);
   expect(finished.status).toBe('done');
   expect(finished).toMatchObject({ total: PATTERNS, doneCount: PATTERNS, errored: 0 });
 
   const counts = await tally(database.db, model.id);
-  expect(counts).toEqual({
-    results: PATTERNS,
-    distinctKeys: PATTERNS,
-    distinctRevisions: PATTERNS,
-    errored: 0,
-  });
+  expect(counts).toEqual(exactlyOnce(PATTERNS));
   expect(await missingRevisions(database.db, model.id, revisionIds)).toBe(0);
   // The queue itself came back: the parent job is completed in the restarted Redis, not lost with it.
   const parent = await rig.queues.evaluations.getJob(`eval-${evaluationId}`);
@@ -99,11 +83,6 @@ it('Redis restarted mid-run: the run completes by itself with nothing lost or do
     workerErrorsLogged: logCount(worker.logs, 'worker error'),
     jobsFailedAndRetried: logCount(worker.logs, 'job failed'),
     stalledJobsRecovered: logCount(worker.logs, 'job stalled; handed to another worker'),
-    evaluation: {
-      status: finished.status,
-      passed: finished.passed,
-      failed: finished.failed,
-      errored: finished.errored,
-    },
+    evaluation: outcomeOf(finished),
   });
 });

@@ -1,7 +1,6 @@
 import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { problems, slackMessages } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
@@ -9,7 +8,6 @@ import { registerModel } from '../../src/services/models.ts';
 import { createSlackClient } from '../../src/slack/client.ts';
 import { createSlackPoster } from '../../src/slack/post.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { cleanupAll, spawnWorker, stopAllWorkers } from '../support/processes.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 import {
   createRig,
@@ -18,7 +16,10 @@ import {
   SHARED_REDIS_URL,
   seedPatterns,
   serviceDeps,
+  startWorker,
+  stopFaultRun,
   waitForFinished,
+  waitForNotified,
 } from './support.ts';
 
 const THREADS_CHANNEL = 'CTHREADS1';
@@ -53,10 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopAllWorkers();
-  await rig?.close();
-  await cleanupAll();
-  await server?.close();
+  await stopFaultRun({ rig, server });
   await database?.drop();
   await slack?.close();
 });
@@ -138,7 +136,7 @@ describe('Slack rate limiting', () => {
     });
 
     // Notifications run in the worker process, with the WebClient built from its own config.
-    const worker = spawnWorker(
+    const worker = await startWorker(
       rig.workerEnv({
         SLACK_BOT_TOKEN: slack.botToken,
         SLACK_SIGNING_SECRET: 'signing-secret',
@@ -147,7 +145,6 @@ describe('Slack rate limiting', () => {
         CANARY_SLACK_RATE_PER_SEC: '20',
       }),
     );
-    await worker.ready;
 
     // Two 429s on the first posts, then one `ratelimited` answered with 200 on an edit (Slack does both).
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1, times: 2 });
@@ -161,11 +158,7 @@ describe('Slack rate limiting', () => {
     });
     const finished = await waitForFinished(database.db, evaluationId, 60_000);
     expect(finished.status).toBe('done');
-    const deadline = Date.now() + 60_000;
-    while (!(await getEvaluationRow(database.db, evaluationId))?.notifiedAt) {
-      if (Date.now() > deadline) throw new Error('the finished notification never completed');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForNotified(database.db, evaluationId, 60_000);
 
     const ok = (method: string) => slack.callsTo(method).filter((c) => c.outcome === 'ok');
     const status429 = slack.calls.filter((c) => c.outcome === '429').length;

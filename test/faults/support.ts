@@ -9,7 +9,9 @@ import type { ModelServer } from '../../src/modelserver/index.ts';
 import { createScheduler } from '../../src/queue/producers.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
+import { registerModel } from '../../src/services/models.ts';
 import type { EvaluationScheduler } from '../../src/services/ports.ts';
+import { cleanupAll, spawnWorker, stopAllWorkers, type WorkerProcess } from '../support/processes.ts';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -125,6 +127,43 @@ export function serviceDeps(db: Db, scheduler: EvaluationScheduler): ServiceDeps
   };
 }
 
+/** Registers the served AFINN model through the service, which starts its evaluation on the rig's queues. */
+export function registerAfinnModel(
+  db: Db,
+  rig: Rig,
+  server: ModelServer,
+  version: string,
+  options: { batchSize: number; concurrency: number },
+) {
+  return registerModel(serviceDeps(db, rig.scheduler), {
+    name: 'sentiment',
+    version,
+    endpoint: { adapter: 'kserve-v2', url: `${server.url}/v2/models/afinn/infer`, options },
+  });
+}
+
+/** A worker child process that has started its workers. */
+export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const worker = spawnWorker(env);
+  await worker.ready;
+  return worker;
+}
+
+/** Milliseconds an outage took, from its first step to its last. */
+export async function outageMs(outage: () => Promise<void>): Promise<number> {
+  const downAt = Date.now();
+  await outage();
+  return Date.now() - downAt;
+}
+
+/** Teardown shared by the fault files: workers first, so nothing writes while the rest goes away. */
+export async function stopFaultRun(parts: { rig?: Rig | undefined; server?: ModelServer | undefined }) {
+  await stopAllWorkers();
+  await parts.rig?.close().catch(() => {});
+  await cleanupAll();
+  await parts.server?.close();
+}
+
 export interface Tally {
   results: number;
   distinctKeys: number;
@@ -159,6 +198,16 @@ export async function tally(db: Db, modelId: number): Promise<Tally> {
   };
 }
 
+/** The tally of a run over `n` revisions that recorded each exactly once, none errored. */
+export function exactlyOnce(n: number): Tally {
+  return { results: n, distinctKeys: n, distinctRevisions: n, errored: 0 };
+}
+
+/** An evaluation row's outcome, as the fault reports print it. */
+export function outcomeOf(row: { status: string; passed: number; failed: number; errored: number }) {
+  return { status: row.status, passed: row.passed, failed: row.failed, errored: row.errored };
+}
+
 /** Revisions promised to the model that have no result at all. */
 export async function missingRevisions(
   db: Db,
@@ -188,6 +237,16 @@ export async function waitForFinished(db: Db, evaluationId: number, timeoutMs: n
     }
     if (Date.now() > deadline)
       throw new Error(`evaluation ${evaluationId} did not finish within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls until the finished evaluation's Slack notification has completed. */
+export async function waitForNotified(db: Db, evaluationId: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await getEvaluationRow(db, evaluationId))?.notifiedAt) {
+    if (Date.now() > deadline)
+      throw new Error(`evaluation ${evaluationId} was not notified within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

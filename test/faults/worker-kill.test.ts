@@ -1,22 +1,25 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { registerModel } from '../../src/services/models.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { cleanupAll, spawnWorker, stopAllWorkers, type WorkerProcess } from '../support/processes.ts';
+import type { WorkerProcess } from '../support/processes.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 import {
   createRig,
+  exactlyOnce,
   logCount,
   missingRevisions,
   printReport,
   type Rig,
+  registerAfinnModel,
   SHARED_REDIS_URL,
   seedPatterns,
-  serviceDeps,
+  startWorker,
+  stopFaultRun,
   tally,
   waitForDone,
   waitForFinished,
+  waitForNotified,
 } from './support.ts';
 
 const PATTERNS = 5_000;
@@ -37,17 +40,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stopAllWorkers();
-  await rig?.close();
+  await stopFaultRun({ rig, server });
   await slack?.close();
-  await server?.close();
-  await cleanupAll();
   await database?.drop();
 });
 
-async function startWorker(): Promise<WorkerProcess> {
+function startNotifyingWorker(): Promise<WorkerProcess> {
   // Notifications run in the same worker processes, so the kills hit them too.
-  const worker = spawnWorker(
+  return startWorker(
     rig.workerEnv({
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: 'signing-secret',
@@ -56,8 +56,6 @@ async function startWorker(): Promise<WorkerProcess> {
       CANARY_SLACK_RATE_PER_SEC: '50',
     }),
   );
-  await worker.ready;
-  return worker;
 }
 
 /** Kills the only live worker once it holds at least one job lock and the run has reached `atLeast` results. */
@@ -75,21 +73,16 @@ it('SIGKILLed workers mid-run: every (model, revision, run) ends with exactly on
   const { revisionIds } = await seedPatterns(database.db, { problems: 5, count: PATTERNS });
   expect(revisionIds).toHaveLength(PATTERNS);
 
-  const first = await startWorker();
-  const { model, evaluationId } = await registerModel(serviceDeps(database.db, rig.scheduler), {
-    name: 'sentiment',
-    version: 'kill-1',
-    endpoint: {
-      adapter: 'kserve-v2',
-      url: `${server.url}/v2/models/afinn/infer`,
-      options: { batchSize: 10, concurrency: 2 },
-    },
+  const first = await startNotifyingWorker();
+  const { model, evaluationId } = await registerAfinnModel(database.db, rig, server, 'kill-1', {
+    batchSize: 10,
+    concurrency: 2,
   });
 
   const doneAtFirstKill = await killMidBatch(first, evaluationId, 1_000);
-  const second = await startWorker();
+  const second = await startNotifyingWorker();
   const doneAtSecondKill = await killMidBatch(second, evaluationId, 3_000);
-  const third = await startWorker();
+  const third = await startNotifyingWorker();
 
   const finished = await waitForFinished(database.db, evaluationId, 120_000);
   expect(finished.status).toBe('done');
@@ -97,12 +90,7 @@ it('SIGKILLed workers mid-run: every (model, revision, run) ends with exactly on
   expect(finished.passed + finished.failed + finished.errored).toBe(PATTERNS);
 
   const counts = await tally(database.db, model.id);
-  expect(counts).toEqual({
-    results: PATTERNS,
-    distinctKeys: PATTERNS,
-    distinctRevisions: PATTERNS,
-    errored: 0,
-  });
+  expect(counts).toEqual(exactlyOnce(PATTERNS));
   expect(await missingRevisions(database.db, model.id, revisionIds)).toBe(0);
 
   // The surviving workers saw the dead ones' jobs as stalled and ran them again.
@@ -112,7 +100,7 @@ it('SIGKILLed workers mid-run: every (model, revision, run) ends with exactly on
   expect(stalled).toBeGreaterThanOrEqual(1);
 
   // Notifications: one summary message for the run, edited in place, however often jobs were retried.
-  await waitForNotified(evaluationId);
+  await waitForNotified(database.db, evaluationId, 30_000);
   const posts = slack
     .callsTo('chat.postMessage')
     .filter((c) => c.args.channel === CHANNEL && c.outcome === 'ok');
@@ -140,11 +128,3 @@ it('SIGKILLed workers mid-run: every (model, revision, run) ends with exactly on
     },
   });
 });
-
-async function waitForNotified(evaluationId: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await getEvaluationRow(database.db, evaluationId))?.notifiedAt) {
-    if (Date.now() > deadline) throw new Error(`evaluation ${evaluationId} was never notified`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canary, startCanary } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startModelServer } from '../../src/modelserver/index.ts';
+import type { Canary } from '../../src/app.ts';
+import type { ModelServer } from '../../src/modelserver/index.ts';
 import { createMetrics, startMetricsServer } from '../../src/observability/metrics.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
+import { startTestCanary, type TestCanary } from '../support/canary.ts';
+import type { SlackApi } from '../support/slack-api/index.ts';
 
 /** Reads one sample's value from the Prometheus text format, or undefined when the series is absent. */
 function sample(body: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -24,39 +21,25 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 describe('Prometheus metrics from a running Canary', () => {
   const token = 'api-token-1';
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  let db: TestDatabase;
+  let running: TestCanary;
   let slackApi: SlackApi;
-  let models: Awaited<ReturnType<typeof startModelServer>>;
+  let models: ModelServer;
   let canary: Canary;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    slackApi = await startSlackApi();
-    slackApi.addChannel({ id: 'C1', name: 'ml-models' });
-    models = await startModelServer({ port: 0 });
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      CANARY_QUEUE_PREFIX: `{t-${randomBytes(4).toString('hex')}}`,
-      CANARY_API_TOKENS: token,
-      SLACK_BOT_TOKEN: slackApi.botToken,
-      SLACK_SIGNING_SECRET: 'test-signing-secret',
-      SLACK_API_URL: slackApi.url,
-      CANARY_SLACK_RATE_PER_SEC: '50',
-      CANARY_MODELS_CHANNEL: 'C1',
+    running = await startTestCanary({
+      env: {
+        CANARY_API_TOKENS: token,
+        SLACK_SIGNING_SECRET: 'test-signing-secret',
+        CANARY_MODELS_CHANNEL: 'C1',
+      },
+      setUpSlack: (api) => api.addChannel({ id: 'C1', name: 'ml-models' }),
     });
-    canary = await startCanary(config, { log: createLogger('silent'), database: db });
+    ({ canary, slackApi, models } = running);
   });
 
   afterAll(async () => {
-    await canary?.close();
-    await canary?.queues.evaluations.obliterate({ force: true }).catch(() => {});
-    await canary?.queues.notify.obliterate({ force: true }).catch(() => {});
-    await models?.close();
-    await slackApi?.close();
-    await db?.drop();
+    await running?.close();
   });
 
   async function scrape(): Promise<string> {

@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Config } from '../../src/config.ts';
 import { flags, models, patternRevisions, patterns, problems } from '../../src/db/schema.ts';
 import { createApi } from '../../src/http/api.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
-import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
 import { recordingScheduler } from '../http/fixtures.ts';
 import { listen } from '../http/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { APP_ID, type SlackApi, startSlackApi, TEAM_ID } from '../support/slack-api/index.ts';
-import { newTriggerId, type SignOptions, sendCommand, sendInteraction } from '../support/slack-requests.ts';
+import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
+import { type SlackAppServer, serveSlackApp } from '../support/slack-app.ts';
 
 export const TOKEN = `sec-token-${randomBytes(12).toString('hex')}`;
 export const CHANNEL = 'C0SECURITY';
@@ -24,28 +20,18 @@ export const MAX_INPUT_BYTES = 2048;
  * The REST API and the Bolt app over one database and one captured logger, so a test can look at every
  * row, response, recorded Slack call and log line a request produced.
  */
-export interface Stack {
+export interface Stack
+  extends Pick<SlackAppServer, 'slack' | 'secret' | 'handled' | 'command' | 'interaction' | 'submitView'> {
   db: TestDatabase;
   deps: ServiceDeps;
   api: { url: string; close: () => Promise<void> };
   slackApi: SlackApi;
-  slack: SlackApp;
   slackUrl: string;
-  secret: string;
   /** Every log line written so far, as raw JSON text. */
   logs(): string;
   /** Log lines at error level or above, parsed. */
   errorLogs(): { msg?: string; level: number }[];
-  /** Slack requests whose listeners have all finished. */
-  handled(): number;
   call(method: string, path: string, body?: string | null, token?: string | null): Promise<ApiAnswer>;
-  command(user: string, command: string, text: string, opts?: SignOptions): ReturnType<typeof sendCommand>;
-  interaction(payload: Record<string, unknown>, opts?: SignOptions): ReturnType<typeof sendInteraction>;
-  submitView(
-    viewId: string,
-    user: string,
-    values: Record<string, Record<string, unknown>>,
-  ): ReturnType<typeof sendInteraction>;
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
@@ -85,42 +71,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     createApi({ ...deps, tokens: [TOKEN], ping: async () => ({ postgres: true, redis: true }) }),
   );
 
-  const secret = `signing-${randomBytes(8).toString('hex')}`;
-  const config: Pick<Config, 'slack'> = {
-    slack: {
-      botToken: slackApi.botToken,
-      signingSecret: secret,
-      appToken: undefined,
-      apiUrl: slackApi.url,
-      flagEmoji: 'triangular_flag_on_post',
-      signers: [ADMIN],
-      admins: [ADMIN],
-      modelsChannel: undefined,
-      ratePerSecond: 1000,
-    },
-  };
-  const slack = createSlackApp({ config, deps, log });
-  // Bolt's global middleware resumes after the listeners finish, so this counts requests fully handled.
-  let handled = 0;
-  slack.app.use(async ({ next }) => {
-    try {
-      await next();
-    } finally {
-      handled += 1;
-    }
+  const served = await serveSlackApp({
+    api: slackApi,
+    deps,
+    log,
+    channel: { id: CHANNEL, name: 'ml-problems' },
+    signers: [ADMIN],
+    admins: [ADMIN],
+    ratePerSecond: 1000,
+    flagEmoji: 'triangular_flag_on_post',
   });
-  const server: Server = createServer((req, res) => slack.requestListener(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const slackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`;
 
   return {
     db,
     deps,
     api,
     slackApi,
-    slack,
-    slackUrl,
-    secret,
+    slack: served.slack,
+    slackUrl: served.url,
+    secret: served.secret,
+    handled: served.handled,
+    command: served.command,
+    interaction: served.interaction,
+    submitView: served.submitView,
     logs: () => lines.join(''),
     errorLogs: () =>
       lines
@@ -128,7 +101,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as { msg?: string; level: number })
         .filter((l) => l.level >= 50),
-    handled: () => handled,
     async call(method, path, body = null, token = TOKEN) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -141,45 +113,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         json = undefined;
       }
       return { status: res.status, text, json };
-    },
-    command: (user, command, text, signOpts) =>
-      sendCommand(
-        slackUrl,
-        secret,
-        {
-          command,
-          text,
-          user_id: user,
-          channel_id: CHANNEL,
-          response_url: slackApi.responseUrl(),
-          trigger_id: slackApi.triggerId(user),
-        },
-        signOpts,
-      ),
-    interaction: (payload, signOpts) => sendInteraction(slackUrl, secret, payload, signOpts),
-    submitView(viewId, user, values) {
-      const stored = slackApi.views.find((v) => v.id === viewId);
-      if (!stored) throw new Error(`no view ${viewId}`);
-      return sendInteraction(slackUrl, secret, {
-        type: 'view_submission',
-        team: { id: TEAM_ID, domain: 'canary' },
-        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: TEAM_ID },
-        api_app_id: APP_ID,
-        token: 'verification-token-unused',
-        trigger_id: newTriggerId(),
-        is_enterprise_install: false,
-        view: {
-          ...stored.view,
-          id: stored.id,
-          team_id: TEAM_ID,
-          state: { values },
-          hash: 'h',
-          root_view_id: stored.rootViewId,
-          previous_view_id: null,
-          app_id: APP_ID,
-          bot_id: 'B0CANARY',
-        },
-      });
     },
     async counts() {
       const table = async (
@@ -194,8 +127,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       };
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await slack.stop();
+      await served.close();
       await api.close();
       await slackApi.close();
       await db.drop();

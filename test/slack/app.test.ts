@@ -1,23 +1,23 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { problems, signoffs, slackEvents } from '../../src/db/schema.ts';
 import { addPattern } from '../../src/services/patterns.ts';
 import { createProblem, getProblem } from '../../src/services/problems.ts';
 import { ACTION } from '../../src/slack/blocks/ids.ts';
 import { sendUrlVerification } from '../support/slack-requests.ts';
-import { ADMIN, CHANNEL, type Harness, OTHER, SIGNER, seedResults, startHarness, USER } from './harness.ts';
+import {
+  ADMIN,
+  CHANNEL,
+  type Harness,
+  harnessPerFile,
+  OTHER,
+  SIGNER,
+  seedResults,
+  startHarness,
+  USER,
+} from './harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-beforeEach(() => {
-  h.api.reset();
-});
+const h = harnessPerFile();
 
 describe('request verification', () => {
   it.each([

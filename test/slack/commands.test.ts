@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { models, patterns, problems } from '../../src/db/schema.ts';
 import { addPattern } from '../../src/services/patterns.ts';
 import { createProblem, getProblem } from '../../src/services/problems.ts';
 import { ACTION } from '../../src/slack/blocks/ids.ts';
-import { ADMIN, CHANNEL, type Harness, seedResults, startHarness, USER } from './harness.ts';
+import { ADMIN, CHANNEL, harnessPerFile, seedResults, USER } from './harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-beforeEach(() => {
-  h.api.reset();
-});
+const h = harnessPerFile();
 
 /** The ephemeral the command answered with through its response_url. */
 async function ephemeralReply(): Promise<{ text: string; blocks: unknown[]; response_type: string }> {

@@ -1,23 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getProblemById } from '../../src/db/queries/problems.ts';
 import { flags, patterns } from '../../src/db/schema.ts';
 import { createProblem, getProblem } from '../../src/services/problems.ts';
 import { ACTION } from '../../src/slack/blocks/ids.ts';
 import { messageShortcutPayload } from '../support/slack-requests.ts';
-import { CHANNEL, FLAG, type Harness, OTHER, startHarness, USER } from './harness.ts';
+import { CHANNEL, FLAG, harnessPerFile, OTHER, USER } from './harness.ts';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
-beforeEach(() => {
-  h.api.reset();
-});
+const h = harnessPerFile();
 
 async function problemWithHome(title: string) {
   await h.command(USER, '/problem', `new ${title}`);

@@ -1,24 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
-import type { Config } from '../../src/config.ts';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { insertModel } from '../../src/db/queries/models.ts';
 import { patternRevisions, results } from '../../src/db/schema.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import type { EvaluationScheduler } from '../../src/services/ports.ts';
-import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from '../../src/slack/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { APP_ID, type SlackApi, startSlackApi, TEAM_DOMAIN, TEAM_ID } from '../support/slack-api/index.ts';
-import {
-  type EventOptions,
-  newTriggerId,
-  type SignOptions,
-  sendCommand,
-  sendEvent,
-  sendInteraction,
-} from '../support/slack-requests.ts';
+import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
+import { type SlackAppServer, serveSlackApp } from '../support/slack-app.ts';
 
 export const CHANNEL = 'C0PROBLEMS';
 export const ADMIN = 'U0ADMIN';
@@ -51,35 +40,11 @@ export function recordingScheduler(): RecordingScheduler {
   };
 }
 
-export interface Harness {
+export interface Harness extends SlackAppServer {
   api: SlackApi;
   db: TestDatabase;
   deps: ServiceDeps;
   scheduler: RecordingScheduler;
-  slack: SlackApp;
-  url: string;
-  secret: string;
-  /** Requests whose listeners have all finished (duplicates dropped before the listeners are not counted). */
-  handled(): number;
-  command(user: string, command: string, text: string, opts?: SignOptions): ReturnType<typeof sendCommand>;
-  interaction(payload: Record<string, unknown>, opts?: SignOptions): ReturnType<typeof sendInteraction>;
-  event(event: Record<string, unknown>, opts?: EventOptions): ReturnType<typeof sendEvent>;
-  /** Submits a modal the app opened, with the given input values. */
-  submitView(
-    viewId: string,
-    user: string,
-    values: Record<string, Record<string, unknown>>,
-  ): ReturnType<typeof sendInteraction>;
-  /** Presses a button in a channel message posted by the app. */
-  pressButton(input: {
-    user: string;
-    channel: string;
-    messageTs: string;
-    actionId: string;
-    value: string;
-    state?: Record<string, Record<string, unknown>>;
-  }): ReturnType<typeof sendInteraction>;
-  close(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -101,129 +66,46 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     now: () => new Date(),
     limits: { maxInputBytes: 32_768, endpointAllowlist: [] },
   };
-  const secret = `secret-${randomBytes(8).toString('hex')}`;
-  const config: Pick<Config, 'slack'> = {
-    slack: {
-      botToken: api.botToken,
-      signingSecret: secret,
-      appToken: undefined,
-      apiUrl: api.url,
-      flagEmoji: FLAG,
-      signers: opts.signers ?? [SIGNER],
-      admins: opts.admins ?? [ADMIN],
-      modelsChannel: undefined,
-      ratePerSecond: 100,
-    },
-  };
-  const slack = createSlackApp({ config, deps, log });
-  // Bolt's global middleware resumes after the listeners finish, so this counts requests fully handled.
-  let handled = 0;
-  slack.app.use(async ({ next }) => {
-    try {
-      await next();
-    } finally {
-      handled += 1;
-    }
+  const served = await serveSlackApp({
+    api,
+    deps,
+    log,
+    channel: { id: CHANNEL, name: 'ml-problems' },
+    signers: opts.signers ?? [SIGNER],
+    admins: opts.admins ?? [ADMIN],
+    ratePerSecond: 100,
+    flagEmoji: FLAG,
   });
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === SLACK_EVENTS_PATH) return slack.requestListener(req, res);
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`;
-
-  const user = (id: string) => ({ id, username: id.toLowerCase(), name: id.toLowerCase(), team_id: TEAM_ID });
-  const team = { id: TEAM_ID, domain: TEAM_DOMAIN };
-
   return {
+    ...served,
     api,
     db,
     deps,
     scheduler,
-    slack,
-    url,
-    secret,
-    handled: () => handled,
-    command: (userId, command, text, signOpts) =>
-      sendCommand(
-        url,
-        secret,
-        {
-          command,
-          text,
-          user_id: userId,
-          channel_id: CHANNEL,
-          response_url: api.responseUrl(),
-          trigger_id: api.triggerId(userId),
-        },
-        signOpts,
-      ),
-    interaction: (payload, signOpts) => sendInteraction(url, secret, payload, signOpts),
-    event: (event, eventOpts) => sendEvent(url, secret, event, eventOpts),
-    submitView(viewId, userId, values) {
-      const stored = api.views.find((v) => v.id === viewId);
-      if (!stored) throw new Error(`no view ${viewId}`);
-      return sendInteraction(url, secret, {
-        type: 'view_submission',
-        team,
-        user: user(userId),
-        api_app_id: APP_ID,
-        token: 'verification-token-unused',
-        trigger_id: newTriggerId(),
-        is_enterprise_install: false,
-        enterprise: null,
-        response_urls: [],
-        view: {
-          ...stored.view,
-          id: stored.id,
-          team_id: TEAM_ID,
-          state: { values },
-          hash: 'h',
-          root_view_id: stored.rootViewId,
-          previous_view_id: null,
-          app_id: APP_ID,
-          bot_id: 'B0CANARY',
-        },
-      });
-    },
-    pressButton(input) {
-      const message = api.allMessages(input.channel).find((m) => m.ts === input.messageTs);
-      return sendInteraction(url, secret, {
-        type: 'block_actions',
-        team,
-        user: user(input.user),
-        api_app_id: APP_ID,
-        token: 'verification-token-unused',
-        container: {
-          type: 'message',
-          message_ts: input.messageTs,
-          channel_id: input.channel,
-          is_ephemeral: false,
-        },
-        trigger_id: api.triggerId(input.user),
-        channel: { id: input.channel, name: 'ml-problems' },
-        message,
-        state: { values: input.state ?? {} },
-        response_url: api.responseUrl(),
-        actions: [
-          {
-            action_id: input.actionId,
-            block_id: 'b',
-            value: input.value,
-            type: 'button',
-            action_ts: `${Date.now() / 1000}`,
-          },
-        ],
-      });
-    },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await slack.stop();
+      await served.close();
       await api.close();
       await db.drop();
     },
   };
+}
+
+/**
+ * One harness for a whole test file: started before its first test, closed after its last, with the double's
+ * record cleared before each test. Filled in place once started, so the file can hold it in a const.
+ */
+export function harnessPerFile(opts: HarnessOptions = {}): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(opts));
+  });
+  afterAll(async () => {
+    await (h as Partial<Harness>).close?.();
+  });
+  beforeEach(() => {
+    h.api.reset();
+  });
+  return h;
 }
 
 /** An evaluated model: a registered model row plus a passed/failed result on every current revision given. */

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { SocketModeReceiver } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Canary, startCanary } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { Canary } from '../../src/app.ts';
 import { getProblem } from '../../src/services/problems.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { APP_ID, BOT_USER_ID, type SlackApi, startSlackApi, TEAM_ID } from '../support/slack-api/index.ts';
+import { startTestCanary, type TestCanary } from '../support/canary.ts';
+import { APP_ID, BOT_USER_ID, type SlackApi, TEAM_ID } from '../support/slack-api/index.ts';
 import { newTriggerId } from '../support/slack-requests.ts';
 
 const CHANNEL = 'C1';
@@ -15,36 +13,23 @@ const FLAG = 'triangular_flag_on_post';
 
 /** Socket Mode end to end: the real app, the real @slack/socket-mode client, the double's WebSocket. */
 describe('Canary in Socket Mode', () => {
-  let db: TestDatabase;
+  let running: TestCanary;
   let slackApi: SlackApi;
   let canary: Canary;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    slackApi = await startSlackApi();
-    slackApi.addUser({ id: USER, name: 'ada' });
-    slackApi.addChannel({ id: CHANNEL, name: 'ml-models', members: [USER] });
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      CANARY_QUEUE_PREFIX: `{t-${randomBytes(4).toString('hex')}}`,
-      CANARY_WORKERS: '0',
-      SLACK_BOT_TOKEN: slackApi.botToken,
-      SLACK_APP_TOKEN: slackApi.appToken,
-      SLACK_API_URL: slackApi.url,
-      CANARY_SLACK_RATE_PER_SEC: '50',
+    running = await startTestCanary({
+      env: (api) => ({ CANARY_WORKERS: '0', SLACK_APP_TOKEN: api.appToken }),
+      setUpSlack: (api) => {
+        api.addUser({ id: USER, name: 'ada' });
+        api.addChannel({ id: CHANNEL, name: 'ml-models', members: [USER] });
+      },
     });
-    canary = await startCanary(config, { log: createLogger('silent'), database: db });
+    ({ canary, slackApi } = running);
   });
 
   afterAll(async () => {
-    await canary?.close();
-    await canary?.queues.evaluations.obliterate({ force: true }).catch(() => {});
-    await canary?.queues.notify.obliterate({ force: true }).catch(() => {});
-    await slackApi?.close();
-    await db?.drop();
+    await running?.close();
   });
 
   it('opens the connection with the app-level token through SLACK_API_URL', () => {
