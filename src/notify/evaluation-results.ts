@@ -1,4 +1,8 @@
-import type { ProblemAcrossModelsInput, ProblemsOverModelsInput } from '../core/charts.ts';
+import type {
+  ProblemAcrossModelsInput,
+  ProblemsOverModelsInput,
+  TrainingMetricsInput,
+} from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { evaluateGate } from '../core/gate.ts';
 import type {
@@ -69,6 +73,8 @@ export interface EvaluationResults {
   problems: ProblemResult[];
   gate: GateVerdict;
   overModels: ProblemsOverModelsInput;
+  /** Chart 2's data; null when no model of this name reported a training metric. */
+  trainingMetrics: TrainingMetricsInput | null;
 }
 
 export async function gatherEvaluationResults(
@@ -87,7 +93,11 @@ export async function gatherEvaluationResults(
       ...(r.production ? { comparison: r.production.comparison } : {}),
     })),
   );
-  return { model, problems: results, gate, overModels: await problemsOverModels(db) };
+  const [overModels, trainingMetrics] = await Promise.all([
+    problemsOverModels(db),
+    trainingMetricsOfName(db, model.name),
+  ]);
+  return { model, problems: results, gate, overModels, trainingMetrics };
 }
 
 /**
@@ -219,4 +229,23 @@ export async function problemsOverModels(db: Db): Promise<ProblemsOverModelsInpu
       rates: models.map((m) => table.get(m.id)?.get(p.id)?.passRate ?? null),
     })),
   };
+}
+
+/**
+ * Chart 2's data: the metrics reported at registration by every non-retired model of this name, in
+ * registration order, so they sit beside chart 1 ("the overall metric went up, the problem didn't").
+ */
+export async function trainingMetricsOfName(db: Db, name: string): Promise<TrainingMetricsInput | null> {
+  const models = await listModelRows(db, { name, status: ['candidate', 'production'] });
+  const names = [...new Set(models.flatMap((m) => Object.keys(m.metrics)))].sort();
+  const metrics = Object.fromEntries(
+    names.map((k) => [k, models.map((m) => finiteOrNull(m.metrics[k]))] as const),
+  );
+  const reported = Object.values(metrics).some((values) => values.some((v) => v !== null));
+  return reported ? { models: models.map(modelRef), metrics } : null;
+}
+
+/** metrics is free JSON from registration: anything but a finite number is "not reported". */
+function finiteOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

@@ -1,5 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { problemAcrossModelsChart, problemsOverModelsChart } from '../core/charts.ts';
+import {
+  patternGridChart,
+  problemAcrossModelsChart,
+  problemsOverModelsChart,
+  trainingMetricsChart,
+} from '../core/charts.ts';
 import type { Model } from '../core/types.ts';
 import { getModelById, modelRef } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
@@ -16,6 +21,7 @@ import { chartUrlOf, prepareChart, shareChartInThread } from './charts.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
 import { type EvaluationResults, gatherEvaluationResults } from './evaluation-results.ts';
 import { claimKey, ledgerEntry, postOnce, postOrUpdate } from './ledger.ts';
+import { patternGridOf } from './pattern-grid.ts';
 import { markNotified, problemsByIds } from './queries.ts';
 
 /** Ledger keys: what each message is about. */
@@ -24,9 +30,12 @@ export const keys = {
   /** Claimed before the final summary is written: progress updates stop once it exists. */
   final: (evaluationId: number) => `eval:${evaluationId}:final`,
   summaryChart: (evaluationId: number) => `eval:${evaluationId}:summary:chart`,
+  summaryMetricsChart: (evaluationId: number) => `eval:${evaluationId}:summary:metrics-chart`,
   problem: (evaluationId: number, problemId: number) => `eval:${evaluationId}:problem:${problemId}`,
   problemChart: (evaluationId: number, problemId: number) =>
     `eval:${evaluationId}:problem:${problemId}:chart`,
+  problemGridChart: (evaluationId: number, problemId: number) =>
+    `eval:${evaluationId}:problem:${problemId}:grid-chart`,
   signoffBroken: (signoffId: number) => `signoff:${signoffId}:broken`,
 };
 
@@ -106,6 +115,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       continue;
     }
     const chart = await prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels));
+    const grid = await prepareChart(deps.charts, patternGridChart(await patternGridOf(deps.db, problem.key)));
     const message = problemResultMessage({
       model: modelRef(evaluation.model),
       problem: { key: problem.key, title: problem.title, threshold: problem.threshold },
@@ -117,6 +127,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       broken: result.broken,
       fixed: result.fixed,
       chartUrl: chartUrlOf(chart),
+      gridChartUrl: chartUrlOf(grid),
       ids: { evaluationId: evaluation.id, problemId: problem.id },
     });
     await postOrUpdate(deps.db, deps.slack, keys.problem(evaluation.id, problem.id), {
@@ -129,6 +140,12 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       threadTs: problem.homeTs,
       filename: `${problem.key}-across-models.png`,
       title: `${problem.key}: pass rate per model`,
+    });
+    await shareChartInThread(deps, keys.problemGridChart(evaluation.id, problem.id), grid, {
+      channel: problem.homeChannel,
+      threadTs: problem.homeTs,
+      filename: `${problem.key}-pattern-grid.png`,
+      title: `${problem.key}: pattern outcomes per model`,
     });
   }
   await markNotified(deps.db, evaluation.id, deps.now());
@@ -144,6 +161,10 @@ async function finalSummary(
   if (!target) return;
   await claimKey(deps.db, keys.final(evaluation.id), target.channel);
   const chart = results ? await prepareChart(deps.charts, problemsOverModelsChart(results.overModels)) : null;
+  // Skipped, not drawn empty, when no model of this name reported a metric: no ledger key is written either.
+  const metricsChart = results?.trainingMetrics
+    ? await prepareChart(deps.charts, trainingMetricsChart(results.trainingMetrics))
+    : null;
   const message = evaluationSummaryMessage({
     model: modelRef(evaluation.model),
     state: evaluation.status,
@@ -151,6 +172,7 @@ async function finalSummary(
     progress: progressOf(evaluation),
     error: evaluation.error,
     chartUrl: chartUrlOf(chart),
+    metricsChartUrl: chartUrlOf(metricsChart),
     ...(results
       ? {
           gate: results.gate,
@@ -174,6 +196,12 @@ async function finalSummary(
     threadTs: target.threadTs ?? posted.ts,
     filename: `problems-over-models-${evaluation.id}.png`,
     title: 'Pass rate per problem across candidate models',
+  });
+  await shareChartInThread(deps, keys.summaryMetricsChart(evaluation.id), metricsChart, {
+    channel: posted.channel,
+    threadTs: target.threadTs ?? posted.ts,
+    filename: `training-metrics-${evaluation.id}.png`,
+    title: 'Reported training metrics per model',
   });
 }
 

@@ -45,7 +45,7 @@ export async function createProblem(deps: ServiceDeps, input: CreateProblemInput
   return problem;
 }
 
-export async function getProblem(deps: ServiceDeps, key: string): Promise<Problem> {
+export async function getProblem(deps: Pick<ServiceDeps, 'db'>, key: string): Promise<Problem> {
   const problem = await getProblemByKey(deps.db, key);
   if (!problem) return fail('problem_not_found', `There is no problem ${key.trim()}.`, 'problem');
   return problem;

@@ -168,7 +168,7 @@ export interface PatternGrid {
   cells: (OutcomeStatus | null)[][];
 }
 
-export async function patternGrid(deps: ServiceDeps, key: string): Promise<PatternGrid> {
+export async function patternGrid(deps: Pick<ServiceDeps, 'db'>, key: string): Promise<PatternGrid> {
   const problem = await getProblem(deps, key);
   const patterns = await listPatternsOfProblem(deps.db, problem.id);
   const candidates = await listModelRows(deps.db, { status: ['candidate', 'production'] });

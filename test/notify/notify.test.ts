@@ -1,7 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { evaluations, slackMessages } from '../../src/db/schema.ts';
+import { trainingMetricsOfName } from '../../src/notify/evaluation-results.ts';
+import { ledgerEntry } from '../../src/notify/ledger.ts';
+import { patternGridOf } from '../../src/notify/pattern-grid.ts';
 import { createNotifyProcessor } from '../../src/notify/processor.ts';
 import { ACTION } from '../../src/slack/blocks/ids.ts';
 import { parseResultIds } from '../../src/slack/blocks/results.ts';
@@ -63,6 +66,12 @@ const buttonsOf = (m: { blocks?: unknown[] }) =>
 const replies = (channel: string, ts: string) => api.thread(channel, ts).slice(1);
 const textReplies = (channel: string, ts: string) => replies(channel, ts).filter((m) => !m.files);
 const fileReplies = (channel: string, ts: string) => replies(channel, ts).filter((m) => m.files);
+const fileNames = (channel: string, ts: string) =>
+  fileReplies(channel, ts).flatMap((m) => (m.files as { name: string }[]).map((f) => f.name));
+const sharedThread = (f: (typeof api.files)[number]) =>
+  Object.values(f.file.shares.public ?? {}).flat()[0]?.thread_ts;
+const SUMMARY_CHART = 'Pass rate per problem across candidate models';
+const METRICS_CHART = 'Reported training metrics per model';
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -105,6 +114,7 @@ beforeAll(async () => {
   const v1 = await seedModel(db.db, 'v1', {
     status: 'production',
     registeredAt: new Date(Date.now() - 3 * DAY),
+    metrics: { auc: 0.91, f1: 0.8 },
   });
   await seedEvaluation(db.db, {
     modelId: v1.id,
@@ -124,6 +134,7 @@ describe('evaluation finished', () => {
     const v2 = await seedModel(db.db, 'v2', {
       slackChannel: MODELS,
       registeredAt: new Date(Date.now() - 2 * DAY),
+      metrics: { auc: 0.94 },
     });
     v2Eval = await seedEvaluation(db.db, {
       modelId: v2.id,
@@ -149,18 +160,52 @@ describe('evaluation finished', () => {
     expect(summaries).toHaveLength(1);
     expect(summaries[0]?.text).toContain('sentiment@v2 fails the gate');
 
-    expect(fileReplies(HOME, homeA)).toHaveLength(1);
-    expect(fileReplies(HOME, homeB)).toHaveLength(1);
-    expect(fileReplies(MODELS, summaries[0]!.ts)).toHaveLength(1);
-    expect(api.files).toHaveLength(3);
+    // Chart 3 then chart 4 in each problem thread; chart 1 then chart 2 in the summary's thread.
+    expect(fileNames(HOME, homeA)).toEqual([
+      `${problemA.key}-across-models.png`,
+      `${problemA.key}-pattern-grid.png`,
+    ]);
+    expect(fileNames(HOME, homeB)).toEqual([
+      `${problemB.key}-across-models.png`,
+      `${problemB.key}-pattern-grid.png`,
+    ]);
+    expect(fileNames(MODELS, summaries[0]!.ts)).toEqual([
+      `problems-over-models-${v2Eval}.png`,
+      `training-metrics-${v2Eval}.png`,
+    ]);
+    expect(api.files).toHaveLength(6);
     for (const f of api.files) {
       expect(f.completed).toBe(true);
       expect(f.bytes?.subarray(1, 4).toString()).toBe('PNG');
     }
-    const shares = api.files.map((f) => Object.values(f.file.shares.public ?? {}).flat()[0]?.thread_ts);
-    expect(shares.sort()).toEqual([homeA, homeB, summaries[0]!.ts].sort());
+    const threads = [homeA, homeA, homeB, homeB, summaries[0]!.ts, summaries[0]!.ts].sort();
+    expect(api.files.map(sharedThread).sort()).toEqual(threads);
     const completes = api.callsTo('files.completeUploadExternal').map((c) => c.args.thread_ts);
-    expect(completes.sort()).toEqual([homeA, homeB, summaries[0]!.ts].sort());
+    expect(completes.sort()).toEqual(threads);
+  });
+
+  it('draws chart 4 from the pattern grid, labelled with pattern inputs, and chart 2 from registration metrics', async () => {
+    const grid = await patternGridOf(db.db, problemA.key);
+    expect(grid.models).toEqual(['sentiment@v1', 'sentiment@v2']);
+    expect(grid.patterns.map((p) => p.label)).toEqual([
+      'great, another outage',
+      'wow thanks a lot',
+      'love waiting',
+      'so helpful',
+      'nice crash',
+      'brilliant',
+      'superb delay',
+      'fantastic bug',
+    ]);
+    expect(grid.patterns.map((p) => p.id)).toEqual(patA.map((p) => p.patternId));
+    expect(grid.cells[0]).toEqual(['passed', 'passed']);
+    expect(grid.cells.slice(1).every((row) => row[0] === 'passed' && row[1] === 'failed')).toBe(true);
+
+    expect(await trainingMetricsOfName(db.db, 'sentiment')).toEqual({
+      models: ['sentiment@v1', 'sentiment@v2'],
+      metrics: { auc: [0.91, 0.94], f1: [0.8, null] },
+    });
+    expect(await trainingMetricsOfName(db.db, 'no-such-model')).toBeNull();
   });
 
   it('offers Show all only where a list was cut, Sign off always, each valued with the ids alone', async () => {
@@ -179,13 +224,32 @@ describe('evaluation finished', () => {
     }
   });
 
-  it('does not post twice when the job is retried or duplicated', async () => {
+  it('does not post or upload twice when the job is retried or duplicated', async () => {
     const posts = api.callsTo('chat.postMessage').length;
     const files = api.files.length;
+    const uploads = api.callsTo('files.getUploadURLExternal').length;
     await processor()(job('notify.evaluation-finished', { evaluationId: v2Eval }));
     await processor()(job('notify.evaluation-finished', { evaluationId: v2Eval }));
     expect(api.callsTo('chat.postMessage')).toHaveLength(posts);
     expect(api.files).toHaveLength(files);
+    expect(api.callsTo('files.getUploadURLExternal')).toHaveLength(uploads);
+    expect(fileReplies(HOME, homeA)).toHaveLength(2);
+    expect(fileReplies(MODELS, api.messages(MODELS)[0]!.ts)).toHaveLength(2);
+    const charts = await db.db
+      .select({ key: slackMessages.key, ts: slackMessages.ts })
+      .from(slackMessages)
+      .where(like(slackMessages.key, `eval:${v2Eval}:%chart`));
+    expect(charts.map((c) => c.key).sort()).toEqual(
+      [
+        `eval:${v2Eval}:summary:chart`,
+        `eval:${v2Eval}:summary:metrics-chart`,
+        `eval:${v2Eval}:problem:${problemA.id}:chart`,
+        `eval:${v2Eval}:problem:${problemA.id}:grid-chart`,
+        `eval:${v2Eval}:problem:${problemB.id}:chart`,
+        `eval:${v2Eval}:problem:${problemB.id}:grid-chart`,
+      ].sort(),
+    );
+    expect(charts.every((c) => c.ts !== null)).toBe(true);
     expect(textReplies(HOME, homeA)).toHaveLength(1);
     expect(api.messages(MODELS)).toHaveLength(1);
   });
@@ -213,7 +277,11 @@ describe('evaluation finished', () => {
     expect(textReplies(HOME, homeA).filter((m) => m.text.includes('v3'))).toHaveLength(1);
     const summary = api.messages(MODELS).find((m) => m.text.includes('v3'))!;
     expect(summary.text).toContain('passes the gate');
-    expect(fileReplies(MODELS, summary.ts)).toHaveLength(1);
+    expect(fileNames(MODELS, summary.ts)).toEqual([
+      `problems-over-models-${id}.png`,
+      `training-metrics-${id}.png`,
+    ]);
+    expect(fileNames(HOME, homeA).filter((n) => n.includes('pattern-grid'))).toHaveLength(2);
   });
 
   it('posts when a previous attempt recorded the key but died before posting', async () => {
@@ -230,6 +298,21 @@ describe('evaluation finished', () => {
       .from(slackMessages)
       .where(eq(slackMessages.key, `eval:${id}:problem:${problemB.id}`));
     expect(row?.ts).toBeTruthy();
+  });
+
+  it('shares no training-metrics chart when no model of the name reported a metric', async () => {
+    const tox = await seedModel(db.db, 'v1', { name: 'toxicity', slackChannel: MODELS });
+    const id = await seedEvaluation(db.db, {
+      modelId: tox.id,
+      outcomes: outcomes(patB, problemB.id, () => true),
+    });
+    const filesInB = fileReplies(HOME, homeB).length;
+    await processor()(job('notify.evaluation-finished', { evaluationId: id }));
+    const summary = api.messages(MODELS).find((m) => m.text.includes('toxicity@v1'))!;
+    expect(fileNames(MODELS, summary.ts)).toEqual([`problems-over-models-${id}.png`]);
+    expect(blockText(summary)).not.toContain(METRICS_CHART);
+    expect(await ledgerEntry(db.db, `eval:${id}:summary:metrics-chart`)).toBeNull();
+    expect(fileReplies(HOME, homeB)).toHaveLength(filesInB + 2);
   });
 });
 
@@ -325,18 +408,35 @@ describe('chart renderers and configuration', () => {
     await processor({ charts: quick })(job('notify.evaluation-finished', { evaluationId: id }));
     const inB = textReplies(HOME, homeB).find((m) => m.text.includes('v5'))!;
     const summary = api.messages(MODELS).find((m) => m.text.includes('v5'))!;
-    const imageOf = (m: { blocks?: unknown }) =>
-      ((m.blocks ?? []) as { type: string; image_url?: string }[]).find((b) => b.type === 'image');
+    type Image = { type: string; image_url?: string; title?: { text: string } };
+    const imageOf = (m: { blocks?: unknown }, title: string) =>
+      ((m.blocks ?? []) as Image[]).find((b) => b.type === 'image' && b.title?.text === title);
+    const uploaded = api.files.slice(filesBefore);
     // The per-problem chart fits in a URL Slack accepts: it travels inside the message, nothing is uploaded for it.
-    expect(imageOf(inB)?.image_url).toMatch(/^https:\/\/quickchart\.example\.org\//);
-    // The headline chart's URL is past Slack's 3,000-character limit: it falls back to a PNG in the summary's thread.
-    const summaryImage = imageOf(summary);
-    if (summaryImage) {
-      expect(summaryImage.image_url!.length).toBeLessThanOrEqual(3000);
-      expect(api.files).toHaveLength(filesBefore);
-    } else {
-      expect(api.files).toHaveLength(filesBefore + 1);
+    expect(imageOf(inB, `${problemB.key} across models`)?.image_url).toMatch(
+      /^https:\/\/quickchart\.example\.org\//,
+    );
+    // Every other chart is either an image block (URL within Slack's 3,000 characters) or, past that, a PNG in
+    // the message's thread: never both, never neither.
+    const charts = [
+      {
+        message: inB,
+        thread: homeB,
+        image: `${problemB.key} patterns per model`,
+        file: `${problemB.key}: pattern outcomes per model`,
+      },
+      { message: summary, thread: summary.ts, image: 'Problems over models', file: SUMMARY_CHART },
+      { message: summary, thread: summary.ts, image: 'Training metrics', file: METRICS_CHART },
+    ];
+    let expectedUploads = 0;
+    for (const chart of charts) {
+      const image = imageOf(chart.message, chart.image);
+      const files = uploaded.filter((f) => f.file.title === chart.file && sharedThread(f) === chart.thread);
+      if (image) expect(image.image_url!.length).toBeLessThanOrEqual(3000);
+      expect(files, chart.file).toHaveLength(image ? 0 : 1);
+      if (!image) expectedUploads += 1;
     }
+    expect(uploaded).toHaveLength(expectedUploads);
   });
 
   it('records the outcome without posting when Slack is not configured', async () => {

@@ -68,13 +68,19 @@ export async function seedPatterns(db: Db, problemId: number, texts: string[], c
 export async function seedModel(
   db: Db,
   version: string,
-  opts: { status?: 'candidate' | 'production'; slackChannel?: string; registeredAt?: Date } = {},
+  opts: {
+    status?: 'candidate' | 'production';
+    slackChannel?: string;
+    registeredAt?: Date;
+    name?: string;
+    metrics?: Record<string, number>;
+  } = {},
 ) {
   const model = await insertModel(db, {
-    name: 'sentiment',
+    name: opts.name ?? 'sentiment',
     version,
     endpoint: { adapter: 'http', url: 'http://127.0.0.1:1/predict', options: {} },
-    metrics: {},
+    metrics: opts.metrics ?? {},
     repeats: 1,
     registeredBy: 'U1',
     slackChannel: opts.slackChannel ?? null,

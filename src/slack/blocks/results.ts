@@ -47,6 +47,8 @@ export interface ProblemResultView {
   fixed: ChangedPattern[];
   /** QuickChart mode: the chart travels in the message as an image block. */
   chartUrl?: string | undefined;
+  /** QuickChart mode: the pattern grid (pass / fail / error per pattern per model), as a second image block. */
+  gridChartUrl?: string | undefined;
   /** What the buttons act on; without it (previews) the message has no buttons. */
   ids?: ResultIds | undefined;
 }
@@ -159,6 +161,14 @@ export function problemResultMessage(view: ProblemResultView): MessageContent {
   if (view.chartUrl)
     blocks.push(
       imageBlock(view.chartUrl, `${problem.key} pass rate per model`, `${problem.key} across models`),
+    );
+  if (view.gridChartUrl)
+    blocks.push(
+      imageBlock(
+        view.gridChartUrl,
+        `${problem.key} pattern outcomes per model`,
+        `${problem.key} patterns per model`,
+      ),
     );
   if (view.ids) {
     const truncated = view.broken.length > CHANGES_SHOWN || view.fixed.length > CHANGES_SHOWN;
@@ -286,6 +296,8 @@ export interface SummaryView {
   gate?: GateVerdict;
   error?: string | null;
   chartUrl?: string | undefined;
+  /** QuickChart mode: reported training metrics per model, shown beside the pass rates. */
+  metricsChartUrl?: string | undefined;
 }
 
 const SUMMARY_PROBLEMS_SHOWN = 20;
@@ -355,6 +367,8 @@ export function evaluationSummaryMessage(view: SummaryView): MessageContent {
     blocks.push(
       imageBlock(view.chartUrl, 'Pass rate per problem across candidate models', 'Problems over models'),
     );
+  if (view.metricsChartUrl)
+    blocks.push(imageBlock(view.metricsChartUrl, 'Reported training metrics per model', 'Training metrics'));
   blocks.push(context(`${p.done}/${p.total} runs · ${counts} · details in each problem's thread`));
   const verdict = gate ? (gate.pass ? 'passes the gate' : 'fails the gate') : 'evaluated';
   return { text: `${view.model} ${verdict}`, blocks };
