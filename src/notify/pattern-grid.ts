@@ -1,7 +1,6 @@
 import type { PatternGridInput } from '../core/charts.ts';
 import type { PatternInput } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
-import type { ServiceDeps } from '../services/deps.ts';
 import { patternGrid } from '../services/reports.ts';
 import { revisionLabels } from './queries.ts';
 
