@@ -177,28 +177,51 @@ export async function postDigest(input: {
   const since = await lastDigestAt(deps.db, now);
   const claimed = await claimTick(deps.db, tick, channel, now);
   if (claimed !== 'mine') return { posted: false, reason: claimed };
+  let sent: { channel: string; ts: string } | null = null;
   try {
     const digest = await collectDigest(deps, { since, now });
     const chart = digest.quiet
       ? null
       : await prepareChart(deps.charts, problemsOverModelsChart(await problemsOverModels(deps.db)));
     const message = digestMessage(digest, chart?.kind === 'url' ? chart.url : undefined);
-    const sent = await slack.post({ channel, ...message });
-    await deps.db.update(digests).set({ ts: sent.ts, postedAt: now }).where(eq(digests.tick, tick));
-    await shareChartInThread({ db: deps.db, slack }, `digest:${tick}:chart`, chart, {
-      channel: sent.channel,
-      threadTs: sent.ts,
-      filename: `digest-${tick.replace(/[^A-Za-z0-9_.-]/g, '-')}.png`,
-      title: 'Pass rate per problem across candidate models',
-    });
+    sent = await slack.post({ channel, ...message });
+    const posted = sent;
+    // Once the digest is out, nothing after it may make the job fail: a retry would post it a second time.
+    await afterPosting(deps, tick, 'record the digest ts', () =>
+      deps.db.update(digests).set({ ts: posted.ts, postedAt: now }).where(eq(digests.tick, tick)),
+    );
+    await afterPosting(deps, tick, 'share the digest chart', () =>
+      shareChartInThread({ db: deps.db, slack }, `digest:${tick}:chart`, chart, {
+        channel: posted.channel,
+        threadTs: posted.ts,
+        filename: `digest-${tick.replace(/[^A-Za-z0-9_.-]/g, '-')}.png`,
+        title: 'Pass rate per problem across candidate models',
+      }),
+    );
     deps.log.info({ tick, channel, quiet: digest.quiet }, 'digest posted');
-    return { posted: true, channel: sent.channel, ts: sent.ts, digest };
+    return { posted: true, channel: posted.channel, ts: posted.ts, digest };
   } catch (err) {
-    await deps.db
-      .delete(digests)
-      .where(and(eq(digests.tick, tick), isNull(digests.ts)))
-      .catch(() => undefined);
+    // Only a digest that never went out releases its tick for the retry.
+    if (!sent) {
+      await deps.db
+        .delete(digests)
+        .where(and(eq(digests.tick, tick), isNull(digests.ts)))
+        .catch(() => undefined);
+    }
     throw err;
+  }
+}
+
+async function afterPosting(
+  deps: DigestDeps,
+  tick: string,
+  what: string,
+  step: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    deps.log.error({ err, tick }, `digest posted, but could not ${what}`);
   }
 }
 

@@ -186,3 +186,16 @@ describe('postDigest', () => {
     );
   });
 });
+
+describe('postDigest after posting', () => {
+  it('never posts twice when a step after posting fails: the chart upload is given up, not the digest', async () => {
+    const deps = { db: db.db, log, now: () => new Date(), charts: local };
+    api.addChannel({ id: 'C0AFTER', name: 'after-post' });
+    api.failNext('files.getUploadURLExternal', { error: 'internal_error', times: 1 });
+    const first = await postDigest({ deps, slack: slackFor(api), channel: 'C0AFTER', tick: 'after-post-1' });
+    expect(first.posted).toBe(true);
+    const again = await postDigest({ deps, slack: slackFor(api), channel: 'C0AFTER', tick: 'after-post-1' });
+    expect(again).toEqual({ posted: false, reason: 'already_posted' });
+    expect(api.messages('C0AFTER')).toHaveLength(1);
+  });
+});
