@@ -20,7 +20,7 @@ import {
 import { chartUrlOf, prepareChart, shareChartInThread } from './charts.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
 import { type EvaluationResults, gatherEvaluationResults } from './evaluation-results.ts';
-import { claimKey, ledgerEntry, postOnce, postOrUpdate } from './ledger.ts';
+import { claimKey, ledgerEntry, postOnce, postOrUpdate, postOrUpdateUnless } from './ledger.ts';
 import { patternGridOf } from './pattern-grid.ts';
 import { markNotified, problemsByIds } from './queries.ts';
 
@@ -76,11 +76,14 @@ export async function notifyProgress(deps: PostingDeps, evaluationId: number): P
     trigger: evaluation.trigger,
     progress: progressOf(evaluation),
   });
-  await postOrUpdate(deps.db, deps.slack, keys.summary(evaluationId), {
-    channel: target.channel,
-    thread_ts: target.threadTs ?? undefined,
-    ...message,
-  });
+  await postOrUpdateUnless(
+    deps.db,
+    deps.slack,
+    keys.summary(evaluationId),
+    { channel: target.channel, thread_ts: target.threadTs ?? undefined, ...message },
+    // Asked again under the summary's lock: a finished job in another process may have finalised it meanwhile.
+    async () => (await ledgerEntry(deps.db, keys.final(evaluationId))) !== null,
+  );
 }
 
 export interface FinishedOutcome {

@@ -64,20 +64,39 @@ export async function postOrUpdate(
   key: string,
   message: PostMessage,
 ): Promise<Posted> {
-  return withEntry(db, key, message.channel, async (entry, record) => {
-    if (entry.ts !== null) {
-      await slack.update({
-        channel: entry.channel,
-        ts: entry.ts,
-        text: message.text,
-        blocks: message.blocks,
-      });
-      return { channel: entry.channel, ts: entry.ts, posted: false };
-    }
-    const sent = await slack.post(message);
-    await record(sent.ts);
-    return { channel: sent.channel, ts: sent.ts, posted: true };
-  });
+  return withEntry(db, key, message.channel, (entry, record) => send(slack, message, entry, record));
+}
+
+/**
+ * postOrUpdate unless `skip` says otherwise. `skip` is asked while the key's row is locked, so a condition another
+ * job's write makes true (e.g. "the summary is final") cannot go stale between asking and posting, even across
+ * processes. Null when skipped.
+ */
+export async function postOrUpdateUnless(
+  db: Db,
+  slack: SlackOut,
+  key: string,
+  message: PostMessage,
+  skip: () => Promise<boolean>,
+): Promise<Posted | null> {
+  return withEntry(db, key, message.channel, async (entry, record) =>
+    (await skip()) ? null : send(slack, message, entry, record),
+  );
+}
+
+async function send(
+  slack: SlackOut,
+  message: PostMessage,
+  entry: LedgerEntry,
+  record: (ts: string) => Promise<void>,
+): Promise<Posted> {
+  if (entry.ts !== null) {
+    await slack.update({ channel: entry.channel, ts: entry.ts, text: message.text, blocks: message.blocks });
+    return { channel: entry.channel, ts: entry.ts, posted: false };
+  }
+  const sent = await slack.post(message);
+  await record(sent.ts);
+  return { channel: sent.channel, ts: sent.ts, posted: true };
 }
 
 /** Posts once; a later call with the same key leaves the message as it is. */
