@@ -9,7 +9,8 @@ import { runDemo } from './run.ts';
  * so the table stays readable; progress goes to stderr.
  */
 async function main(): Promise<number> {
-  let config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, PORT: process.env.CANARY_DEMO_PORT ?? '0' });
+  // The demo's web side listens on a free port: it must not collide with a Canary already running on PORT.
+  let config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, PORT: '0' });
   const redis = await demoRedis({
     url: config.redis.url,
     explicit: config.redis.explicit,
