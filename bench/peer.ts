@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { endpointSecrets } from '../src/config.ts';
-import { registerModel } from '../src/services/models.ts';
+import { childEnvironment } from '../src/config.ts';
+import { queuedEvaluationId, registerModel } from '../src/services/models.ts';
 import {
   type Child,
   createProducer,
@@ -176,11 +176,13 @@ async function canaryRun(
   const worker: Child = await startWorkerProcess({ databaseUrl, prefix });
   try {
     const started = performance.now();
-    const { evaluationId } = await registerModel(producer.deps, {
-      name: `peer-${endpoint.adapter}`,
-      version,
-      endpoint,
-    });
+    const evaluationId = queuedEvaluationId(
+      await registerModel(producer.deps, {
+        name: `peer-${endpoint.adapter}`,
+        version,
+        endpoint,
+      }),
+    );
     const view = await waitForEvaluation(producer.deps, evaluationId, 600_000);
     const ms = performance.now() - started;
     return {
@@ -256,7 +258,7 @@ async function ensurePromptfoo(): Promise<PeerResult['install']> {
       '--loglevel=error',
       `promptfoo@${PROMPTFOO_VERSION}`,
     ],
-    { cwd: ROOT, env: { ...endpointSecrets() }, timeoutMs: 10 * 60_000 },
+    { cwd: ROOT, env: childEnvironment(), timeoutMs: 10 * 60_000 },
   ).catch((err: unknown) => ({ code: -1, output: String(err), pid: 0 }));
   if (result.code !== 0 || !installed()) {
     return {
@@ -315,7 +317,7 @@ async function runPromptfoo(
     JSON.stringify(promptfooConfig(serverUrl, cases, concurrency)),
   );
   const env = {
-    ...endpointSecrets(),
+    ...childEnvironment(),
     PROMPTFOO_DISABLE_TELEMETRY: '1',
     PROMPTFOO_DISABLE_UPDATE: '1',
     PROMPTFOO_DISABLE_SHARING: '1',

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { registerModel } from '../src/services/models.ts';
+import { queuedEvaluationId, registerModel } from '../src/services/models.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../src/slack/app.ts';
 import { startWorkers } from '../src/workers/start.ts';
 import { startSlackApi } from '../test/support/slack-api/index.ts';
@@ -166,15 +166,17 @@ export async function benchSlack(cfg: SlackBenchConfig): Promise<SlackBenchResul
       let completed = 0;
       const loop = (async () => {
         while (!stop) {
-          const { evaluationId } = await registerModel(producer.deps, {
-            name: 'slack-load',
-            version: `v${++seq}`,
-            endpoint: {
-              adapter: 'kserve-v2',
-              url: `${modelServer.url}/v2/models/afinn/infer`,
-              options: { batchSize: 1, concurrency: 32 },
-            },
-          });
+          const evaluationId = queuedEvaluationId(
+            await registerModel(producer.deps, {
+              name: 'slack-load',
+              version: `v${++seq}`,
+              endpoint: {
+                adapter: 'kserve-v2',
+                url: `${modelServer.url}/v2/models/afinn/infer`,
+                options: { batchSize: 1, concurrency: 32 },
+              },
+            }),
+          );
           running = true;
           await waitForEvaluation(producer.deps, evaluationId, 600_000);
           running = false;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { registerModel } from '../src/services/models.ts';
+import { queuedEvaluationId, registerModel } from '../src/services/models.ts';
 import {
   type BenchDatabase,
   type Child,
@@ -253,15 +253,17 @@ async function canaryRun(
       bench: () => [process.pid],
     });
     const started = Date.now();
-    const { evaluationId } = await registerModel(producer.deps, {
-      name: `bench-${o.name}`,
-      version: o.modelVersion,
-      endpoint: {
-        adapter: 'kserve-v2',
-        url: inferUrl,
-        options: { batchSize: o.batchSize, concurrency: o.concurrency, timeoutMs: 30_000 },
-      },
-    });
+    const evaluationId = queuedEvaluationId(
+      await registerModel(producer.deps, {
+        name: `bench-${o.name}`,
+        version: o.modelVersion,
+        endpoint: {
+          adapter: 'kserve-v2',
+          url: inferUrl,
+          options: { batchSize: o.batchSize, concurrency: o.concurrency, timeoutMs: 30_000 },
+        },
+      }),
+    );
     const view = await waitForEvaluation(producer.deps, evaluationId, o.timeoutMs);
     const ms = Date.now() - started;
     const cpuSeconds = meter.stop();

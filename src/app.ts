@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { sql } from 'drizzle-orm';
 import { notifyProcessor, serviceDeps, slackPoster } from './compose.ts';
-import { type Config, endpointSecrets } from './config.ts';
+import { type Config, processEndpointSecrets } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { createApi } from './http/api.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -33,7 +33,7 @@ export interface Canary {
 
 export interface StartOptions {
   log?: Logger;
-  /** Where endpoint secrets are looked up by name; the process environment by default. */
+  /** Where endpoint secrets are looked up by name; by default the variables CANARY_ENDPOINT_SECRETS lists. */
   secrets?: Record<string, string | undefined>;
   /** An already open database (the demo and tests share theirs). */
   database?: Database;
@@ -66,7 +66,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
         config,
         db: database.db,
         log,
-        secrets: opts.secrets ?? endpointSecrets(),
+        secrets: opts.secrets ?? processEndpointSecrets(config),
         queues,
         events,
         metrics,

@@ -24,7 +24,11 @@ export function serviceDeps(
     log: parts.log,
     scheduler: parts.scheduler,
     now: () => new Date(),
-    limits: { maxInputBytes: config.endpoints.maxInputBytes, endpointAllowlist: config.endpoints.allowlist },
+    limits: {
+      maxInputBytes: config.endpoints.maxInputBytes,
+      endpointAllowlist: config.endpoints.allowlist,
+      endpointSecretNames: config.endpoints.secretNames,
+    },
   };
 }
 

@@ -44,6 +44,7 @@ const schema = z.object({
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
+  CANARY_ENDPOINT_SECRETS: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
 
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
@@ -97,7 +98,12 @@ export interface Config {
     batchAttempts: number;
   };
   api: { tokens: string[] };
-  endpoints: { allowlist: string[]; maxInputBytes: number };
+  endpoints: {
+    allowlist: string[];
+    maxInputBytes: number;
+    /** Names of the environment variables a model endpoint may send as headers (headersFromEnv); values stay out of Config. */
+    secretNames: string[];
+  };
   slack: {
     botToken: string | undefined;
     signingSecret: string | undefined;
@@ -158,7 +164,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchAttempts: e.CANARY_BATCH_ATTEMPTS,
     },
     api: { tokens: e.CANARY_API_TOKENS },
-    endpoints: { allowlist: e.CANARY_ENDPOINT_ALLOWLIST, maxInputBytes: e.CANARY_MAX_INPUT_BYTES },
+    endpoints: {
+      allowlist: e.CANARY_ENDPOINT_ALLOWLIST,
+      maxInputBytes: e.CANARY_MAX_INPUT_BYTES,
+      secretNames: e.CANARY_ENDPOINT_SECRETS,
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
@@ -179,15 +189,47 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 function redact(name: string, value: string): string {
-  return /TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(name) ? '<redacted>' : value;
+  if (/TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(name)) return '<redacted>';
+  return redactUrlPassword(value);
+}
+
+/** redis://:pw@host → redis://:<redacted>@host: a config error may be pasted into a ticket or a log. */
+function redactUrlPassword(value: string): string {
+  // Greedy up to the last @, so a password that itself holds an @ (or a value no URL parser accepts) is
+  // still covered; hiding a little too much in an error message costs nothing.
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^\s:/?#@]*):.*@/i, '$1:<redacted>@');
+}
+
+/**
+ * Canary's own settings (everything in the schema, and any SLACK_* or CANARY_* name) are never an
+ * endpoint secret, even when listed: a model owner must not be able to have them sent to their server.
+ */
+export function isCanaryVariable(name: string): boolean {
+  return name in schema.shape || /^(SLACK|CANARY)_/.test(name);
 }
 
 /**
  * Model endpoints name the environment variables that hold their secrets (never the values); this is the
- * one map adapters look them up in. A copy, so nothing downstream can write to the process environment.
+ * one map adapters look them up in. Only the names listed in CANARY_ENDPOINT_SECRETS (minus Canary's own
+ * variables) are in it, and it is a frozen copy, so nothing downstream can write to the process environment.
  */
 export function endpointSecrets(
-  env: Record<string, string | undefined> = process.env,
-): Record<string, string | undefined> {
-  return Object.freeze({ ...env });
+  env: Record<string, string | undefined>,
+  allowedNames: readonly string[],
+): Readonly<Record<string, string | undefined>> {
+  const allowed = allowedNames.filter((name) => !isCanaryVariable(name) && env[name] !== undefined);
+  return Object.freeze(Object.fromEntries(allowed.map((name) => [name, env[name]])));
+}
+
+/** The endpoint secrets of this process, as listed in its Config. */
+export function processEndpointSecrets(config: Config): Readonly<Record<string, string | undefined>> {
+  return endpointSecrets(process.env, config.endpoints.secretNames);
+}
+
+/**
+ * A copy of this process' environment for a child process it starts (benchmarks, the demo's helpers).
+ * Never hand this to model adapters: they get endpointSecrets.
+ */
+export function childEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
 }

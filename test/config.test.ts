@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, endpointSecrets, isCanaryVariable, loadConfig } from '../src/config.ts';
 
 describe('loadConfig', () => {
   it('gives working defaults on an empty environment', () => {
@@ -32,5 +32,79 @@ describe('loadConfig', () => {
 
   it('never echoes a secret in the error', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres//user:hunter2@x' })).toThrow(/<redacted>/);
+  });
+
+  it.each([
+    ['REDIS_URL', 'redis://:hunter2@redis.internal:port'],
+    ['REDIS_URL', 'redis://canary:hunter2@redis.internal:63 79'],
+    ['QUICKCHART_URL', 'https://admin:hunter2@chart s.internal'],
+    ['CANARY_PUBLIC_URL', 'https://me:pass@word:hunter2@canary .example.com'],
+  ])('hides the password of a URL in %s when echoing it', (name, value) => {
+    let message = '';
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}`));
+    expect(message).toContain(':<redacted>@');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('still echoes a URL without credentials, so the mistake can be seen', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://redis.internal:port' })).toThrow(
+      /redis:\/\/redis\.internal:port/,
+    );
+  });
+
+  it('reads CANARY_ENDPOINT_SECRETS as a list of names, empty by default', () => {
+    expect(loadConfig({}).endpoints.secretNames).toEqual([]);
+    expect(loadConfig({ CANARY_ENDPOINT_SECRETS: 'MODEL_TOKEN, OPENAI_KEY' }).endpoints.secretNames).toEqual([
+      'MODEL_TOKEN',
+      'OPENAI_KEY',
+    ]);
+  });
+});
+
+describe('endpointSecrets', () => {
+  const env = {
+    MODEL_TOKEN: 'm-1',
+    OPENAI_KEY: 'o-1',
+    SLACK_BOT_TOKEN: 'xoxb-secret',
+    DATABASE_URL: 'postgres://u:p@db/canary',
+    REDIS_URL: 'redis://:p@redis',
+    CANARY_API_TOKENS: 't1',
+    SLACK_SOMETHING_NEW: 'x',
+    HOME: '/root',
+  };
+
+  it('hands adapters only the listed variables', () => {
+    expect(endpointSecrets(env, [])).toEqual({});
+    expect(endpointSecrets(env, ['MODEL_TOKEN'])).toEqual({ MODEL_TOKEN: 'm-1' });
+    expect(endpointSecrets(env, ['MODEL_TOKEN', 'MISSING'])).toEqual({ MODEL_TOKEN: 'm-1' });
+  });
+
+  it("never hands out Canary's own variables, even when listed", () => {
+    const listed = Object.keys(env);
+    expect(endpointSecrets(env, listed)).toEqual({ MODEL_TOKEN: 'm-1', OPENAI_KEY: 'o-1', HOME: '/root' });
+  });
+
+  it('is a frozen copy', () => {
+    expect(Object.isFrozen(endpointSecrets(env, ['MODEL_TOKEN']))).toBe(true);
+  });
+
+  it.each([
+    ['SLACK_BOT_TOKEN', true],
+    ['SLACK_ANYTHING', true],
+    ['DATABASE_URL', true],
+    ['REDIS_URL', true],
+    ['QUICKCHART_URL', true],
+    ['CANARY_TOKEN', true],
+    ['CANARY_FUTURE_SETTING', true],
+    ['PORT', true],
+    ['MODEL_TOKEN', false],
+    ['OPENAI_API_KEY', false],
+  ])('%s is one of Canary’s own variables: %s', (name, own) => {
+    expect(isCanaryVariable(name)).toBe(own);
   });
 });

@@ -1,5 +1,5 @@
 import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
-import { endpointSecrets, loadConfig } from '../src/config.ts';
+import { loadConfig, processEndpointSecrets } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
@@ -38,7 +38,7 @@ const workers = await startWorkers({
   config,
   db: database.db,
   log,
-  secrets: endpointSecrets(),
+  secrets: processEndpointSecrets(config),
   queues,
   metrics,
   notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log, metrics) }),

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import postgres from 'postgres';
-import { endpointSecrets, loadConfig } from '../../src/config.ts';
+import { childEnvironment, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { createScheduler } from '../../src/queue/producers.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
@@ -19,7 +19,7 @@ export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** The environment children start from: this process' own, as config.ts hands it out. */
 function inherited(): Record<string, string | undefined> {
-  return { ...endpointSecrets() };
+  return childEnvironment();
 }
 
 export interface BenchDatabase extends Database {

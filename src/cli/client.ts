@@ -39,7 +39,10 @@ export interface CanaryClient {
   readonly where: string;
   importPatterns(drafts: readonly PatternDraft[], opts: { createProblems: boolean }): Promise<ImportOutcome>;
   exportPatterns(opts: { problem?: string }): Promise<string>;
-  registerModel(request: RegisterModelRequest): Promise<{ id: number; evaluationId: number }>;
+  /** evaluationId is null when the model was stored but could not be queued (Redis down): `warning` says what to do. */
+  registerModel(
+    request: RegisterModelRequest,
+  ): Promise<{ id: number; evaluationId: number | null; warning?: string }>;
   evaluateModel(ref: ModelRef): Promise<{ evaluationId: number }>;
   getEvaluation(id: number): Promise<EvaluationProgress>;
   gate(input: {

@@ -1,3 +1,4 @@
+import { serviceDeps } from '../compose.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { toEndpointEnvelope } from '../http/bodies.ts';
@@ -34,16 +35,7 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
       return (await built).scheduler.backfillRevision(input);
     },
   };
-  const deps: ServiceDeps = {
-    db: parts.database.db,
-    log: parts.log,
-    scheduler,
-    now: () => new Date(),
-    limits: {
-      maxInputBytes: parts.config.endpoints.maxInputBytes,
-      endpointAllowlist: parts.config.endpoints.allowlist,
-    },
-  };
+  const deps: ServiceDeps = serviceDeps(parts.config, { db: parts.database.db, log: parts.log, scheduler });
   return {
     mode: 'direct',
     where: parts.database.describe,
@@ -57,14 +49,14 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
     },
     exportPatterns: (opts) => exportPatterns(deps, opts),
     async registerModel(request) {
-      const { model, evaluationId } = await registerModel(deps, {
+      const { model, evaluationId, warning } = await registerModel(deps, {
         name: request.name,
         version: request.version,
         endpoint: toEndpointEnvelope(request.endpoint),
         metrics: request.metrics ?? {},
         ...(request.repeats === undefined ? {} : { repeats: request.repeats }),
       });
-      return { id: model.id, evaluationId };
+      return { id: model.id, evaluationId, ...(warning ? { warning } : {}) };
     },
     async evaluateModel(ref) {
       const model = await getModelByRef(deps, ref);

@@ -41,7 +41,11 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
       })) as string;
     },
     async registerModel(request) {
-      return (await call('POST', 'models', { body: request })) as { id: number; evaluationId: number };
+      return (await call('POST', 'models', { body: request })) as {
+        id: number;
+        evaluationId: number | null;
+        warning?: string;
+      };
     },
     async evaluateModel(r) {
       return (await call('POST', `models/${ref(r)}/evaluate`)) as { evaluationId: number };

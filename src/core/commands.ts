@@ -146,9 +146,18 @@ export function parseModelRef(text: string): { ok: true; value: ModelRef } | { o
 }
 
 function checkNameAndVersion(name: string, version: string): string | null {
-  if (!MODEL_NAME.test(name)) return `"${name}" is not a valid model name (letters, digits, . _ - /).`;
-  if (!MODEL_VERSION.test(version)) return `"${version}" is not a valid version (letters, digits, . _ - +).`;
-  return null;
+  return checkModelName(name) ?? checkModelVersion(version);
+}
+
+/** Null when the name is acceptable, else the sentence saying why not (shared by Slack, REST and CLI). */
+export function checkModelName(name: string): string | null {
+  return MODEL_NAME.test(name) ? null : `"${name}" is not a valid model name (letters, digits, . _ - /).`;
+}
+
+export function checkModelVersion(version: string): string | null {
+  return MODEL_VERSION.test(version)
+    ? null
+    : `"${version}" is not a valid version (letters, digits, . _ - +).`;
 }
 
 /** Slack may wrap links as <https://x> or <https://x|label>. */

@@ -47,3 +47,25 @@ function boundaryTailLength(chars: string[], limit: number): number | null {
   }
   return best;
 }
+
+/**
+ * Postgres text and jsonb cannot hold U+0000, so a value carrying one would fail deep in a write. The path of
+ * the first one found (e.g. `input.text`), or null; walks objects and arrays without recursion.
+ */
+export function findNul(value: unknown, path = ''): string | null {
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return p || 'value';
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${p}[${i}]`]));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.includes('\u0000')) return p ? `${p}.${k}` : k;
+        stack.push([item, p ? `${p}.${k}` : k]);
+      }
+    }
+  }
+  return null;
+}

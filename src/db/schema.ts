@@ -203,7 +203,13 @@ export const signoffs = pgTable(
     brokenAt: timestamp('broken_at', { withTimezone: true }),
     brokenByModelId: integer('broken_by_model_id').references(() => models.id, { onDelete: 'set null' }),
   },
-  (t) => [index('signoffs_problem_idx').on(t.problemId)],
+  (t) => [
+    index('signoffs_problem_idx').on(t.problemId),
+    // One standing sign-off per person, problem and model: a double click must not make two.
+    uniqueIndex('signoffs_standing_uq')
+      .on(t.problemId, t.modelId, t.signedBy)
+      .where(sql`${t.revokedAt} is null and ${t.brokenAt} is null`),
+  ],
 );
 
 /** Pending flag-reaction prompts: one per flagged message, however many people react. */

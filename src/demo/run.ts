@@ -19,7 +19,13 @@ import type { Logger } from '../logger.ts';
 import { problemsOverModels } from '../notify/evaluation-results.ts';
 import { postDigestNow } from '../services/digest.ts';
 import { getEvaluation } from '../services/evaluations.ts';
-import { getModelByRef, listModels, promoteModel, registerModel } from '../services/models.ts';
+import {
+  getModelByRef,
+  listModels,
+  promoteModel,
+  queuedEvaluationId,
+  registerModel,
+} from '../services/models.ts';
 import { addPatterns, listPatterns, type NewPatternDraft } from '../services/patterns.ts';
 import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts';
 import { modelReport, outcomesFor, patternGrid, problemHistory } from '../services/reports.ts';
@@ -194,7 +200,7 @@ async function ensureModel(
     }));
   } catch (error) {
     if ((error as { code?: string }).code !== 'model_not_found') throw error;
-    ({ model, evaluationId } = await registerModel(deps, {
+    const registered = await registerModel(deps, {
       ...ref,
       endpoint: {
         adapter: 'kserve-v2',
@@ -204,7 +210,9 @@ async function ensureModel(
       metrics: { ...m.metrics },
       registeredBy: 'canary-demo',
       ...(slackChannel ? { slack: { channel: slackChannel } } : {}),
-    }));
+    });
+    model = registered.model;
+    evaluationId = queuedEvaluationId(registered);
   }
   await waitFor(canary, evaluationId, `${DEMO_MODEL_NAME}@${m.version}`, opts.progress);
   return getModelByRef(deps, ref);

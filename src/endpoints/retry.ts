@@ -1,5 +1,8 @@
 /** One attempt's outcome; `retryable` says whether trying again could help (timeouts, 5xx, resets). */
-export type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: string; retryable: boolean };
+export type AttemptResult<T> =
+  | { ok: true; value: T }
+  /** `retryAfterMs`: the server said when to come back (Retry-After); it replaces the jittered wait. */
+  | { ok: false; error: string; retryable: boolean; retryAfterMs?: number | undefined };
 
 export type RetryResult<T> = ({ ok: true; value: T } | { ok: false; error: string }) & { attempts: number };
 
@@ -29,8 +32,13 @@ export async function withRetry<T>(
     if (result.ok) return { ok: true, value: result.value, attempts: n };
     if (!result.retryable || n > opts.retries || opts.signal?.aborted)
       return { ok: false, error: result.error, attempts: n };
-    const ceiling = Math.min(maxBackoff, opts.backoffMs * 2 ** (n - 1));
-    await sleep(random() * ceiling, opts.signal);
+    // A server's Retry-After is honoured, but never past our own cap: a hostile or confused "come back in a
+    // day" must not park a batch for longer than any backoff would.
+    const wait =
+      result.retryAfterMs === undefined
+        ? random() * Math.min(maxBackoff, opts.backoffMs * 2 ** (n - 1))
+        : Math.min(maxBackoff, result.retryAfterMs);
+    await sleep(wait, opts.signal);
   }
 }
 

@@ -99,8 +99,10 @@ function interpret(
   if (status < 200 || status >= 300) {
     // Redact before cutting: a cut through an echoed secret would leave its first part behind.
     const text = `HTTP ${status}${body ? `: ${redact(body, secrets).slice(0, SNIPPET)}` : ''}`;
-    // 4xx means the request itself is wrong (or unauthorised): sending it again cannot help.
-    return { ok: false, error: text, retryable: status >= 500 };
+    // Other 4xx mean the request itself is wrong (or unauthorised): sending it again cannot help.
+    const retryable = status >= 500 || status === 429 || status === 408;
+    const retryAfterMs = retryable ? parseRetryAfter(response.retryAfter, Date.now()) : undefined;
+    return { ok: false, error: text, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
   const parsed = tryParseJson(body);
   if (!parsed.ok)
@@ -115,6 +117,20 @@ function interpret(
       retryable: true,
     };
   return { ok: true, value: predictions };
+}
+
+/**
+ * Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3); anything else is ignored and the
+ * usual backoff applies.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form starts with a day name; Date.parse alone would read "-5" or "1.5" as dates.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 /** Servers sometimes echo credentials in error bodies; no secret value may reach a stored error. */

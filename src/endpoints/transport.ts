@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 
 export type HttpResult =
-  | { ok: true; status: number; body: string }
+  | { ok: true; status: number; body: string; retryAfter?: string | undefined }
   | { ok: false; kind: 'timeout' | 'connection' | 'aborted'; error: string };
 
 export interface Transport {
@@ -89,7 +89,12 @@ export function createTransport(opts: TransportOptions): Transport {
             else chunks.push(chunk);
           });
           res.on('end', () =>
-            finish({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+            finish({
+              ok: true,
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              retryAfter: res.headers['retry-after'],
+            }),
           );
           res.on('error', fail);
           res.on('aborted', () => fail(new Error('response aborted')));

@@ -103,14 +103,15 @@ export function createApi(deps: ApiDeps): Hono {
   api.get('/models', async (c) => c.json({ models: await listModels(deps, {}) }));
   api.post('/models', async (c) => {
     const body = parseBody(registerModelBody, await readJson(c));
-    const { model, evaluationId } = await registerModel(deps, {
+    const { model, evaluationId, warning } = await registerModel(deps, {
       name: body.name,
       version: body.version,
       endpoint: toEndpointEnvelope(body.endpoint),
       metrics: body.metrics ?? {},
       ...(body.repeats === undefined ? {} : { repeats: body.repeats }),
     });
-    return c.json({ id: model.id, evaluationId, model }, 201);
+    // Registered even when the evaluation could not be queued: a retry would only get 409, so say how to queue it.
+    return c.json({ id: model.id, evaluationId, model, ...(warning ? { warning } : {}) }, 201);
   });
   api.post('/models/:name/:version/promote', async (c) => {
     const { model, previous } = await promoteModel(deps, refOf(c));

@@ -6,6 +6,12 @@ import { findModel, matchInferRoute, modelMetadata } from './protocols.ts';
 /** Faults for tests and demos; every "…Every: N" fires on each Nth inference request (counted from setFaults). */
 export interface ModelServerFaults {
   status500Every?: number;
+  /** Too Many Requests, with a Retry-After header when `retryAfterSeconds` is set. */
+  status429Every?: number;
+  /** Request Timeout. */
+  status408Every?: number;
+  /** The Retry-After value (seconds) sent with injected 429s. */
+  retryAfterSeconds?: number;
   /** Never answers: the client has to time out. */
   timeoutEvery?: number;
   /** Destroys the socket without a response. */
@@ -46,6 +52,8 @@ export interface ModelServerStats {
   byModel: Record<string, number>;
   injected: {
     status500: number;
+    status429: number;
+    status408: number;
     timeout: number;
     close: number;
     malformed: number;
@@ -73,16 +81,39 @@ function emptyStats(): ModelServerStats {
     maxInFlight: 0,
     byProtocol: {},
     byModel: {},
-    injected: { status500: 0, timeout: 0, close: 0, malformed: 0, wrongCount: 0, status4xx: 0 },
+    injected: {
+      status500: 0,
+      status429: 0,
+      status408: 0,
+      timeout: 0,
+      close: 0,
+      malformed: 0,
+      wrongCount: 0,
+      status4xx: 0,
+    },
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  sendText(res, status, JSON.stringify(body));
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  sendText(res, status, JSON.stringify(body), headers);
 }
 
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -140,6 +171,16 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     if (hits(faults.status500Every, seq)) {
       stats.injected.status500++;
       return sendJson(res, 500, { error: 'injected fault: internal error' });
+    }
+    if (hits(faults.status429Every, seq)) {
+      stats.injected.status429++;
+      const retryAfter: Record<string, string> =
+        faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
+      return sendJson(res, 429, { error: 'injected fault: too many requests' }, retryAfter);
+    }
+    if (hits(faults.status408Every, seq)) {
+      stats.injected.status408++;
+      return sendJson(res, 408, { error: 'injected fault: request timeout' });
     }
     if (hits(faults.timeoutEvery, seq)) {
       stats.injected.timeout++;

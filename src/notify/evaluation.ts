@@ -82,7 +82,7 @@ export async function notifyProgress(deps: PostingDeps, evaluationId: number): P
     keys.summary(evaluationId),
     { channel: target.channel, thread_ts: target.threadTs ?? undefined, ...message },
     // Asked again under the summary's lock: a finished job in another process may have finalised it meanwhile.
-    async () => (await ledgerEntry(deps.db, keys.final(evaluationId))) !== null,
+    async (tx) => (await ledgerEntry(tx, keys.final(evaluationId))) !== null,
   );
 }
 

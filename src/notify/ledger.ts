@@ -22,7 +22,7 @@ async function withEntry<T>(
   db: Db,
   key: string,
   channel: string,
-  use: (entry: LedgerEntry, record: (ts: string) => Promise<void>) => Promise<T>,
+  use: (entry: LedgerEntry, record: (ts: string) => Promise<void>, tx: Db) => Promise<T>,
 ): Promise<T> {
   await db.insert(slackMessages).values({ key, channel }).onConflictDoNothing({ target: slackMessages.key });
   return db.transaction(async (tx) => {
@@ -34,7 +34,7 @@ async function withEntry<T>(
     const record = async (ts: string) => {
       await tx.update(slackMessages).set({ ts }).where(eq(slackMessages.key, key));
     };
-    return use(row ?? { channel, ts: null }, record);
+    return use(row ?? { channel, ts: null }, record, tx as unknown as Db);
   });
 }
 
@@ -77,10 +77,11 @@ export async function postOrUpdateUnless(
   slack: SlackOut,
   key: string,
   message: PostMessage,
-  skip: () => Promise<boolean>,
+  skip: (tx: Db) => Promise<boolean>,
 ): Promise<Posted | null> {
-  return withEntry(db, key, message.channel, async (entry, record) =>
-    (await skip()) ? null : send(slack, message, entry, record),
+  // `skip` reads through the transaction: embedded PGlite has one connection, so a read beside it would wait for it.
+  return withEntry(db, key, message.channel, async (entry, record, tx) =>
+    (await skip(tx)) ? null : send(slack, message, entry, record),
   );
 }
 

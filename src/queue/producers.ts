@@ -146,7 +146,18 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
       opts: parentOpts,
       children,
     });
-    await addJob(deps.queues, 'notify.evaluation-started', { evaluationId });
+  }
+
+  /**
+   * Outside the enqueue's try: once the flow is in, the batches run whatever happens here, so a lost
+   * "started" message must not mark a running evaluation failed.
+   */
+  async function announceStarted(evaluationId: number): Promise<void> {
+    try {
+      await addJob(deps.queues, 'notify.evaluation-started', { evaluationId });
+    } catch (err) {
+      deps.log?.warn({ evaluationId, err }, 'evaluation started notification could not be queued');
+    }
   }
 
   async function start(planned: Planned, modelId: number): Promise<void> {
@@ -168,6 +179,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         `The evaluation could not be queued (${reason}). Try again shortly.`,
       );
     }
+    await announceStarted(evaluation.id);
     deps.log?.info({ evaluationId: evaluation.id, modelId, total: evaluation.total }, 'evaluation queued');
   }
 

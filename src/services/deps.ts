@@ -12,5 +12,10 @@ export interface ServiceDeps {
     maxInputBytes: number;
     /** Hosts a model endpoint may live on (empty: any, except link-local / metadata addresses). */
     endpointAllowlist: string[];
+    /**
+     * Environment variables a model's headersFromEnv may name (CANARY_ENDPOINT_SECRETS). Absent or empty:
+     * none, so a registration cannot have an arbitrary variable of the worker sent to its URL.
+     */
+    endpointSecretNames?: readonly string[];
   };
 }

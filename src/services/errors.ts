@@ -1,3 +1,4 @@
+import { findNul } from '../core/text.ts';
 import { CanaryError } from '../core/types.ts';
 
 export { CanaryError };
@@ -12,7 +13,8 @@ export type CanaryErrorCode =
   | 'problem_not_found'
   | 'pattern_not_found'
   | 'model_not_found'
-  | 'signoff_not_found';
+  | 'signoff_not_found'
+  | 'queue_unavailable';
 
 export function fail(code: CanaryErrorCode, sentence: string, field?: string): never {
   throw new CanaryError(code, sentence, field);
@@ -39,5 +41,13 @@ export function httpStatusOf(code: string): number {
   if (code === 'forbidden') return 403;
   if (code === 'validation' || code === 'endpoint_refused') return 400;
   if (code === 'not_evaluated') return 409;
+  // Redis is down: the request was fine and may be retried shortly.
+  if (code === 'queue_unavailable') return 503;
   return 500;
+}
+
+/** Refuses user input carrying a NUL character (Postgres cannot store it) before anything is written. */
+export function rejectNul(value: unknown, field: string): void {
+  const at = findNul(value, field);
+  if (at) invalid(`${at} contains a NUL character (\\u0000), which cannot be stored; remove it.`, at);
 }

@@ -1,4 +1,6 @@
-import type { Model, ModelStatus } from '../core/types.ts';
+import { isCanaryVariable } from '../config.ts';
+import { checkModelName, checkModelVersion, parseModelRef } from '../core/commands.ts';
+import type { EndpointConfig, Model, ModelStatus } from '../core/types.ts';
 import {
   getModelByNameVersion,
   getProductionModel,
@@ -10,9 +12,9 @@ import {
 } from '../db/queries/models.ts';
 import { checkEndpointUrl, parseEndpointConfig } from '../endpoints/index.ts';
 import type { ServiceDeps } from './deps.ts';
-import { fail, invalid } from './errors.ts';
+import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 
-export { modelRef };
+export { modelRef, parseModelRef };
 
 export const NAME_MAX = 100;
 export const REPEATS_MAX = 20;
@@ -30,11 +32,21 @@ export interface RegisterModelInput {
   slack?: { channel: string; threadTs?: string | null };
 }
 
+/**
+ * The model is registered either way; when its first evaluation cannot be queued (Redis down) the caller
+ * gets `evaluationId: null` and a sentence saying how to queue it later, rather than an error that a retry
+ * would turn into "already registered".
+ */
+export type RegisterModelResult =
+  | { model: Model; evaluationId: number; warning?: undefined }
+  | { model: Model; evaluationId: null; warning: string };
+
 /** Validates everything before writing; a duplicate name@version is refused by the unique index, not a pre-check. */
 export async function registerModel(
   deps: ServiceDeps,
   input: RegisterModelInput,
-): Promise<{ model: Model; evaluationId: number }> {
+): Promise<RegisterModelResult> {
+  rejectNul(input, 'model');
   const name = checkNamePart(input.name, 'name');
   const version = checkNamePart(input.version, 'version');
   const parsed = parseEndpointConfig(input.endpoint);
@@ -42,6 +54,7 @@ export async function registerModel(
   const endpoint = parsed.value;
   const allowed = checkEndpointUrl(endpoint.url, deps.limits.endpointAllowlist);
   if (!allowed.ok) fail('endpoint_refused', `${capitalise(allowed.error)}.`, 'endpoint.url');
+  checkSecretNames(endpoint, deps.limits.endpointSecretNames ?? []);
   const metrics = checkMetrics(input.metrics ?? {});
   const repeats = input.repeats ?? 1;
   if (!Number.isInteger(repeats) || repeats < 1 || repeats > REPEATS_MAX) {
@@ -59,25 +72,63 @@ export async function registerModel(
     slackTs: input.slack?.threadTs ?? null,
   });
   if (!model) return fail('duplicate', `${name}@${version} is already registered.`, 'version');
-  const { evaluationId } = await deps.scheduler.evaluateModel({
-    modelId: model.id,
-    trigger: 'register',
-    requestedBy: input.registeredBy ?? null,
-    ...(input.slack ? { slack: input.slack } : {}),
-  });
-  deps.log.info({ model: modelRef(model), evaluationId }, 'model registered');
-  return { model, evaluationId };
+  try {
+    const { evaluationId } = await deps.scheduler.evaluateModel({
+      modelId: model.id,
+      trigger: 'register',
+      requestedBy: input.registeredBy ?? null,
+      ...(input.slack ? { slack: input.slack } : {}),
+    });
+    deps.log.info({ model: modelRef(model), evaluationId }, 'model registered');
+    return { model, evaluationId };
+  } catch (err) {
+    deps.log.error(
+      { err, model: modelRef(model) },
+      'model registered but its evaluation could not be queued',
+    );
+    return { model, evaluationId: null, warning: notQueuedWarning(model) };
+  }
 }
 
+function notQueuedWarning(model: Model): string {
+  const ref = modelRef(model);
+  const path = `/api/v1/models/${encodeURIComponent(model.name)}/${encodeURIComponent(model.version)}/evaluate`;
+  return `${ref} is registered, but its evaluation could not be queued (the job queue is unavailable); queue it later with POST ${path} or \`canary gate --model ${ref} --wait\`.`;
+}
+
+/** Same rules as the Slack command, so a model registered one way can be named the other way. */
 function checkNamePart(value: unknown, field: 'name' | 'version'): string {
-  if (typeof value !== 'string' || value.trim() === '') return invalid(`The model ${field} is empty.`, field);
-  const text = value.trim();
-  if (/\s/.test(text)) return invalid(`The model ${field} must not contain spaces, got "${text}".`, field);
-  if (text.includes('@')) return invalid(`The model ${field} must not contain "@", got "${text}".`, field);
-  if (text.length > NAME_MAX) {
-    return invalid(`The model ${field} is ${text.length} characters long; keep it to ${NAME_MAX}.`, field);
+  if (typeof value !== 'string' || value === '') return invalid(`The model ${field} is empty.`, field);
+  if (value.length > NAME_MAX) {
+    return invalid(`The model ${field} is ${value.length} characters long; keep it to ${NAME_MAX}.`, field);
   }
-  return text;
+  const bad = field === 'name' ? checkModelName(value) : checkModelVersion(value);
+  if (bad) return invalid(bad, field);
+  return value;
+}
+
+/**
+ * headersFromEnv makes the worker send an environment variable to the model's URL, and whoever registers a
+ * model chooses that URL: only variables an operator listed may be named, and never Canary's own.
+ */
+function checkSecretNames(endpoint: EndpointConfig, allowedNames: readonly string[]): void {
+  const named = endpoint.options.headersFromEnv;
+  if (named === null || typeof named !== 'object') return;
+  for (const variable of Object.values(named as Record<string, unknown>)) {
+    if (typeof variable !== 'string') continue;
+    if (isCanaryVariable(variable)) {
+      invalid(
+        `headersFromEnv may not name ${variable}: Canary's own settings are never sent to a model endpoint, even when listed in CANARY_ENDPOINT_SECRETS.`,
+        'endpoint.headersFromEnv',
+      );
+    }
+    if (!allowedNames.includes(variable)) {
+      invalid(
+        `headersFromEnv names ${variable}, which is not in CANARY_ENDPOINT_SECRETS; an operator must list it there before a model endpoint may use it.`,
+        'endpoint.headersFromEnv',
+      );
+    }
+  }
 }
 
 function checkMetrics(metrics: unknown): Record<string, number> {
@@ -99,19 +150,8 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** 'name@version' (the last @ splits, so names may not contain one) or {name, version}. */
-export function parseModelRef(ref: ModelRef): { name: string; version: string } {
-  if (typeof ref !== 'string') return ref;
-  const text = ref.trim();
-  const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1) {
-    return invalid(`"${text}" is not a model reference; write name@version.`, 'model');
-  }
-  return { name: text.slice(0, at), version: text.slice(at + 1) };
-}
-
 export async function getModelByRef(deps: ServiceDeps, ref: ModelRef): Promise<Model> {
-  const { name, version } = parseModelRef(ref);
+  const { name, version } = typeof ref === 'string' ? valueOrThrow(parseModelRef(ref), 'model') : ref;
   const model = await getModelByNameVersion(deps.db, name, version);
   if (!model) return fail('model_not_found', `There is no model ${name}@${version}.`, 'model');
   return model;
@@ -151,4 +191,10 @@ export async function retireModel(deps: ServiceDeps, ref: ModelRef): Promise<Mod
 /** The production model of that name; without a name, the most recently promoted one. Null when none. */
 export async function productionModel(deps: ServiceDeps, name?: string): Promise<Model | null> {
   return getProductionModel(deps.db, name);
+}
+
+/** For callers that cannot go on without the evaluation (the demo, benchmarks, tests): its id, or the warning as an error. */
+export function queuedEvaluationId(registered: RegisterModelResult): number {
+  if (registered.evaluationId === null) fail('queue_unavailable', registered.warning);
+  return registered.evaluationId;
 }

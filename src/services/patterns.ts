@@ -25,7 +25,7 @@ import {
 import { findProblemsByKeyOrTitle, insertProblems } from '../db/queries/problems.ts';
 import { groupBy } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
-import { CanaryError, fail, invalid, valueOrThrow } from './errors.ts';
+import { CanaryError, fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 import { getProblem } from './problems.ts';
 
 export { patternRevisionsForEvaluation, type RevisionForEvaluation } from '../db/queries/patterns.ts';
@@ -66,6 +66,7 @@ export async function addPatterns(
   drafts: readonly NewPatternDraft[],
   opts: AddPatternsOptions = {},
 ): Promise<AddPatternsResult> {
+  drafts.forEach((draft, i) => rejectNul(draft, drafts.length > 1 ? `patterns[${i}]` : 'pattern'));
   const checked = drafts.map((draft, i) => checkDraft(deps, draft, i, drafts.length));
   if (checked.length === 0) return { created: [], existing: [], problemsCreated: [], unscheduled: [] };
 
@@ -211,6 +212,7 @@ export interface PatternEdit {
  * the revision they judged) and back-fills it on every live model.
  */
 export async function editPattern(deps: ServiceDeps, patternId: number, edit: PatternEdit): Promise<Pattern> {
+  rejectNul(edit, 'pattern');
   const current = await getPattern(deps, patternId);
   const input =
     edit.input === undefined

@@ -12,7 +12,7 @@ import {
 } from '../db/queries/problems.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
-import { fail, invalid, valueOrThrow } from './errors.ts';
+import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 
 export { findProblemByKeyOrTitle } from '../db/queries/problems.ts';
 
@@ -30,6 +30,7 @@ export interface CreateProblemInput {
 }
 
 export async function createProblem(deps: ServiceDeps, input: CreateProblemInput): Promise<Problem> {
+  rejectNul({ title: input.title, description: input.description }, 'problem');
   const title = valueOrThrow(validateTitle(input.title ?? ''), 'title');
   const severity = input.severity === undefined ? undefined : readSeverity(input.severity);
   const threshold = readThreshold(input.threshold);
@@ -115,6 +116,7 @@ export interface ProblemUpdate {
 }
 
 export async function updateProblem(deps: ServiceDeps, key: string, patch: ProblemUpdate): Promise<Problem> {
+  rejectNul(patch, 'problem');
   const problem = await getProblem(deps, key);
   const changes: Parameters<typeof updateProblemRow>[2] = {};
   if (patch.title !== undefined) changes.title = valueOrThrow(validateTitle(patch.title), 'title');

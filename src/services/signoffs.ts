@@ -44,15 +44,13 @@ export async function signOff(
   }
   const passRate = table.get(model.id)?.get(problem.id)?.passRate as number;
 
-  const [already] = await selectSignoffs(
-    deps.db,
-    and(
-      isStanding,
-      eq(signoffs.problemId, problem.id),
-      eq(signoffs.modelId, model.id),
-      eq(signoffs.signedBy, input.userId),
-    ),
+  const standing = and(
+    isStanding,
+    eq(signoffs.problemId, problem.id),
+    eq(signoffs.modelId, model.id),
+    eq(signoffs.signedBy, input.userId),
   );
+  const [already] = await selectSignoffs(deps.db, standing);
   if (already) return already;
   const signoff = await insertSignoff(deps.db, {
     problemId: problem.id,
@@ -61,6 +59,16 @@ export async function signOff(
     signedBy: input.userId,
     signedAt: deps.now(),
   });
+  if (!signoff) {
+    // A concurrent request (a double click) signed between the look and the insert: theirs stands.
+    const [winner] = await selectSignoffs(deps.db, standing);
+    if (winner) return winner;
+    return fail(
+      'duplicate',
+      `A sign-off of ${problem.key} on ${modelRef(model)} by you changed while signing; try again.`,
+      'model',
+    );
+  }
   deps.log.info({ problem: problem.key, model: modelRef(model), passRate }, 'signed off');
   return signoff;
 }

@@ -1,13 +1,8 @@
 // The Web API client alone: workers that only post never load Bolt (and its Express) for it.
-import {
-  ErrorCode,
-  LogLevel,
-  type Logger as SlackLogger,
-  WebClient,
-  type WebClientOptions,
-} from '@slack/web-api';
+import { LogLevel, type Logger as SlackLogger, WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { slackErrorLabel } from './errors.ts';
 
 /**
  * Options every Slack Web API client in Canary shares (Bolt's own client, workers' clients): the API base
@@ -42,25 +37,12 @@ export function createSlackClient(
       try {
         return await super.apiCall(method, callOptions);
       } catch (err) {
-        onApiError?.(method, slackErrorCode(err));
+        onApiError?.(method, slackErrorLabel(err));
         throw err;
       }
     }
   }
   return new ObservedWebClient(config.slack.botToken, options);
-}
-
-/**
- * Slack's own error string (`channel_not_found`) for platform errors; otherwise the SDK's error kind, so the
- * label stays a small fixed set rather than free text.
- */
-export function slackErrorCode(err: unknown): string {
-  const e = err as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown } | null;
-  if (typeof e?.data?.error === 'string') return e.data.error;
-  if (e?.code === ErrorCode.HTTPError && typeof e.statusCode === 'number') return `http_${e.statusCode}`;
-  if (e?.code === ErrorCode.RateLimitedError) return 'ratelimited';
-  if (e?.code === ErrorCode.RequestError) return 'request_error';
-  return 'unknown';
 }
 
 function ensureTrailingSlash(url: string): string {

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@slack/web-api';
 import { CanaryError } from '../core/types.ts';
 
 const SLACK_ERROR_SENTENCES: Record<string, string> = {
@@ -16,12 +17,28 @@ const SLACK_ERROR_SENTENCES: Record<string, string> = {
   ratelimited: 'Slack is rate-limiting Canary right now. Please try again in a minute.',
 };
 
-/** The Web API error code (`not_in_channel`, …) of a failed call, if it was one. */
+/**
+ * Slack's own error code when Slack refused the call: the platform's `error` (`not_in_channel`, …) or
+ * `ratelimited`. undefined for anything else (a network failure, a bug), which is not Slack's answer.
+ */
 export function slackErrorCode(error: unknown): string | undefined {
-  const e = error as { code?: unknown; data?: { error?: unknown } };
-  if (e && e.code === 'slack_webapi_platform_error' && typeof e.data?.error === 'string') return e.data.error;
-  if (e && e.code === 'slack_webapi_rate_limited_error') return 'ratelimited';
+  const e = error as { code?: unknown; data?: { error?: unknown } } | null;
+  if (e?.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') return e.data.error;
+  if (e?.code === ErrorCode.RateLimitedError) return 'ratelimited';
   return undefined;
+}
+
+/**
+ * A label for any failed Web API call: Slack's code when it answered, otherwise the SDK's error kind, so a
+ * metric label stays a small fixed set rather than free text.
+ */
+export function slackErrorLabel(error: unknown): string {
+  const code = slackErrorCode(error);
+  if (code !== undefined) return code;
+  const e = error as { code?: unknown; statusCode?: unknown } | null;
+  if (e?.code === ErrorCode.HTTPError && typeof e.statusCode === 'number') return `http_${e.statusCode}`;
+  if (e?.code === ErrorCode.RequestError) return 'request_error';
+  return 'unknown';
 }
 
 /**

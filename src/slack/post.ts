@@ -30,6 +30,11 @@ export interface SlackPoster {
   uploadPng(upload: PngUpload): Promise<{ fileId: string | undefined }>;
 }
 
+export interface PacedSlackPoster extends SlackPoster {
+  /** Channels with a lane right now: busy ones and those still inside their spacing. */
+  laneCount(): number;
+}
+
 export interface PosterOptions {
   /** Messages per second per channel; Slack allows about one before it starts answering 429. */
   ratePerSecond: number;
@@ -41,7 +46,7 @@ export interface PosterOptions {
  * models) neither trips Slack's per-channel limit nor reorders a thread. A failed call does not stall its lane.
  * 429s that still happen are retried by the WebClient itself.
  */
-export function createSlackPoster(client: WebClient, opts: PosterOptions): SlackPoster {
+export function createSlackPoster(client: WebClient, opts: PosterOptions): PacedSlackPoster {
   const intervalMs = 1000 / opts.ratePerSecond;
   const now = opts.now ?? Date.now;
   const lanes = new Map<string, { tail: Promise<unknown>; nextAt: number; pending: number }>();
@@ -70,14 +75,23 @@ export function createSlackPoster(client: WebClient, opts: PosterOptions): Slack
     );
     function settle(): void {
       current.pending -= 1;
-      // An idle lane whose spacing has elapsed carries no information: drop it so channels do not accumulate.
-      if (current.pending === 0 && lanes.get(channel) === current && now() >= current.nextAt)
-        lanes.delete(channel);
+      if (current.pending === 0) dropWhenIdle();
+    }
+    // An idle lane only remembers when its channel may next be posted to; once that has passed it carries
+    // nothing, so it is dropped then. Right after a send it has not passed yet, hence the timer; a send that
+    // comes in meanwhile keeps the lane, and its own settle comes back for it.
+    function dropWhenIdle(): void {
+      if (current.pending > 0 || lanes.get(channel) !== current) return;
+      const wait = current.nextAt - now();
+      // Timers may fire a millisecond early, so an early one looks again rather than giving up.
+      if (wait > 0) setTimeout(dropWhenIdle, wait).unref();
+      else lanes.delete(channel);
     }
     return result;
   }
 
   return {
+    laneCount: () => lanes.size,
     post(message) {
       return paced(message.channel, async () => {
         const res = await client.chat.postMessage({

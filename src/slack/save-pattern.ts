@@ -6,6 +6,7 @@ import { invalid } from '../services/errors.ts';
 import { addPattern } from '../services/patterns.ts';
 import { createProblem, getProblem } from '../services/problems.ts';
 import type { SlackContext } from './context.ts';
+import { type DeferredBackfills, deferBackfills } from './deferred-backfill.ts';
 import { announceProblem, noteInHomeThread, refreshCard } from './problem-data.ts';
 
 export interface SavePatternRequest {
@@ -39,11 +40,23 @@ export function inputPreview(input: PatternInput, max = 200): string {
   );
 }
 
+/** A saved pattern whose Slack side (card, home-thread note, back-fill) has not happened yet. */
+export interface PersistedPattern extends SavedPattern {
+  /**
+   * Queues the back-fill, posts a new problem's card, notes the pattern in the home thread and refreshes the
+   * card. Run it after ack: it waits on Redis and on the paced poster. Best effort, never throws.
+   * permalink overrides the request's, for a lookup that only answered after the save.
+   */
+  announce(opts?: { permalink?: string | null }): Promise<void>;
+}
+
 /**
- * The one way a pattern is saved from Slack, whatever the path (modal, shortcut, flag). A new problem is
- * created only once the pattern itself is known to be valid, so a bad form never leaves an empty problem behind.
+ * The one way a pattern is saved from Slack, whatever the path (modal, shortcut, flag), in two steps so a
+ * modal can show refusals on its fields: this one only checks and writes to the database, and is fit to run
+ * before ack; the returned announce() does the rest. A new problem is created only once the pattern itself
+ * is known to be valid, so a bad form never leaves an empty problem behind.
  */
-export async function savePattern(ctx: SlackContext, req: SavePatternRequest): Promise<SavedPattern> {
+export async function persistPattern(ctx: SlackContext, req: SavePatternRequest): Promise<PersistedPattern> {
   const draft = {
     input: req.input,
     expectation: req.expectation,
@@ -53,6 +66,7 @@ export async function savePattern(ctx: SlackContext, req: SavePatternRequest): P
     ...(req.permalink ? { sourceRef: req.permalink } : {}),
   };
   let problem: Problem;
+  let newProblem = false;
   if (req.newProblemTitle) {
     const check = validatePatternDraft(
       { problem: req.newProblemTitle, ...draft },
@@ -60,19 +74,14 @@ export async function savePattern(ctx: SlackContext, req: SavePatternRequest): P
     );
     if (!check.ok) invalid(check.errors[0]?.message ?? 'The pattern is not valid.', check.errors[0]?.field);
     problem = await createProblem(ctx.deps, { title: req.newProblemTitle, creatorId: req.userId });
-    if (req.announceChannel) {
-      try {
-        problem = await announceProblem(ctx, problem, req.announceChannel);
-      } catch (error) {
-        ctx.log.warn({ err: error, problem: problem.key }, 'new problem card could not be posted');
-      }
-    }
+    newProblem = true;
   } else {
     if (!req.problemKey) invalid('Say which problem this pattern belongs to.', 'problem');
     problem = await getProblem(ctx.deps, req.problemKey);
   }
+  const backfills = deferBackfills(ctx.deps.scheduler);
   const { pattern, created } = await addPattern(
-    ctx.deps,
+    { ...ctx.deps, scheduler: backfills.scheduler },
     {
       problem: problem.key,
       ...draft,
@@ -81,15 +90,49 @@ export async function savePattern(ctx: SlackContext, req: SavePatternRequest): P
     },
     { creatorId: req.userId },
   );
-  if (created) {
-    const from = req.permalink ? ` (<${req.permalink}|from this message>)` : '';
-    await noteInHomeThread(
-      ctx,
-      problem,
-      `:heavy_plus_sign: <@${req.userId}> added pattern #${pattern.id}${from}: ${escapeSlack(describeExpectation(pattern.expectation))}` +
-        `${pattern.polarity === 'negative' ? ' (negative)' : ''} on “${inputPreview(pattern.input)}”. Back-fill queued on every model.`,
-    );
-    await refreshCard(ctx, problem);
+  const saved = { problem, pattern, created };
+  return {
+    ...saved,
+    announce: (opts = {}) =>
+      announceSaved(ctx, req, saved, {
+        newProblem,
+        backfills,
+        permalink: opts.permalink === undefined ? req.permalink : opts.permalink,
+      }),
+  };
+}
+
+async function announceSaved(
+  ctx: SlackContext,
+  req: SavePatternRequest,
+  saved: SavedPattern,
+  how: { newProblem: boolean; backfills: DeferredBackfills; permalink: string | null | undefined },
+): Promise<void> {
+  // The back-fill first: it is the work the pattern exists for; the messages only report it.
+  const unscheduled = await how.backfills.flush(ctx.log);
+  let problem = saved.problem;
+  let cardIsCurrent = false;
+  // A problem made for this pattern gets its card even when the pattern turned out to be a duplicate: it exists.
+  if (how.newProblem && req.announceChannel) {
+    try {
+      problem = await announceProblem(ctx, problem, req.announceChannel);
+      cardIsCurrent = true;
+    } catch (error) {
+      ctx.log.warn({ err: error, problem: problem.key }, 'new problem card could not be posted');
+    }
   }
-  return { problem, pattern, created };
+  if (!saved.created) return;
+  const { pattern } = saved;
+  const from = how.permalink ? ` (<${how.permalink}|from this message>)` : '';
+  const backfill =
+    unscheduled === 0
+      ? 'Back-fill queued on every model.'
+      : 'The back-fill could not be queued; each model’s next evaluation picks it up.';
+  await noteInHomeThread(
+    ctx,
+    problem,
+    `:heavy_plus_sign: <@${req.userId}> added pattern #${pattern.id}${from}: ${escapeSlack(describeExpectation(pattern.expectation))}` +
+      `${pattern.polarity === 'negative' ? ' (negative)' : ''} on “${inputPreview(pattern.input)}”. ${backfill}`,
+  );
+  if (!cardIsCurrent) await refreshCard(ctx, problem);
 }

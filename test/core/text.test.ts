@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeSlack, shortenModelName, truncate } from '../../src/core/text.ts';
+import { escapeSlack, findNul, shortenModelName, truncate } from '../../src/core/text.ts';
 
 describe('escapeSlack', () => {
   it.each([
@@ -68,5 +68,23 @@ describe('shortenModelName', () => {
         expect(Array.from(shortenModelName(name, max)).length).toBeLessThanOrEqual(max);
       }),
     );
+  });
+});
+
+describe('findNul', () => {
+  it.each([
+    ['plain', null],
+    ['a\u0000b', 'value'],
+    [{ text: 'ok', nested: { deep: ['x', 'y\u0000'] } }, 'nested.deep[1]'],
+    [{ 'k\u0000': 1 }, 'k\u0000'],
+    [[1, 2, 3], null],
+  ])('%j → %j', (value, at) => {
+    expect(findNul(value)).toBe(at);
+  });
+
+  it('walks very deep values without overflowing the stack', () => {
+    let deep: unknown = 'x\u0000';
+    for (let i = 0; i < 50_000; i++) deep = { d: deep };
+    expect(findNul(deep)).toMatch(/^d(\.d)*$/);
   });
 });

@@ -31,6 +31,8 @@ function errors(answers: EndpointAnswer[]): string[] {
 
 const PERSISTENT: [string, ModelServerFaults, RegExp, Record<string, unknown>][] = [
   ['500s', { status500Every: 1 }, /^HTTP 500: .*injected fault/, {}],
+  ['429s', { status429Every: 1 }, /^HTTP 429: .*too many requests/, {}],
+  ['408s', { status408Every: 1 }, /^HTTP 408: .*request timeout/, {}],
   ['timeouts', { timeoutEvery: 1 }, /^timed out after 150 ms$/, { timeoutMs: 150 }],
   ['closed connections', { closeEvery: 1 }, /^connection error: (ECONNRESET|socket hang up)/, {}],
   ['malformed JSON', { malformedEvery: 1 }, /^response is not valid JSON/, {}],
@@ -71,6 +73,21 @@ describe('errors stay with the inputs they covered', () => {
     const adapter = adapters.make(kserve({ batchSize: 2, concurrency: 1, retries: 0 }));
     const answers = await adapter.predict(['a', 'b', 'c', 'd', 'e']);
     expect(answers.map((a) => a.ok)).toEqual([true, true, false, false, true]);
+  });
+});
+
+describe('Retry-After', () => {
+  it('waits as long as a 429 asks before trying again, not the (much shorter) backoff', async () => {
+    server.setFaults({ status429Every: 2, retryAfterSeconds: 1 });
+    const adapter = adapters.make(kserve({ backoffMs: 1 }));
+    const [first] = await adapter.predict(['good']);
+    const started = performance.now();
+    const [second] = await adapter.predict(['bad']);
+    const waited = performance.now() - started;
+    expect([first?.ok, second?.ok, second?.attempts]).toEqual([true, true, 2]);
+    expect(server.stats().injected.status429).toBe(1);
+    // Timers may fire a little late, never early.
+    expect(waited).toBeGreaterThanOrEqual(990);
   });
 });
 

@@ -3,6 +3,7 @@ import { createLimiter } from '../../src/endpoints/limit.ts';
 import { labelFinder } from '../../src/endpoints/openai.ts';
 import { readPath } from '../../src/endpoints/predictions.ts';
 import { type AttemptResult, withRetry } from '../../src/endpoints/retry.ts';
+import { parseRetryAfter } from '../../src/endpoints/runner.ts';
 
 describe('withRetry', () => {
   const failing = (retryable: boolean) => async (): Promise<AttemptResult<number>> => ({
@@ -55,6 +56,48 @@ describe('withRetry', () => {
     expect(draws).toHaveLength(3);
     // Ceilings 20, 40, 80 ms with random() = 1; timers may fire a little late, never early.
     for (const [i, ceiling] of [20, 40, 80].entries()) expect(gaps[i]).toBeGreaterThanOrEqual(ceiling - 2);
+  });
+});
+
+describe('withRetry and Retry-After', () => {
+  it('waits what the server asked instead of a jittered share', async () => {
+    const started: number[] = [];
+    const result = await withRetry(
+      async (n) => {
+        started.push(performance.now());
+        return n < 2 ? { ok: false, error: 'x', retryable: true, retryAfterMs: 60 } : { ok: true, value: n };
+      },
+      { retries: 3, backoffMs: 1, random: () => 0 },
+    );
+    expect(result).toEqual({ ok: true, value: 2, attempts: 2 });
+    expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(58);
+  });
+
+  it('never waits longer than the backoff cap, whatever the server asks', async () => {
+    const started = performance.now();
+    const result = await withRetry(
+      async () => ({ ok: false, error: 'x', retryable: true, retryAfterMs: 3_600_000 }),
+      { retries: 1, backoffMs: 1, maxBackoffMs: 30 },
+    );
+    expect(result).toMatchObject({ ok: false, attempts: 2 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-11-26T10:00:00Z');
+  it.each([
+    ['delay-seconds', '120', 120_000],
+    ['zero', '0', 0],
+    ['padded', ' 5 ', 5_000],
+    ['an HTTP-date', 'Thu, 26 Nov 2026 10:00:30 GMT', 30_000],
+    ['a date in the past', 'Thu, 26 Nov 2026 09:00:00 GMT', 0],
+    ['garbage', 'soon', undefined],
+    ['a negative number', '-5', undefined],
+    ['a fraction', '1.5', undefined],
+    ['absent', undefined, undefined],
+  ])('%s', (_name, header, expected) => {
+    expect(parseRetryAfter(header, now)).toBe(expected);
   });
 });
 

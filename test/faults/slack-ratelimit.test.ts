@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.ts';
 import { problems, slackMessages } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { registerModel } from '../../src/services/models.ts';
+import { queuedEvaluationId, registerModel } from '../../src/services/models.ts';
 import { createSlackClient } from '../../src/slack/client.ts';
 import { createSlackPoster } from '../../src/slack/post.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -150,12 +150,14 @@ describe('Slack rate limiting', () => {
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1, times: 2 });
     slack.failNext('chat.update', { error: 'ratelimited' });
 
-    const { evaluationId } = await registerModel(serviceDeps(database.db, rig.scheduler), {
-      name: 'sentiment',
-      version: 'slack-429',
-      endpoint: { adapter: 'kserve-v2', url: `${server.url}/v2/models/afinn/infer`, options: {} },
-      slack: { channel: MODELS_CHANNEL, threadTs: registration.ts },
-    });
+    const evaluationId = queuedEvaluationId(
+      await registerModel(serviceDeps(database.db, rig.scheduler), {
+        name: 'sentiment',
+        version: 'slack-429',
+        endpoint: { adapter: 'kserve-v2', url: `${server.url}/v2/models/afinn/infer`, options: {} },
+        slack: { channel: MODELS_CHANNEL, threadTs: registration.ts },
+      }),
+    );
     const finished = await waitForFinished(database.db, evaluationId, 60_000);
     expect(finished.status).toBe('done');
     await waitForNotified(database.db, evaluationId, 60_000);

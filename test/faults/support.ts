@@ -9,7 +9,7 @@ import type { ModelServer } from '../../src/modelserver/index.ts';
 import { createScheduler } from '../../src/queue/producers.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
-import { registerModel } from '../../src/services/models.ts';
+import { queuedEvaluationId, registerModel } from '../../src/services/models.ts';
 import type { EvaluationScheduler } from '../../src/services/ports.ts';
 import { cleanupAll, spawnWorker, stopAllWorkers, type WorkerProcess } from '../support/processes.ts';
 
@@ -128,18 +128,19 @@ export function serviceDeps(db: Db, scheduler: EvaluationScheduler): ServiceDeps
 }
 
 /** Registers the served AFINN model through the service, which starts its evaluation on the rig's queues. */
-export function registerAfinnModel(
+export async function registerAfinnModel(
   db: Db,
   rig: Rig,
   server: ModelServer,
   version: string,
   options: { batchSize: number; concurrency: number },
 ) {
-  return registerModel(serviceDeps(db, rig.scheduler), {
+  const registered = await registerModel(serviceDeps(db, rig.scheduler), {
     name: 'sentiment',
     version,
     endpoint: { adapter: 'kserve-v2', url: `${server.url}/v2/models/afinn/infer`, options },
   });
+  return { model: registered.model, evaluationId: queuedEvaluationId(registered) };
 }
 
 /** A worker child process that has started its workers. */

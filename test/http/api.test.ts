@@ -296,6 +296,26 @@ describe('models, evaluations, reports, gate, compare', () => {
     ).toBe(400);
   });
 
+  it.each([
+    ['<b>x</b>', 'v1', 'name'],
+    ['team@model', 'v1', 'name'],
+    ['has space', 'v1', 'name'],
+    ['tab\tname', 'v1', 'name'],
+    ['ok', 'v<1>', 'version'],
+    ['ok', ' v1', 'version'],
+  ])(
+    'refuses the name %j / version %j with a 400 on the offending field, as Slack would',
+    async (name, version, field) => {
+      const res = await call('POST', '/api/v1/models', { name, version, endpoint });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatchObject({
+        code: 'validation',
+        field,
+        message: expect.stringMatching(/is not a valid (model name|version)/),
+      });
+    },
+  );
+
   it('lists and promotes models; 404 for unknown ones', async () => {
     const list = await call('GET', '/api/v1/models');
     expect(list.json.models.map((m: Parsed) => `${m.name}@${m.version}`)).toContain('sentiment@v1');

@@ -1,8 +1,10 @@
+import type { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Expectation } from '../../src/core/types.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
+import { createScheduler } from '../../src/queue/producers.ts';
 import { getEvaluation } from '../../src/services/evaluations.ts';
 import {
   createHarness,
@@ -211,5 +213,26 @@ describe('orphaned evaluations', () => {
     const [stale] = await h.db.select().from(evaluations).where(eq(evaluations.id, orphan!.id));
     expect(stale).toMatchObject({ status: 'failed' });
     expect(stale!.error).toMatch(/never enqueued/);
+  });
+});
+
+describe('the started notification', () => {
+  it('failing to queue it leaves the evaluation running to completion, not failed', async () => {
+    const modelId = await seedModel(h.db, h.server);
+    // The real notify queue, except that adding to it fails as it would during a Redis blip.
+    const notify = Object.create(h.queues.notify) as Queue;
+    notify.add = async () => {
+      throw new Error('Connection is closed.');
+    };
+    const scheduler = createScheduler({
+      db: h.db,
+      queues: { evaluations: h.queues.evaluations, flow: h.queues.flow, notify },
+      config: h.config,
+    });
+    const { evaluationId } = await scheduler.evaluateModel({ modelId, trigger: 'manual' });
+    const row = await waitForEvaluation(h.db, evaluationId);
+    expect(row).toMatchObject({ status: 'done', error: null });
+    expect(row.total).toBeGreaterThan(0);
+    expect(await resultsOf(h.db, modelId)).toHaveLength(row.total);
   });
 });

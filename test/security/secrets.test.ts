@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => modelServer.listen(0, '127.0.0.1', r));
   modelUrl = `http://127.0.0.1:${(modelServer.address() as AddressInfo).port}`;
-  s = await startStack();
+  s = await startStack({ endpointSecrets: ['MODEL_TOKEN'] });
 });
 afterAll(async () => {
   await s?.close();

@@ -44,6 +44,8 @@ export interface ApiAnswer {
 
 export interface StackOptions {
   allowlist?: string[];
+  /** CANARY_ENDPOINT_SECRETS: the variables headersFromEnv may name (none by default, as in production). */
+  endpointSecrets?: string[];
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -65,7 +67,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     log,
     scheduler: recordingScheduler(db.db),
     now: () => new Date(),
-    limits: { maxInputBytes: MAX_INPUT_BYTES, endpointAllowlist: opts.allowlist ?? [] },
+    limits: {
+      maxInputBytes: MAX_INPUT_BYTES,
+      endpointAllowlist: opts.allowlist ?? [],
+      endpointSecretNames: opts.endpointSecrets ?? [],
+    },
   };
   const api = await listen(
     createApi({ ...deps, tokens: [TOKEN], ping: async () => ({ postgres: true, redis: true }) }),

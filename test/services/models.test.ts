@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseModelRef as coreParseModelRef } from '../../src/core/commands.ts';
+import { CanaryError } from '../../src/core/types.ts';
 import { models } from '../../src/db/schema.ts';
 import {
   getModelByRef,
@@ -10,7 +12,7 @@ import {
   retireModel,
 } from '../../src/services/models.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { endpoint, makeDeps } from './helpers.ts';
+import { endpoint, makeDeps, RecordingScheduler } from './helpers.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -64,6 +66,16 @@ describe('registerModel', () => {
 
   it.each([
     [{ name: 'has space', version: '1', endpoint: endpoint() }, 'validation', 'name'],
+    [{ name: ' padded', version: '1', endpoint: endpoint() }, 'validation', 'name'],
+    [{ name: 'tab\tbed', version: '1', endpoint: endpoint() }, 'validation', 'name'],
+    [{ name: '<b>bold</b>', version: '1', endpoint: endpoint() }, 'validation', 'name'],
+    [{ name: 'a@b', version: '1', endpoint: endpoint() }, 'validation', 'name'],
+    [{ name: '-dash-first', version: '1', endpoint: endpoint() }, 'validation', 'name'],
+    [{ name: 'x', version: 'v<1>', endpoint: endpoint() }, 'validation', 'version'],
+    [{ name: 'x', version: '1@2', endpoint: endpoint() }, 'validation', 'version'],
+    [{ name: 'x', version: 'v 1', endpoint: endpoint() }, 'validation', 'version'],
+    [{ name: 'x', version: 'a/b', endpoint: endpoint() }, 'validation', 'version'],
+    [{ name: 7, version: '1', endpoint: endpoint() }, 'validation', 'name'],
     [{ name: 'x', version: '', endpoint: endpoint() }, 'validation', 'version'],
     [{ name: 'x'.repeat(101), version: '1', endpoint: endpoint() }, 'validation', 'name'],
     [
@@ -88,7 +100,10 @@ describe('registerModel', () => {
       limits: { endpointAllowlist: ['models.internal', '*.svc.cluster.local'] },
     });
     const before = await count();
-    await expect(registerModel(deps, input)).rejects.toMatchObject({ code, field });
+    await expect(registerModel(deps, input as Parameters<typeof registerModel>[1])).rejects.toMatchObject({
+      code,
+      field,
+    });
     expect(await count()).toBe(before);
     expect(deps.scheduler.evaluations).toEqual([]);
   });
@@ -102,6 +117,109 @@ describe('registerModel', () => {
       repeats: 3,
     });
     expect(model.repeats).toBe(3);
+  });
+});
+
+describe('model names', () => {
+  it('accepts what the Slack command accepts, so one name works everywhere', async () => {
+    const deps = makeDeps(database.db);
+    const { model } = await registerModel(deps, {
+      name: 'org/sentiment_v.2-x',
+      version: '1.2.0+build.7',
+      endpoint: endpoint(),
+    });
+    expect(model).toMatchObject({ name: 'org/sentiment_v.2-x', version: '1.2.0+build.7' });
+    expect((await getModelByRef(deps, 'org/sentiment_v.2-x@1.2.0+build.7')).id).toBe(model.id);
+  });
+
+  it('refuses with the same sentence as the Slack command', async () => {
+    const deps = makeDeps(database.db);
+    await expect(registerModel(deps, { name: '<b>', version: '1', endpoint: endpoint() })).rejects.toThrow(
+      '"<b>" is not a valid model name (letters, digits, . _ - /).',
+    );
+  });
+
+  it('re-exports the core model reference parser instead of keeping its own', () => {
+    expect(parseModelRef).toBe(coreParseModelRef);
+  });
+});
+
+describe('headersFromEnv', () => {
+  const withSecret = (variable: string) => ({
+    ...endpoint(),
+    headersFromEnv: { Authorization: variable },
+  });
+
+  it('stores a variable listed in CANARY_ENDPOINT_SECRETS', async () => {
+    const deps = makeDeps(database.db, { limits: { endpointSecretNames: ['MODEL_TOKEN'] } });
+    const { model } = await registerModel(deps, {
+      name: 'secretive',
+      version: '1',
+      endpoint: withSecret('MODEL_TOKEN'),
+    });
+    expect(model.endpoint.options).toMatchObject({ headersFromEnv: { Authorization: 'MODEL_TOKEN' } });
+  });
+
+  it.each([
+    ['no list at all', undefined, 'MODEL_TOKEN'],
+    ['an empty list', [], 'MODEL_TOKEN'],
+    ['a list without it', ['OTHER_TOKEN'], 'MODEL_TOKEN'],
+    ['a list without it (a worker variable)', ['MODEL_TOKEN'], 'HOME'],
+  ])('refuses a variable not listed (%s), naming it and the setting', async (_, listed, variable) => {
+    const deps = makeDeps(database.db, listed ? { limits: { endpointSecretNames: listed } } : {});
+    const before = await count();
+    const attempt = registerModel(deps, { name: 'nosy', version: '1', endpoint: withSecret(variable) });
+    await expect(attempt).rejects.toBeInstanceOf(CanaryError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'validation',
+      field: 'endpoint.headersFromEnv',
+      message: expect.stringMatching(new RegExp(`${variable}.*CANARY_ENDPOINT_SECRETS`)),
+    });
+    expect(await count()).toBe(before);
+    expect(deps.scheduler.evaluations).toEqual([]);
+  });
+
+  it.each([
+    'SLACK_BOT_TOKEN',
+    'SLACK_SIGNING_SECRET',
+    'DATABASE_URL',
+    'REDIS_URL',
+    'CANARY_API_TOKENS',
+    'CANARY_TOKEN',
+    'QUICKCHART_URL',
+  ])("always refuses Canary's own %s, even when an operator listed it", async (variable) => {
+    const deps = makeDeps(database.db, { limits: { endpointSecretNames: [variable, 'MODEL_TOKEN'] } });
+    const before = await count();
+    await expect(
+      registerModel(deps, {
+        name: 'thief',
+        version: '1',
+        endpoint: { ...endpoint(), headersFromEnv: { 'X-A': 'MODEL_TOKEN', 'X-B': variable } },
+      }),
+    ).rejects.toMatchObject({
+      code: 'validation',
+      field: 'endpoint.headersFromEnv',
+      message: expect.stringMatching(new RegExp(`${variable}.*Canary's own settings`)),
+    });
+    expect(await count()).toBe(before);
+  });
+});
+
+describe('when the evaluation cannot be queued', () => {
+  class DownScheduler extends RecordingScheduler {
+    override async evaluateModel(): Promise<{ evaluationId: number }> {
+      throw new CanaryError('queue_unavailable', 'The evaluation could not be queued (Redis down).');
+    }
+  }
+
+  it('keeps the model and says how to queue it later instead of failing', async () => {
+    const deps = makeDeps(database.db, { scheduler: new DownScheduler() });
+    const result = await registerModel(deps, { name: 'unqueued', version: 'v1', endpoint: endpoint() });
+    expect(result.evaluationId).toBeNull();
+    expect(result.model).toMatchObject({ name: 'unqueued', version: 'v1', status: 'candidate' });
+    expect(result.warning).toMatch(/unqueued@v1 is registered/);
+    expect(result.warning).toContain('POST /api/v1/models/unqueued/v1/evaluate');
+    expect((await getModelByRef(deps, 'unqueued@v1')).id).toBe(result.model.id);
   });
 });
 
@@ -129,7 +247,9 @@ describe('lifecycle', () => {
     await expect(promoteModel(deps, 'clf@a')).rejects.toMatchObject({ code: 'validation' });
     expect((await listModels(deps, { name: 'clf' })).map((m) => m.version)).toEqual(['a', 'b']);
     await expect(getModelByRef(deps, 'clf@zzz')).rejects.toMatchObject({ code: 'model_not_found' });
-    expect(() => parseModelRef('no-version')).toThrow(/name@version/);
-    expect(parseModelRef('org/model@1.2')).toEqual({ name: 'org/model', version: '1.2' });
+    await expect(getModelByRef(deps, 'no-version')).rejects.toMatchObject({
+      code: 'validation',
+      message: expect.stringMatching(/<name>@<version>/),
+    });
   });
 });

@@ -26,6 +26,23 @@ async function rowCount(): Promise<number> {
 }
 
 describe('problems', () => {
+  it('refuses a NUL character anywhere in user text, naming where, and writes nothing', async () => {
+    const deps = makeDeps(database.db);
+    const before = (await database.db.select().from(problems)).length;
+    await expect(createProblem(deps, { title: 'Neg\u0000ation' })).rejects.toThrow(
+      /problem\.title contains a NUL/,
+    );
+    await expect(createProblem(deps, { title: 'ok', description: 'a\u0000' })).rejects.toThrow(
+      /problem\.description/,
+    );
+    await expect(
+      addPatterns(deps, [
+        { problem: 'P-1', input: { text: 'x\u0000' }, expectation: { label: 'negative' } } as never,
+      ]),
+    ).rejects.toThrow(/pattern\.input\.text contains a NUL/);
+    expect(await database.db.select().from(problems)).toHaveLength(before);
+  });
+
   it('creates a problem with a fresh key, trimmed title and parsed threshold', async () => {
     const deps = makeDeps(database.db);
     const p = await createProblem(deps, {

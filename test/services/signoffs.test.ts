@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signoffs } from '../../src/db/schema.ts';
 import { createProblem } from '../../src/services/problems.ts';
 import { checkSignoffs, listSignoffs, revokeSignoff, signOff } from '../../src/services/signoffs.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -83,5 +84,38 @@ describe('sign-offs', () => {
     await expect(revokeSignoff(deps, { signoffId: 123456, userId: 'U3' })).rejects.toMatchObject({
       code: 'signoff_not_found',
     });
+  });
+});
+
+describe('signing at the same moment', () => {
+  it('two (or more) concurrent sign-offs by one person leave one standing row, returned to every caller', async () => {
+    const deps = makeDeps(database.db);
+    const input = { problemKey: fx.p1.key, modelRef: fx.ref('B'), userId: 'U-double-click' };
+    const results = await Promise.all(Array.from({ length: 8 }, () => signOff(deps, input)));
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    const mine = (await listSignoffs(deps, { problemKey: fx.p1.key })).filter(
+      (s) => s.signedBy === 'U-double-click',
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ id: results[0]!.id, revokedAt: null, brokenAt: null });
+  });
+
+  it('the database itself refuses a second standing row, but not one after a revoke', async () => {
+    const deps = makeDeps(database.db);
+    const input = { problemKey: fx.p1.key, modelRef: fx.ref('B'), userId: 'U-resign' };
+    const first = await signOff(deps, input);
+    const row = {
+      problemId: first.problemId,
+      modelId: first.modelId,
+      passRate: first.passRate,
+      signedBy: first.signedBy,
+    };
+    await expect(database.db.insert(signoffs).values(row)).rejects.toMatchObject({
+      cause: expect.objectContaining({ constraint_name: 'signoffs_standing_uq' }),
+    });
+    await revokeSignoff(deps, { signoffId: first.id, userId: 'U-resign' });
+    const second = await signOff(deps, input);
+    expect(second.id).not.toBe(first.id);
+    expect(second).toMatchObject({ revokedAt: null, signedBy: 'U-resign' });
   });
 });

@@ -199,7 +199,8 @@ describe('/pattern', () => {
       creatorId: USER,
       sourceChannel: null,
     });
-    expect(h.scheduler.backfills.length).toBeGreaterThan(0);
+    // Queued after the ack, so it is waited for rather than expected at once.
+    await h.api.waitFor(() => h.scheduler.backfills.length > 0);
     const note = await h.api.waitFor(() =>
       h.api.thread(CHANNEL, card.ts).find((m) => m.text.includes('added pattern')),
     );

@@ -87,7 +87,7 @@ describe('flag reaction', () => {
       creatorId: USER,
     });
     expect(saved.sourcePermalink).toContain(`/archives/${CHANNEL}/p${output.ts.replace('.', '')}`);
-    expect(h.scheduler.backfills.length).toBeGreaterThan(0);
+    await h.api.waitFor(() => h.scheduler.backfills.length > 0);
 
     await h.api.waitFor(() => h.api.callsTo('reactions.add').find((c) => c.args.name === 'white_check_mark'));
     const receipt = await h.api.waitFor(() =>
@@ -201,7 +201,10 @@ describe('Add as pattern shortcut', () => {
     const card = await h.api.waitFor(() =>
       h.api.messages(CHANNEL).find((m) => m.text.includes('Sarcastic waits')),
     );
-    expect(problem?.homeTs).toBe(card.ts);
+    const home = await h.api.waitFor(
+      async () => (await getProblemById(h.deps.db, problem?.id as number))?.homeTs,
+    );
+    expect(home).toBe(card.ts);
 
     // The same message again: refused on the form, no second pattern.
     const again = await h.submitView(view.id, USER, {

@@ -88,6 +88,21 @@ describe('createSlackPoster', () => {
     });
   });
 
+  it('drops idle lanes once their spacing has passed, and still spaces a channel posted to again', async () => {
+    const channels = Array.from({ length: 100 }, (_, i) => `C0LANE${String(i).padStart(3, '0')}`);
+    for (const id of channels) api.addChannel({ id, name: id.toLowerCase() });
+    const poster = createSlackPoster(client(), { ratePerSecond: 2 });
+    await Promise.all(channels.map((channel) => poster.post({ channel, text: 'one each' })));
+    expect(poster.laneCount()).toBeGreaterThan(0);
+    await api.waitFor(() => poster.laneCount() === 0, 3000);
+
+    await poster.post({ channel: CH, text: 'again 1' });
+    await poster.post({ channel: CH, text: 'again 2' });
+    const [a, b] = api.callsTo('chat.postMessage').filter((c) => c.args.channel === CH);
+    expect((b?.at.getTime() as number) - (a?.at.getTime() as number)).toBeGreaterThanOrEqual(450);
+    await api.waitFor(() => poster.laneCount() === 0, 3000);
+  });
+
   it('updates a message and uploads a PNG into a thread', async () => {
     const poster = createSlackPoster(client(), { ratePerSecond: 50 });
     const parent = await poster.post({ channel: CH, text: 'chart thread' });

@@ -3,7 +3,7 @@ import type { EndpointConfig } from '../../core/types.ts';
 import { keyNumber, keyValue, noPositionals, parse } from '../args.ts';
 import type { RegisterModelRequest } from '../client.ts';
 import type { CliContext } from '../context.ts';
-import { usageError } from '../failure.ts';
+import { CliFailure, usageError } from '../failure.ts';
 import { waitForEvaluation } from '../wait.ts';
 
 export const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
@@ -63,13 +63,16 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
   try {
     const registered = await client.registerModel(request);
     const ref = `${request.name}@${request.version}`;
-    if (!values.json)
-      ctx.stdout.write(
-        `Registered ${ref} (model ${registered.id}); evaluation ${registered.evaluationId} queued.\n`,
+    // Stored but not queued (Redis was down): an infrastructure error, with the way to finish it.
+    if (registered.evaluationId === null) {
+      throw new CliFailure(
+        registered.warning ?? `${ref} is registered, but its evaluation could not be queued.`,
       );
-    const evaluation = values.wait
-      ? await waitForEvaluation(client, registered.evaluationId, ctx.stderr)
-      : null;
+    }
+    const evaluationId = registered.evaluationId;
+    if (!values.json)
+      ctx.stdout.write(`Registered ${ref} (model ${registered.id}); evaluation ${evaluationId} queued.\n`);
+    const evaluation = values.wait ? await waitForEvaluation(client, evaluationId, ctx.stderr) : null;
     if (values.json) ctx.stdout.write(`${JSON.stringify({ ...registered, evaluation })}\n`);
     else if (evaluation) {
       ctx.stdout.write(`Evaluation ${evaluation.id} done: ${evaluation.total} runs.\n`);

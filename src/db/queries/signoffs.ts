@@ -53,13 +53,25 @@ export async function selectSignoffs(db: Db, where: SQL | undefined): Promise<Si
 /** Standing sign-offs: neither revoked nor broken. */
 export const isStanding: SQL = and(isNull(signoffs.revokedAt), isNull(signoffs.brokenAt)) as SQL;
 
+/**
+ * Null when the same person already has a standing sign-off of the problem on the model (the partial unique
+ * index `signoffs_standing_uq`): two clicks racing each other leave one row, not two.
+ */
 export async function insertSignoff(
   db: Db,
   values: { problemId: number; modelId: number; passRate: number; signedBy: string; signedAt: Date },
-): Promise<Signoff> {
-  const [row] = await db.insert(signoffs).values(values).returning({ id: signoffs.id });
-  const [signoff] = await selectSignoffs(db, eq(signoffs.id, (row as { id: number }).id));
-  return signoff as Signoff;
+): Promise<Signoff | null> {
+  const [row] = await db
+    .insert(signoffs)
+    .values(values)
+    .onConflictDoNothing({
+      target: [signoffs.problemId, signoffs.modelId, signoffs.signedBy],
+      where: isStanding,
+    })
+    .returning({ id: signoffs.id });
+  if (!row) return null;
+  const [signoff] = await selectSignoffs(db, eq(signoffs.id, row.id));
+  return signoff ?? null;
 }
 
 export async function getSignoff(db: Db, id: number): Promise<Signoff | null> {

@@ -6,8 +6,9 @@ import { BLOCK } from '../../blocks/ids.ts';
 import type { SlackContext } from '../../context.ts';
 import { slackErrorCode } from '../../errors.ts';
 import { expectationFrom, selectedValue, textValue, type ViewValues } from '../../pattern-form.ts';
+import { permalinkOf } from '../../permalink.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
-import { savePattern } from '../../save-pattern.ts';
+import { persistPattern } from '../../save-pattern.ts';
 import { getFlag, linkFlagToPattern } from '../../store.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -41,7 +42,7 @@ export function flagSaveAction(ctx: SlackContext) {
       if (!expectation.ok) return replyEphemeral(ctx, to, `:warning: ${expectation.error}`);
 
       const permalink = await permalinkOf(ctx, client, flag.channel, flag.ts);
-      const saved = await savePattern(ctx, {
+      const saved = await persistPattern(ctx, {
         problemKey,
         input: flag.text,
         expectation: expectation.value,
@@ -55,6 +56,7 @@ export function flagSaveAction(ctx: SlackContext) {
       });
       // A concurrent Save (or the shortcut) may have saved it first; either way the flag points at that pattern.
       await linkFlagToPattern(ctx.deps.db, flag.id, saved.pattern.id);
+      await saved.announce();
 
       const problem = await getProblem(ctx.deps, saved.problem.key);
       const problemLink = await homeLink(ctx, client, problem.homeChannel, problem.homeTs);
@@ -78,21 +80,6 @@ export function flagSaveAction(ctx: SlackContext) {
       await reportFailure(ctx, to, error, 'flag save');
     }
   };
-}
-
-async function permalinkOf(
-  ctx: SlackContext,
-  client: WebClient,
-  channel: string,
-  ts: string,
-): Promise<string | null> {
-  try {
-    const res = await client.chat.getPermalink({ channel, message_ts: ts });
-    return res.permalink ?? null;
-  } catch (error) {
-    ctx.log.warn({ err: error, channel, ts }, 'no permalink for the flagged message');
-    return null;
-  }
 }
 
 async function homeLink(

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { MODEL_USAGE, type ModelCommand, parseModelCommand } from '../../../core/commands.ts';
+import { escapeSlack } from '../../../core/text.ts';
 import { modelRef } from '../../../db/queries/models.ts';
 import { listModels, promoteModel, registerModel } from '../../../services/models.ts';
 import { listProblems } from '../../../services/problems.ts';
@@ -33,7 +34,7 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
       if (!isAdmin(ctx.settings, to.user)) {
         return replyEphemeral(ctx, to, ':no_entry: Only Canary admins (CANARY_ADMINS) can register models.');
       }
-      const { model } = await registerModel(ctx.deps, {
+      const { model, warning } = await registerModel(ctx.deps, {
         name: cmd.name,
         version: cmd.version,
         endpoint: { adapter: cmd.adapter, url: cmd.url, options: {} },
@@ -43,7 +44,9 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
       return replyEphemeral(
         ctx,
         to,
-        `Registered ${modelRef(model)} (${cmd.adapter}). It is being evaluated on every active pattern; results will be posted here.`,
+        warning
+          ? `:warning: ${escapeSlack(warning)}`
+          : `Registered ${modelRef(model)} (${cmd.adapter}). It is being evaluated on every active pattern; results will be posted here.`,
       );
     }
     case 'list': {

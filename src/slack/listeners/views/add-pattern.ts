@@ -4,8 +4,9 @@ import { BLOCK } from '../../blocks/ids.ts';
 import type { AddPatternMetadata } from '../../blocks/modals.ts';
 import type { SlackContext } from '../../context.ts';
 import { readPatternForm, type ViewValues } from '../../pattern-form.ts';
+import { permalinkOf, within } from '../../permalink.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { savePattern } from '../../save-pattern.ts';
+import { type PersistedPattern, persistPattern } from '../../save-pattern.ts';
 import { errorBlockFor, parseMetadata } from '../../view-state.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -20,9 +21,14 @@ const FIELD_BLOCKS: Record<string, string[]> = {
   title: [BLOCK.newProblemTitle, BLOCK.problem],
 };
 
+/** How long the source message's permalink may hold up the ack; a later answer still reaches the home-thread note. */
+const PERMALINK_BUDGET_MS = 800;
+
 /**
  * Saves the modal's pattern before answering, so a refusal (unknown problem, bad input, duplicate) is shown
- * on the field it concerns and the modal stays open. Only database work happens before ack: well under 3 s.
+ * on the field it concerns and the modal stays open. Before ack: the form check, the database writes and,
+ * for a message shortcut, at most PERMALINK_BUDGET_MS waiting for the permalink. After: the back-fill
+ * (Redis), the cards and the notes (the paced poster).
  */
 export function addPatternSubmission(ctx: SlackContext) {
   return async ({ ack, view, body, client }: Args): Promise<void> => {
@@ -38,10 +44,12 @@ export function addPatternSubmission(ctx: SlackContext) {
       return;
     }
     const f = form.value;
-    let saved: Awaited<ReturnType<typeof savePattern>>;
+    const lookup = meta.source
+      ? permalinkOf(ctx, client, meta.source.channel, meta.source.ts)
+      : Promise.resolve(null);
+    let saved: PersistedPattern;
     try {
-      const permalink = meta.source ? await permalinkOf(client, meta.source.channel, meta.source.ts) : null;
-      saved = await savePattern(ctx, {
+      saved = await persistPattern(ctx, {
         problemKey: f.problemKey,
         newProblemTitle: f.newProblemTitle || undefined,
         input: f.input,
@@ -51,7 +59,7 @@ export function addPatternSubmission(ctx: SlackContext) {
         source: meta.source ? 'production' : 'contrived',
         sourceChannel: meta.source?.channel,
         sourceTs: meta.source?.ts,
-        permalink,
+        permalink: await within(lookup, PERMALINK_BUDGET_MS),
         userId: user,
         announceChannel: meta.channel,
       });
@@ -71,6 +79,7 @@ export function addPatternSubmission(ctx: SlackContext) {
         response_action: 'errors',
         errors: { [BLOCK.input]: `${what} pattern #${saved.pattern.id} in ${saved.problem.key}.` },
       });
+      await saved.announce();
       return;
     }
     await ack();
@@ -79,13 +88,6 @@ export function addPatternSubmission(ctx: SlackContext) {
       { client, channel: meta.channel, user },
       `:white_check_mark: Saved pattern #${saved.pattern.id} in ${saved.problem.key}. Every model will be checked on it.`,
     );
+    await saved.announce({ permalink: await lookup });
   };
-}
-
-async function permalinkOf(client: Args['client'], channel: string, ts: string): Promise<string | null> {
-  try {
-    return (await client.chat.getPermalink({ channel, message_ts: ts })).permalink ?? null;
-  } catch {
-    return null;
-  }
 }
