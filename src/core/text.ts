@@ -59,7 +59,7 @@ export function findNul(value: unknown, path = ''): string | null {
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return p || 'value';
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => stack.push([item, `${p}[${i}]`]));
+      for (const [i, item] of v.entries()) stack.push([item, `${p}[${i}]`]);
     } else if (v !== null && typeof v === 'object') {
       for (const [k, item] of Object.entries(v)) {
         if (k.includes('\u0000')) return p ? `${p}.${k}` : k;

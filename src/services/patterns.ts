@@ -66,7 +66,8 @@ export async function addPatterns(
   drafts: readonly NewPatternDraft[],
   opts: AddPatternsOptions = {},
 ): Promise<AddPatternsResult> {
-  drafts.forEach((draft, i) => rejectNul(draft, drafts.length > 1 ? `patterns[${i}]` : 'pattern'));
+  for (const [i, draft] of drafts.entries())
+    rejectNul(draft, drafts.length > 1 ? `patterns[${i}]` : 'pattern');
   const checked = drafts.map((draft, i) => checkDraft(deps, draft, i, drafts.length));
   if (checked.length === 0) return { created: [], existing: [], problemsCreated: [], unscheduled: [] };
 
