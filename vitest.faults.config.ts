@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-fast-check.ts'],
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',

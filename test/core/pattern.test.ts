@@ -166,3 +166,11 @@ describe('validatePatternDraft', () => {
     if (!result.ok) expect(result.errors[0]?.field).toBe(field);
   });
 });
+
+describe('canonicalJson and __proto__', () => {
+  it('keeps an own "__proto__" key (it is data, not a prototype)', () => {
+    const value = JSON.parse('{"a":{"__proto__":[1]},"b":2}');
+    expect(JSON.parse(canonicalJson(value))).toEqual(value);
+    expect(canonicalJson(value)).toBe('{"a":{"__proto__":[1]},"b":2}');
+  });
+});
