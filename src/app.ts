@@ -46,7 +46,8 @@ export interface StartOptions {
 export async function startCanary(config: Config, opts: StartOptions = {}): Promise<Canary> {
   const log = opts.log ?? createLogger(config.logLevel);
   const database =
-    opts.database ?? openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+    opts.database ??
+    (await openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir }));
   await database.migrate();
 
   const queues = createQueues(config);

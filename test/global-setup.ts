@@ -17,7 +17,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   } finally {
     await admin.end();
   }
-  const db = openDatabase({ databaseUrl: urlFor(template), dataDir: 'memory://', maxConnections: 1 });
+  const db = await openDatabase({ databaseUrl: urlFor(template), dataDir: 'memory://', maxConnections: 1 });
   await db.migrate();
   await db.close();
 

@@ -23,7 +23,7 @@ if (!config.database.url) {
   process.exit(1);
 }
 
-const database = openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
+const database = await openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });
 await database.migrate();
 const queues = createQueues(config);
 const scheduler = createScheduler({ db: database.db, queues, config, log });

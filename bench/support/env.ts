@@ -38,7 +38,7 @@ export async function freshDatabase(name: string, maxConnections = 10): Promise<
     await admin.end();
   }
   const url = urlFor(name);
-  const database = openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections });
+  const database = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections });
   await database.migrate();
   return {
     ...database,

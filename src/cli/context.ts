@@ -41,7 +41,7 @@ export function createContext(stdout: Output, stderr: Output): CliContext {
     stdout,
     stderr,
     async openDatabase() {
-      const database = openDatabase({
+      const database = await openDatabase({
         databaseUrl: config.database.url,
         dataDir: config.database.dataDir,
         maxConnections: 2,

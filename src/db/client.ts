@@ -1,11 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -37,7 +34,7 @@ export interface DatabaseOptions {
   maxConnections?: number;
 }
 
-export function openDatabase(opts: DatabaseOptions): Database {
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return opts.databaseUrl
     ? openPostgres(opts.databaseUrl, opts.maxConnections ?? 10)
     : openPglite(opts.dataDir);
@@ -71,7 +68,16 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
-function openPglite(dataDir: string): Database {
+/**
+ * PGlite (and drizzle's PGlite driver) are loaded only here: ~60 MB of RSS that a process on a real Postgres,
+ * every worker among them, never needs.
+ */
+async function openPglite(dataDir: string): Promise<Database> {
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   const dir = dataDir === 'memory://' ? dataDir : resolve(dataDir, 'pgdata');
   if (dir !== 'memory://') mkdirSync(dir, { recursive: true });
   const client = new PGlite(dir);

@@ -18,7 +18,7 @@ import { endpoint, makeDeps } from '../services/helpers.ts';
 /** Embedded mode runs the same queries: nothing here may depend on postgres.js. */
 let database: Database;
 beforeAll(async () => {
-  database = openDatabase({ dataDir: 'memory://' });
+  database = await openDatabase({ dataDir: 'memory://' });
   await database.migrate();
 });
 afterAll(async () => {

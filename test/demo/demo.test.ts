@@ -62,7 +62,7 @@ describe('npm run demo (runDemo)', () => {
   it('evaluates every problem on every model, and the table matches the stored results', async () => {
     expect(first.rows).toHaveLength(DEMO_PROBLEMS.length);
     expect(first.models).toEqual(DEMO_MODELS.map((m) => `${DEMO_MODEL_NAME}@${m.version}`));
-    const db = openDatabase({ dataDir: join(dir, 'data') });
+    const db = await openDatabase({ dataDir: join(dir, 'data') });
     try {
       const deps = { db: db.db } as Parameters<typeof modelReport>[0];
       for (const [i, m] of DEMO_MODELS.entries()) {

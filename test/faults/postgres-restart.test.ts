@@ -36,7 +36,7 @@ let revisionIds: number[];
 beforeAll(async () => {
   // Never the shared Postgres: a cluster of our own, on its own port, that this test may restart.
   postgres = await startPrivatePostgres();
-  database = openDatabase({ databaseUrl: postgres.url, dataDir: 'memory://', maxConnections: 5 });
+  database = await openDatabase({ databaseUrl: postgres.url, dataDir: 'memory://', maxConnections: 5 });
   await database.migrate();
   server = await startModelServer({ port: 0, latencyMs: 15 });
   rig = createRig({

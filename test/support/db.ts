@@ -50,7 +50,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = urlFor(name);
-  const database = openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 5 });
+  const database = await openDatabase({ databaseUrl: url, dataDir: 'memory://', maxConnections: 5 });
   return {
     ...database,
     url,
