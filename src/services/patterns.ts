@@ -40,6 +40,11 @@ export interface AddPatternsOptions {
   creatorId?: string | null;
   /** Create problems named by title that do not exist yet (imports). Unknown keys are always an error. */
   createProblems?: boolean;
+  /**
+   * Commit only; the caller queues the back-fill later with `scheduleBackfills` (a Slack listener that must ack
+   * within 3 s). A back-fill lost in between is picked up by the model's next evaluation (only missing results run).
+   */
+  deferBackfill?: boolean;
 }
 
 export interface AddPatternsResult {
@@ -99,11 +104,13 @@ export async function addPatterns(
     return { ...inserted, problemsCreated };
   });
 
-  const unscheduled = await backfill(
-    deps,
-    outcome.created.map((p) => p.revisionId),
-    opts.creatorId ?? null,
-  );
+  const unscheduled = opts.deferBackfill
+    ? []
+    : await scheduleBackfills(
+        deps,
+        outcome.created.map((p) => p.revisionId),
+        opts.creatorId ?? null,
+      );
   deps.log.info(
     {
       created: outcome.created.length,
@@ -180,7 +187,12 @@ function checkDraft(
   return { ...result.value, sourceChannel: channel, sourceTs: ts };
 }
 
-async function backfill(deps: ServiceDeps, revisionIds: readonly number[], requestedBy: string | null) {
+/** Queues the back-fill of each revision on every model; returns the ids that could not be queued (each logged). */
+export async function scheduleBackfills(
+  deps: ServiceDeps,
+  revisionIds: readonly number[],
+  requestedBy: string | null,
+): Promise<number[]> {
   const unscheduled: number[] = [];
   for (const patternRevisionId of revisionIds) {
     try {
@@ -246,7 +258,7 @@ export async function editPattern(deps: ServiceDeps, patternId: number, edit: Pa
     });
     return revision.id;
   });
-  if (revisionId !== null) await backfill(deps, [revisionId], edit.editedBy ?? null);
+  if (revisionId !== null) await scheduleBackfills(deps, [revisionId], edit.editedBy ?? null);
   return getPattern(deps, patternId);
 }
 
@@ -260,7 +272,7 @@ export async function setPatternActive(
   if (before.active === active) return before;
   await updatePatternRow(deps.db, patternId, { active }, deps.now());
   // Models registered while it was off never ran it.
-  if (active) await backfill(deps, [before.revisionId], null);
+  if (active) await scheduleBackfills(deps, [before.revisionId], null);
   return getPattern(deps, patternId);
 }
 

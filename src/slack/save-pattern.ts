@@ -3,10 +3,9 @@ import { validatePatternDraft } from '../core/pattern.ts';
 import { escapeSlack, truncate } from '../core/text.ts';
 import type { Expectation, Pattern, PatternInput, PatternSource, Polarity, Problem } from '../core/types.ts';
 import { invalid } from '../services/errors.ts';
-import { addPattern } from '../services/patterns.ts';
+import { addPattern, scheduleBackfills } from '../services/patterns.ts';
 import { createProblem, getProblem } from '../services/problems.ts';
 import type { SlackContext } from './context.ts';
-import { type DeferredBackfills, deferBackfills } from './deferred-backfill.ts';
 import { announceProblem, noteInHomeThread, refreshCard } from './problem-data.ts';
 
 export interface SavePatternRequest {
@@ -79,16 +78,16 @@ export async function persistPattern(ctx: SlackContext, req: SavePatternRequest)
     if (!req.problemKey) invalid('Say which problem this pattern belongs to.', 'problem');
     problem = await getProblem(ctx.deps, req.problemKey);
   }
-  const backfills = deferBackfills(ctx.deps.scheduler);
   const { pattern, created } = await addPattern(
-    { ...ctx.deps, scheduler: backfills.scheduler },
+    ctx.deps,
     {
       problem: problem.key,
       ...draft,
       sourceChannel: req.sourceChannel ?? null,
       sourceTs: req.sourceTs ?? null,
     },
-    { creatorId: req.userId },
+    // Committed before ack; queuing the back-fill (a plan and a Redis enqueue per model) waits until after it.
+    { creatorId: req.userId, deferBackfill: true },
   );
   const saved = { problem, pattern, created };
   return {
@@ -96,7 +95,6 @@ export async function persistPattern(ctx: SlackContext, req: SavePatternRequest)
     announce: (opts = {}) =>
       announceSaved(ctx, req, saved, {
         newProblem,
-        backfills,
         permalink: opts.permalink === undefined ? req.permalink : opts.permalink,
       }),
   };
@@ -106,10 +104,12 @@ async function announceSaved(
   ctx: SlackContext,
   req: SavePatternRequest,
   saved: SavedPattern,
-  how: { newProblem: boolean; backfills: DeferredBackfills; permalink: string | null | undefined },
+  how: { newProblem: boolean; permalink: string | null | undefined },
 ): Promise<void> {
   // The back-fill first: it is the work the pattern exists for; the messages only report it.
-  const unscheduled = await how.backfills.flush(ctx.log);
+  const unscheduled = saved.created
+    ? (await scheduleBackfills(ctx.deps, [saved.pattern.revisionId], req.userId)).length
+    : 0;
   let problem = saved.problem;
   let cardIsCurrent = false;
   // A problem made for this pattern gets its card even when the pattern turned out to be a duplicate: it exists.

@@ -10,6 +10,7 @@ import {
   listPatterns,
   patternFingerprint,
   patternRevisionsForEvaluation,
+  scheduleBackfills,
   setPatternActive,
 } from '../../src/services/patterns.ts';
 import { createProblem } from '../../src/services/problems.ts';
@@ -58,6 +59,19 @@ describe('addPatterns', () => {
       active: true,
     });
     expect(deps.scheduler.backfills.sort()).toEqual(res.created.map((c) => c.revisionId).sort());
+  });
+
+  it('with deferBackfill commits only; scheduleBackfills queues it later and reports what it could not queue', async () => {
+    const deps = makeDeps(database.db);
+    const p = await createProblem(deps, { title: 'Deferred back-fill' });
+    const res = await addPatterns(deps, [draft(p.key, 'later, please')], { deferBackfill: true });
+    expect(res.created).toHaveLength(1);
+    expect(deps.scheduler.backfills).toEqual([]);
+    const revisionId = res.created[0]!.revisionId;
+    expect(await scheduleBackfills(deps, [revisionId], 'U1')).toEqual([]);
+    expect(deps.scheduler.backfills).toEqual([revisionId]);
+    deps.scheduler.failBackfill = true;
+    expect(await scheduleBackfills(deps, [revisionId], 'U1')).toEqual([revisionId]);
   });
 
   it('dedupes by fingerprint (key order does not matter) and by Slack message', async () => {
