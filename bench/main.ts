@@ -6,14 +6,18 @@ import { benchCharts } from './charts.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
 import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
+import { collectAims } from './support/aims.ts';
 import { ROOT } from './support/env.ts';
+import { foldRuns } from './support/repeat.ts';
 import { cpuUnitMs, ratio } from './support/stats.ts';
 import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput.ts';
 
 /**
- * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick]`: one JSON report in bench/out/
- * and a short table. The machine is shared, so each figure sits beside a baseline measured in the same
- * minute (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task).
+ * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick] [--repeat N] [--check]`: one
+ * JSON report in bench/out/ and a short table. The machine is shared, so each figure sits beside a baseline
+ * measured in the same run (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task),
+ * and each section runs N times (3 by default, 1 with --quick): the report holds the medians, every run,
+ * and the [min, max] spread of each figure. `--check` exits 1 when a median misses its aim.
  */
 
 export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries'] as const;
@@ -66,7 +70,7 @@ function fmt(x: unknown): string {
 }
 
 /** The table: a few headline figures per section, each with its same-minute ratio, then every aim. */
-export function summarize(results: Record<string, unknown>): Row[] {
+export function summarize(results: Record<string, unknown>, spreads: Record<string, unknown> = {}): Row[] {
   const rows: Row[] = [];
   const r = results as Record<string, Record<string, unknown> | undefined>;
   const push = (section: string, figure: string, value: unknown, baseline: string, aim = '') =>
@@ -149,8 +153,14 @@ export function summarize(results: Record<string, unknown>): Row[] {
     const aims = (
       result as { aims?: Record<string, { value: number | null; aim: string; met: boolean }> } | undefined
     )?.aims;
-    for (const [name, a] of Object.entries(aims ?? {}))
-      push(section, `aim ${name}`, a.value, a.aim, a.met ? 'met' : 'MISSED');
+    const aimSpreads = (
+      spreads[section] as { aims?: Record<string, { value?: [number, number] }> } | undefined
+    )?.aims;
+    for (const [name, a] of Object.entries(aims ?? {})) {
+      const range = aimSpreads?.[name]?.value;
+      const value = range ? `${fmt(a.value)} [${fmt(range[0])}–${fmt(range[1])}]` : a.value;
+      push(section, `aim ${name}`, value, a.aim, a.met ? 'met' : 'MISSED');
+    }
   }
   return rows;
 }
@@ -166,27 +176,50 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } },
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      repeat: { type: 'string' },
+      check: { type: 'boolean', default: false },
+    },
   });
   const sections = parseSections(values.only);
   const quick = values.quick ?? false;
+  const repeat = parseRepeat(values.repeat, quick ? 1 : 3);
   const startedAt = new Date();
   const results: Record<string, unknown> = {};
+  const spreads: Record<string, unknown> = {};
+  const runs: Record<string, unknown[]> = {};
   for (const section of sections) {
-    process.stderr.write(`bench: ${section}${quick ? ' (quick)' : ''}…\n`);
-    const t0 = Date.now();
-    try {
-      results[section] = await runSection(section, quick);
-    } catch (err) {
-      // One broken section must not cost the others' figures.
-      results[section] = { error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    const done: unknown[] = [];
+    const errors: string[] = [];
+    for (let i = 1; i <= repeat; i++) {
+      process.stderr.write(`bench: ${section}${quick ? ' (quick)' : ''} run ${i}/${repeat}…\n`);
+      const t0 = Date.now();
+      try {
+        done.push(await runSection(section, quick));
+      } catch (err) {
+        // One broken run must not cost the others' figures.
+        errors.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      }
+      process.stderr.write(`bench: ${section} run ${i} took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     }
-    process.stderr.write(`bench: ${section} took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    runs[section] = done;
+    if (done.length === 0) {
+      results[section] = { error: errors.join('\n---\n') };
+      continue;
+    }
+    const folded = foldRuns(done);
+    results[section] = errors.length ? { ...(folded.median as object), failedRuns: errors } : folded.median;
+    spreads[section] = folded.spread;
   }
+  const missed = collectAims(results).filter(([, a]) => !a.met);
   const report = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     quick,
+    repeat,
+    missedAims: missed.map(([name]) => name),
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -194,6 +227,8 @@ async function main(): Promise<void> {
       node: process.version,
     },
     results,
+    spreads,
+    runs,
   };
   const outDir = resolve(ROOT, 'bench/out');
   mkdirSync(outDir, { recursive: true });
@@ -202,12 +237,26 @@ async function main(): Promise<void> {
   const text = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(file, text);
   writeFileSync(resolve(outDir, 'latest.json'), text);
-  process.stdout.write(`${table(summarize(results))}\n\nreport: ${file}\n`);
+  process.stdout.write(`${table(summarize(results, spreads))}\n\nreport: ${file}\n`);
+  if (values.check && missed.length > 0) {
+    process.stderr.write(
+      `bench --check: ${missed.length} aim(s) missed: ${missed.map(([n]) => n).join(', ')}\n`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+function parseRepeat(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 20)
+    throw new Error(`--repeat must be a whole number from 1 to 20, not ${raw}.`);
+  return n;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(ROOT, 'bench/main.ts')) {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (err: unknown) => {
       process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -74,7 +74,11 @@ function startChild(
   ready: RegExp,
   what: string,
 ): Promise<{ child: Child; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // BENCH_CPU_PROF=DIR profiles every child (node refuses --cpu-prof in NODE_OPTIONS).
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

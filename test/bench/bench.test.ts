@@ -49,11 +49,13 @@ describe('bench sections (tiny)', () => {
       expect(s.ratioToRaw).toBeGreaterThan(0);
       expect(s.canary.workerPeakMb.every((mb) => mb > 0)).toBe(true);
       expect(s.canary.timeline.batches).toBeGreaterThan(0);
+      expect(s.canary.workerCpuSecPer1k).toBeGreaterThan(0);
     }
     expect(r.workerScaling?.speedup).toBeGreaterThan(0);
     expect(Object.keys(r.aims)).toEqual([
       'noBatching20msVsRaw',
       'batchedPerWorkerPerSec',
+      'batchedWorkerCpuSecPer1k',
       'peakWorkerRssMb',
       'twoWorkerSpeedup',
     ]);
