@@ -1,4 +1,5 @@
 import { shortenModelName, truncate } from './text.ts';
+import { meetsThreshold } from './threshold.ts';
 
 /**
  * Series → Chart.js v4 configurations. Everything returned is plain JSON (no functions, no plugins), so the
@@ -196,9 +197,7 @@ export function problemAcrossModelsChart(input: ProblemAcrossModelsInput): Chart
   }
   const threshold = problem.threshold;
   const barColours = points.map((p) =>
-    threshold !== null && p.rate !== null && p.rate < threshold
-      ? STATUS_COLOURS.failed
-      : STATUS_COLOURS.passed,
+    meetsThreshold(p.rate, threshold) === false ? STATUS_COLOURS.failed : STATUS_COLOURS.passed,
   );
   const datasets: ChartDataset[] = [
     {

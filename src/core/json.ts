@@ -1,3 +1,5 @@
+import type { Result } from './result.ts';
+
 /** JSON values as they arrive from users, files and adapters. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -10,10 +12,8 @@ export function isPlainObject(value: unknown): value is JsonObject {
   return proto === Object.prototype || proto === null;
 }
 
-export type ParseJsonResult = { ok: true; value: unknown } | { ok: false; error: string };
-
 /** JSON.parse that reports the engine's reason instead of throwing. */
-export function tryParseJson(text: string): ParseJsonResult {
+export function tryParseJson(text: string): Result<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {

@@ -13,6 +13,7 @@ import {
 } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { formatInterval, formatRate } from '../core/metrics.ts';
+import { formatModelRef } from '../core/model.ts';
 import type { Comparison, Model, PatternOutcome, Verdict } from '../core/types.ts';
 import { evaluations, results } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -141,7 +142,7 @@ async function demo(canary: Canary, config: Config, opts: DemoOptions): Promise<
     if (m.version === 'v2' && model.status !== 'production') await promoteModel(deps, model);
   }
 
-  const models = registered.map((m) => `${m.name}@${m.version}`);
+  const models = registered.map(formatModelRef);
   const production = `${DEMO_MODEL_NAME}@v2`;
   const rows = await table(canary, registered);
   printTable(rows, models, production, say);
@@ -214,7 +215,12 @@ async function ensureModel(
     model = registered.model;
     evaluationId = queuedEvaluationId(registered);
   }
-  await waitFor(canary, evaluationId, `${DEMO_MODEL_NAME}@${m.version}`, opts.progress);
+  await waitFor(
+    canary,
+    evaluationId,
+    formatModelRef({ name: DEMO_MODEL_NAME, version: m.version }),
+    opts.progress,
+  );
   return getModelByRef(deps, ref);
 }
 
@@ -285,10 +291,10 @@ async function table(canary: Canary, models: Model[]): Promise<DemoRow[]> {
   const latest = models[models.length - 1];
   const rows: DemoRow[] = [];
   for (const row of reports[0]?.problems ?? []) {
-    const cells = reports.map((r, i) => {
+    const cells = reports.map((r) => {
       const cell = r.problems.find((p) => p.key === row.key);
       return {
-        model: `${models[i]?.name}@${models[i]?.version}`,
+        model: formatModelRef(r.model),
         n: cell?.n ?? 0,
         passed: cell?.passed ?? 0,
         errored: cell?.errored ?? 0,
@@ -371,7 +377,7 @@ async function writeOutputs(
   const specs = {
     'problems-over-models.png': problemsOverModelsChart(await problemsOverModels(deps.db)),
     'training-metrics.png': trainingMetricsChart({
-      models: all.map((m) => `${m.name}@${m.version}`),
+      models: all.map(formatModelRef),
       metrics: Object.fromEntries(
         [...new Set(all.flatMap((m) => Object.keys(m.metrics)))].map((k) => [
           k,
@@ -426,5 +432,5 @@ async function lateBackfill(
     .from(results)
     .where(eq(results.patternRevisionId, revisionId));
   const ids = new Set(ran.map((r) => r.modelId));
-  return { pattern, models: models.filter((m) => ids.has(m.id)).map((m) => `${m.name}@${m.version}`) };
+  return { pattern, models: models.filter((m) => ids.has(m.id)).map(formatModelRef) };
 }

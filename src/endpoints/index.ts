@@ -10,7 +10,7 @@ import { tfservingProtocol } from './tfserving.ts';
 import type { AdapterDeps, EndpointAdapter } from './types.ts';
 
 export { checkEndpointUrl } from './allowlist.ts';
-export { type ParseEndpointResult, parseEndpointConfig } from './options.ts';
+export { parseEndpointConfig } from './options.ts';
 export type { AdapterDeps, EndpointAdapter, EndpointAnswer } from './types.ts';
 
 const PROTOCOLS = {

@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { parseModelRef } from '../core/commands.ts';
+import { parseModelRef } from '../core/model.ts';
 import { parseProblemStatus } from '../core/problem.ts';
 import type { ProblemStatus } from '../core/types.ts';
 import type { ServiceDeps } from '../services/deps.ts';

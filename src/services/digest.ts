@@ -3,9 +3,10 @@ import type { ChartRenderer } from '../charts/index.ts';
 import { problemsOverModelsChart } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { buildDigest, type Digest, type DigestInput, type DigestLatest } from '../core/digest.ts';
+import { formatModelRef } from '../core/model.ts';
 import type { Model, PatternOutcome } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
-import { getModelsByIds, getProductionModel, listModelRows, modelRef } from '../db/queries/models.ts';
+import { getModelsByIds, getProductionModel, listModelRows } from '../db/queries/models.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
@@ -90,9 +91,9 @@ export async function collectDigestInput(
       title: p.title,
       threshold: p.threshold,
       candidate: candidate
-        ? { model: modelRef(candidate), passRate: table.get(candidate.id)?.get(p.id)?.passRate ?? null }
+        ? { model: formatModelRef(candidate), passRate: table.get(candidate.id)?.get(p.id)?.passRate ?? null }
         : null,
-      production: prod ? { model: modelRef(prod), passRate: prodMetrics?.passRate ?? null } : null,
+      production: prod ? { model: formatModelRef(prod), passRate: prodMetrics?.passRate ?? null } : null,
       verdict,
     };
   });

@@ -1,6 +1,7 @@
+import { formatModelRef } from '../core/model.ts';
 import { parseProblemStatus, parseSeverity, parseThreshold, validateTitle } from '../core/problem.ts';
 import type { Metrics, Problem, ProblemStatus, Severity } from '../core/types.ts';
-import { listModelRows, modelRef } from '../db/queries/models.ts';
+import { listModelRows } from '../db/queries/models.ts';
 import {
   getProblemById,
   getProblemByKey,
@@ -89,7 +90,7 @@ export async function listProblems(
       activePatternCount: c?.active ?? 0,
       latest: latestModels.map((m) => ({
         modelId: m.id,
-        model: modelRef(m),
+        model: formatModelRef(m),
         metrics: table.get(m.id)?.get(problem.id) ?? EMPTY_METRICS,
       })),
     };

@@ -1,6 +1,7 @@
 import { and, eq, type SQL } from 'drizzle-orm';
+import { formatModelRef } from '../core/model.ts';
 import type { Model } from '../core/types.ts';
-import { getModelById, listModelRows, modelRef } from '../db/queries/models.ts';
+import { getModelById, listModelRows } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import {
   getSignoff,
@@ -14,7 +15,7 @@ import {
 import { signoffs } from '../db/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail } from './errors.ts';
-import { getModelByRef, type ModelRef } from './models.ts';
+import { getModelByRef, type ModelSelector } from './models.ts';
 import { getProblem } from './problems.ts';
 
 export type { Signoff };
@@ -25,7 +26,7 @@ export type { Signoff };
  */
 export async function signOff(
   deps: ServiceDeps,
-  input: { problemKey: string; modelRef?: ModelRef; userId: string },
+  input: { problemKey: string; modelRef?: ModelSelector; userId: string },
 ): Promise<Signoff> {
   const problem = await getProblem(deps, input.problemKey);
   const candidates = input.modelRef
@@ -35,7 +36,7 @@ export async function signOff(
   const evaluated = candidates.filter((m) => table.get(m.id)?.get(problem.id)?.passRate != null);
   const model = evaluated[evaluated.length - 1];
   if (!model) {
-    const which = input.modelRef ? modelRef(candidates[0] as Model) : 'any model';
+    const which = input.modelRef ? formatModelRef(candidates[0] as Model) : 'any model';
     return fail(
       'not_evaluated',
       `${problem.key} has no results on ${which} yet; nothing to sign off.`,
@@ -65,11 +66,11 @@ export async function signOff(
     if (winner) return winner;
     return fail(
       'duplicate',
-      `A sign-off of ${problem.key} on ${modelRef(model)} by you changed while signing; try again.`,
+      `A sign-off of ${problem.key} on ${formatModelRef(model)} by you changed while signing; try again.`,
       'model',
     );
   }
-  deps.log.info({ problem: problem.key, model: modelRef(model), passRate }, 'signed off');
+  deps.log.info({ problem: problem.key, model: formatModelRef(model), passRate }, 'signed off');
   return signoff;
 }
 
@@ -130,6 +131,7 @@ export async function checkSignoffs(deps: ServiceDeps, modelId: number): Promise
   const result = broken
     .filter((s) => marked.has(s.id))
     .map((s) => ({ ...s, brokenAt: now, brokenByModelId: model.id }));
-  if (result.length > 0) deps.log.info({ model: modelRef(model), broken: result.length }, 'sign-offs broken');
+  if (result.length > 0)
+    deps.log.info({ model: formatModelRef(model), broken: result.length }, 'sign-offs broken');
   return result;
 }

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { type ModelRef, parseModelRef } from '../../core/commands.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { type ModelRef, parseModelRef } from '../../core/model.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { CliFailure, EXIT, usageError } from '../failure.ts';

@@ -1,4 +1,5 @@
 import { ADAPTERS } from '../../core/commands.ts';
+import { formatModelRef } from '../../core/model.ts';
 import type { EndpointConfig } from '../../core/types.ts';
 import { keyNumber, keyValue, noPositionals, parse } from '../args.ts';
 import type { RegisterModelRequest } from '../client.ts';
@@ -62,7 +63,7 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
   const client = await ctx.openClient();
   try {
     const registered = await client.registerModel(request);
-    const ref = `${request.name}@${request.version}`;
+    const ref = formatModelRef(request);
     // Stored but not queued (Redis was down): an infrastructure error, with the way to finish it.
     if (registered.evaluationId === null) {
       throw new CliFailure(

@@ -1,4 +1,5 @@
 import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { formatModelRef } from '../../core/model.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { clip, renderTable } from '../output/table.ts';
@@ -22,7 +23,7 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
       ctx.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
-    ctx.stdout.write(`${report.model.name}@${report.model.version} (${report.model.status})\n\n`);
+    ctx.stdout.write(`${formatModelRef(report.model)} (${report.model.status})\n\n`);
     const rows = report.problems.map((p) => [
       p.key,
       clip(p.title, 40),

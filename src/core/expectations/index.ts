@@ -1,6 +1,5 @@
 /** Expectations: what a pattern says the model must answer. One file per kind; the registry keeps them in step. */
-export type { ExpectationHandler, ExpectationOf, ParseResult } from './handler.ts';
-export type { ExpectationParseResult } from './registry.ts';
+export type { ExpectationHandler, ExpectationOf } from './handler.ts';
 export {
   checkExpectation,
   describeExpectation,

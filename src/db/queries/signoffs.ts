@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { formatModelRef } from '../../core/model.ts';
 import type { Db } from '../client.ts';
 import { models, problems, signoffs } from '../schema.ts';
 
@@ -46,7 +47,7 @@ export async function selectSignoffs(db: Db, where: SQL | undefined): Promise<Si
     .orderBy(asc(signoffs.id));
   return rows.map(({ modelName, modelVersion, ...rest }) => ({
     ...rest,
-    model: `${modelName}@${modelVersion}`,
+    model: formatModelRef({ name: modelName, version: modelVersion }),
   }));
 }
 
