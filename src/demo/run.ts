@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { type Canary, startCanary } from '../app.ts';
 import { createChartRenderer } from '../charts/index.ts';
 import { renderPng } from '../charts/render.ts';
@@ -15,7 +14,9 @@ import { compareOutcomes } from '../core/compare.ts';
 import { formatInterval, formatRate } from '../core/metrics.ts';
 import { formatModelRef } from '../core/model.ts';
 import type { Comparison, Model, PatternOutcome, Verdict } from '../core/types.ts';
-import { evaluations, results } from '../db/schema.ts';
+import { evaluationIdsOfRevision } from '../db/queries/evaluations.ts';
+import { getProblemByKey } from '../db/queries/problems.ts';
+import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
 import { problemsOverModels } from '../notify/evaluation-results.ts';
 import { postDigestNow } from '../services/digest.ts';
@@ -248,11 +249,8 @@ async function addLatePattern(canary: Canary, opts: DemoOptions): Promise<number
   if (revision === null || created.length === 0) return revision;
   opts.progress.write(`Late pattern filed on ${problem.key}: back-filling it on every earlier model\n`);
   // addPatterns enqueued one back-fill evaluation per model after its commit.
-  const backfills = await deps.db
-    .select({ id: evaluations.id })
-    .from(evaluations)
-    .where(eq(evaluations.patternRevisionId, revision));
-  for (const { id } of backfills) await waitFor(canary, id, 'back-fill', opts.progress);
+  const backfills = await evaluationIdsOfRevision(deps.db, revision);
+  for (const id of backfills) await waitFor(canary, id, 'back-fill', opts.progress);
   return revision;
 }
 
@@ -304,7 +302,7 @@ async function table(canary: Canary, models: Model[]): Promise<DemoRow[]> {
     });
     let comparison: Comparison | null = null;
     if (production && latest && production.id !== latest.id) {
-      const problem = await deps.db.query.problems.findFirst({ where: (p, { eq }) => eq(p.key, row.key) });
+      const problem = await getProblemByKey(deps.db, row.key);
       if (problem) {
         const [a, b]: [PatternOutcome[], PatternOutcome[]] = await Promise.all([
           outcomesFor(deps.db, { modelId: production.id, problemId: problem.id }),
@@ -427,10 +425,6 @@ async function lateBackfill(
 ): Promise<{ pattern: string; models: string[] }> {
   const pattern = String(LATE_PATTERN.pattern.input);
   if (revisionId === null) return { pattern, models: [] };
-  const ran = await canary.deps.db
-    .select({ modelId: results.modelId })
-    .from(results)
-    .where(eq(results.patternRevisionId, revisionId));
-  const ids = new Set(ran.map((r) => r.modelId));
+  const ids = new Set(await modelIdsWithResultsOn(canary.deps.db, revisionId));
   return { pattern, models: models.filter((m) => ids.has(m.id)).map(formatModelRef) };
 }

@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import {
   patternGridChart,
   problemAcrossModelsChart,
@@ -9,8 +8,7 @@ import { formatModelRef } from '../core/model.ts';
 import type { Model } from '../core/types.ts';
 import { getModelById } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
-import { selectSignoffs } from '../db/queries/signoffs.ts';
-import { signoffs } from '../db/schema.ts';
+import { signoffsBrokenBy } from '../db/queries/signoffs.ts';
 import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
 import {
@@ -214,7 +212,7 @@ async function finalSummary(
  * first time it is marked, so a retried job also looks up those already marked broken by this model.
  */
 async function announceBrokenSignoffs(deps: PostingDeps, modelId: number, fresh: readonly BrokenSignoff[]) {
-  const marked = await selectSignoffs(deps.db, eq(signoffs.brokenByModelId, modelId));
+  const marked = await signoffsBrokenBy(deps.db, modelId);
   const all = new Map(marked.map((s) => [s.id, s]));
   for (const s of fresh) all.set(s.id, s);
   if (all.size === 0) return;

@@ -256,6 +256,15 @@ export async function currentRunsOfModel(
 }
 
 /** Problems this evaluation produced results for. */
+/** Models with at least one result on this pattern revision. */
+export async function modelIdsWithResultsOn(db: Db, patternRevisionId: number): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ modelId: results.modelId })
+    .from(results)
+    .where(eq(results.patternRevisionId, patternRevisionId));
+  return rows.map((r) => r.modelId);
+}
+
 export async function problemIdsOfEvaluation(db: Db, evaluationId: number): Promise<number[]> {
   const rows = await db
     .selectDistinct({ problemId: results.problemId })

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { getFlag, linkFlagToPattern } from '../../../db/queries/slack.ts';
 import { getProblem } from '../../../services/problems.ts';
 import { flagSaved } from '../../blocks/flag.ts';
 import { BLOCK } from '../../blocks/ids.ts';
@@ -9,7 +10,6 @@ import { expectationFrom, selectedValue, textValue, type ViewValues } from '../.
 import { permalinkOf } from '../../permalink.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
 import { persistPattern } from '../../save-pattern.ts';
-import { getFlag, linkFlagToPattern } from '../../store.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

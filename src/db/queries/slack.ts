@@ -1,6 +1,8 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { flags, slackEvents } from '../db/schema.ts';
+import type { Db } from '../client.ts';
+import { flags, slackEvents } from '../schema.ts';
+
+/** Rows only the Slack side keeps: deliveries already handled and messages flagged with the reaction. */
 
 /**
  * Records an Events API delivery; false when its event_id was already handled. Slack redelivers an event
