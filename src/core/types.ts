@@ -1,7 +1,7 @@
 /**
  * Known debt, kept only so branches written against the old grab-bag still compile after a merge: every type
  * now lives beside the logic it describes. Import from those files; delete this shim once nothing names it
- * (test/architecture/layers.test.ts counts what still does).
+ * (test/architecture/layers.test.ts keeps core itself off it).
  */
 export type { Comparison, Verdict } from './compare.ts';
 export { CanaryError } from './errors.ts';
