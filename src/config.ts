@@ -77,8 +77,6 @@ const schema = z.object({
   CANARY_DEMO_OUT: z.string().min(1).default('./canary-demo'),
 });
 
-export type Env = z.input<typeof schema>;
-
 /** The settings every layer is handed, grouped by concern; its type is what this schema outputs. */
 const configSchema = schema
   .superRefine((e, ctx) => {

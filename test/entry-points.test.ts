@@ -46,7 +46,9 @@ describe('every entry point reports a bad setting the same way', () => {
   it('npm run worker without DATABASE_URL', async () => {
     const result = await run('workers/evaluation.ts', [], {});
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^Invalid configuration: a separate worker process needs DATABASE_URL .+\.\n$/);
+    expect(result.stderr).toMatch(
+      /^Invalid configuration: a separate worker process needs DATABASE_URL .+\.\n$/,
+    );
   });
 
   it('npm run modelserver (flags, not environment)', async () => {

@@ -9,7 +9,7 @@ import { meetsThreshold } from './threshold.ts';
  * into blocks (and escapes it: lines carry user text such as flagged pattern text verbatim).
  */
 
-export interface DigestRate {
+interface DigestRate {
   model: string;
   passRate: number | null;
 }
@@ -34,7 +34,7 @@ export interface DigestInput {
   pendingSignoffs: { problemKey: string }[];
 }
 
-export interface DigestSection {
+interface DigestSection {
   title: string;
   lines: string[];
 }

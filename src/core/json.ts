@@ -1,8 +1,5 @@
 import type { Result } from './result.ts';
 
-/** JSON values as they arrive from users, files and adapters. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 export type JsonObject = { [key: string]: unknown };
 
 /** True for `{...}` literals and JSON.parse objects; false for arrays, null, class instances. */
@@ -19,8 +16,4 @@ export function tryParseJson(text: string): Result<unknown> {
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-}
-
-export function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }

@@ -28,12 +28,8 @@ export interface Pattern {
   createdAt: Date;
 }
 
-export const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
-export const PATTERN_SOURCES = [
-  'production',
-  'contrived',
-  'import',
-] as const satisfies readonly PatternSource[];
+const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
+const PATTERN_SOURCES = ['production', 'contrived', 'import'] as const satisfies readonly PatternSource[];
 
 /** A pattern as submitted (modal, import file, API), before it is tied to a problem id. */
 export interface PatternDraft {
@@ -72,7 +68,7 @@ const DRAFT_KEYS = [
   'source_ref',
 ];
 
-export function byteLength(text: string): number {
+function byteLength(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 

@@ -19,14 +19,14 @@ export interface Problem {
   updatedAt: Date;
 }
 
-export const PROBLEM_STATUSES = [
+const PROBLEM_STATUSES = [
   'open',
   'monitoring',
   'resolved',
   'wont_fix',
 ] as const satisfies readonly ProblemStatus[];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
-export const TITLE_MAX = 200;
+const TITLE_MAX = 200;
 
 /**
  * A pass-rate threshold as people write it: `0.8`, `.8`, `80%` or `80`. A bare number above 1 (up to 100) is

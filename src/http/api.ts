@@ -30,7 +30,7 @@ export interface ApiDeps extends ServiceDeps {
   maxBodyBytes?: number;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The REST API: JSON in and out, bearer tokens, service errors as 4xx bodies. */
 export function createApi(deps: ApiDeps): Hono {

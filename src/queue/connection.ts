@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import type { Config } from '../config.ts';
 
 /**
  * Workers block on Redis and must wait through a reconnect rather than fail a command, which is why
@@ -17,12 +16,4 @@ export function createRedis(url: string, role: 'worker' | 'producer', connection
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     lazyConnect: false,
   });
-}
-
-/**
- * Every queue key starts with the prefix; the default `{canary}` is a Redis Cluster hash tag, so all of
- * a queue's keys hash to one slot as BullMQ's multi-key scripts require.
- */
-export function queuePrefix(config: Pick<Config, 'redis'>): string {
-  return config.redis.prefix;
 }

@@ -41,9 +41,9 @@ export interface DigestDeps {
 
 const DAY_MS = 24 * 3600 * 1000;
 /** A claimed tick without a ts this old was left by a worker that died mid-post: another may take it over. */
-export const DIGEST_CLAIM_STALE_MS = 120_000;
+const DIGEST_CLAIM_STALE_MS = 120_000;
 
-export async function collectDigestInput(
+async function collectDigestInput(
   deps: Pick<DigestDeps, 'db'>,
   window: { since: Date; now: Date },
 ): Promise<DigestInput> {
@@ -144,7 +144,7 @@ export async function collectDigest(
 }
 
 /** Since the last digest posted, else a day back. */
-export async function lastDigestAt(db: Db, now: Date): Promise<Date> {
+async function lastDigestAt(db: Db, now: Date): Promise<Date> {
   return (await lastPostedDigestAt(db, now)) ?? new Date(now.getTime() - DAY_MS);
 }
 
@@ -219,7 +219,7 @@ async function afterPosting(
 }
 
 /** `canary digest --now`: a tick named after the current minute, so pressing it twice in a minute posts once. */
-export function nowTick(now: Date): string {
+function nowTick(now: Date): string {
   return `now-${now.toISOString().slice(0, 16)}`;
 }
 

@@ -26,7 +26,7 @@ export interface GateInput {
   strict?: boolean;
 }
 
-export interface GateFailure {
+interface GateFailure {
   problemKey: string;
   patternId: number;
   revisionId: number;

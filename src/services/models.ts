@@ -21,8 +21,8 @@ import { checkEndpointUrl, parseEndpointConfig } from '../endpoints/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 
-export const NAME_MAX = 100;
-export const REPEATS_MAX = 20;
+const NAME_MAX = 100;
+const REPEATS_MAX = 20;
 
 /** How callers name a model: a ref, or its `name@version` text as a person typed it. */
 export type ModelSelector = ModelRef | string;

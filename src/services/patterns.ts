@@ -29,7 +29,7 @@ import type { ServiceDeps } from './deps.ts';
 import { CanaryError, fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 import { getProblem } from './problems.ts';
 
-export { patternRevisionsForEvaluation, type RevisionForEvaluation } from '../db/queries/patterns.ts';
+export { patternRevisionsForEvaluation } from '../db/queries/patterns.ts';
 
 /** A draft as validated by the core, plus where in Slack it was flagged (the second natural key). */
 export interface NewPatternDraft extends PatternDraft {
@@ -277,7 +277,7 @@ export async function setPatternActive(
   return getPattern(deps, patternId);
 }
 
-export interface PatternModelOutcome {
+interface PatternModelOutcome {
   modelId: number;
   /** name@version */
   model: string;

@@ -18,7 +18,7 @@ import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 export { findProblemByKeyOrTitle } from '../db/queries/problems.ts';
 
 /** How many of the newest non-retired models a problem list shows numbers for. */
-export const LATEST_MODELS_IN_LIST = 3;
+const LATEST_MODELS_IN_LIST = 3;
 
 export interface CreateProblemInput {
   title: string;
@@ -147,7 +147,7 @@ function readSeverity(value: string): Severity {
   return valueOrThrow(parseSeverity(value), 'severity');
 }
 
-export function readThreshold(value: number | string | null | undefined): number | null {
+function readThreshold(value: number | string | null | undefined): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return valueOrThrow(parseThreshold(value), 'threshold');
   if (!Number.isFinite(value) || value < 0 || value > 1) {

@@ -47,7 +47,7 @@ export async function reportedProblems(deps: ServiceDeps): Promise<Problem[]> {
 }
 
 /** Outcomes of one model grouped by problem id (runs folded; single runs fold to themselves). */
-export async function outcomesByProblem(
+async function outcomesByProblem(
   deps: ServiceDeps,
   modelId: number,
   problemIds?: readonly number[],

@@ -39,7 +39,7 @@ export function expectationFrom(kind: string | undefined, value: string): Result
   return parseExpectationShorthand(choice === 'shorthand' ? value : `${choice}:${value}`);
 }
 
-export function inputFrom(format: string | undefined, text: string, maxBytes: number): Result<PatternInput> {
+function inputFrom(format: string | undefined, text: string, maxBytes: number): Result<PatternInput> {
   if (format === 'json') {
     const parsed = tryParseJson(text);
     if (!parsed.ok) return { ok: false, error: `The input is not valid JSON: ${parsed.error}` };

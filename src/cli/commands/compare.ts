@@ -5,7 +5,7 @@ import type { CliContext } from '../context.ts';
 import { usageError } from '../failure.ts';
 import { clip, renderTable } from '../output/table.ts';
 
-export const COMPARE_USAGE = `Usage: canary compare N@V1 N@V2 [--json]
+const COMPARE_USAGE = `Usage: canary compare N@V1 N@V2 [--json]
 
 Compares the second model (candidate) with the first (baseline) on the same pattern revisions:
 patterns fixed and broken per problem, with an exact McNemar test.`;

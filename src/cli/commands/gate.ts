@@ -10,7 +10,7 @@ import { renderMarkdown } from '../output/markdown.ts';
 import { clip, renderTable } from '../output/table.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
+const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
                    [--junit FILE] [--markdown FILE] [--json]
 
 Exit 0 when every gated problem meets its threshold and nothing regressed significantly against the

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.ts';
 import { CliFailure, usageError } from '../failure.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-export const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
+const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
          [--metric auc=0.91 …] [--option batchSize=8 …] [--repeats k] [--wait] [--json]
 
 Registers a candidate model and queues its evaluation on every active pattern.

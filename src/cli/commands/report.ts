@@ -4,7 +4,7 @@ import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { clip, renderTable } from '../output/table.ts';
 
-export const REPORT_USAGE = `Usage: canary report --model N@V [--json]
+const REPORT_USAGE = `Usage: canary report --model N@V [--json]
 
 The model's pass rate on every problem, with its 95% interval and threshold.`;
 

@@ -1,10 +1,8 @@
 /** Expectations: what a pattern says the model must answer. One file per kind; the registry keeps them in step. */
-export type { ExpectationHandler, ExpectationOf } from './handler.ts';
 export {
   checkExpectation,
   describeExpectation,
   EXPECTATION_KINDS,
-  expectationHandlers,
   expectationKind,
   parseExpectation,
   variantInputs,

@@ -10,7 +10,7 @@ import { findNestedQuantifier } from './regex-safety.ts';
 export const MAX_REGEX_INPUT = 10_000;
 
 /** Builds the RegExp, turning the engine's SyntaxError, or a pattern that could backtrack for minutes, into a message. */
-export function compileRegex(source: string, flags: string | undefined): Result<RegExp> {
+function compileRegex(source: string, flags: string | undefined): Result<RegExp> {
   let compiled: RegExp;
   try {
     compiled = new RegExp(source, flags);

@@ -18,7 +18,7 @@ import { oneOfHandler } from './one-of.ts';
 import { rangeHandler } from './range.ts';
 import { regexHandler } from './regex.ts';
 
-export const expectationHandlers = {
+const expectationHandlers = {
   label: labelHandler,
   one_of: oneOfHandler,
   not_label: notLabelHandler,

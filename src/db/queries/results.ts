@@ -209,13 +209,6 @@ export async function lockPriorResults(
     .for('update');
 }
 
-export interface EvaluationCounts {
-  done: number;
-  passed: number;
-  failed: number;
-  errored: number;
-}
-
 export interface ModelRun {
   patternId: number;
   patternRevisionId: number;

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { flags, slackEvents } from '../schema.ts';
 
@@ -73,12 +73,4 @@ export async function linkFlagToPattern(db: Db, id: number, patternId: number): 
 
 export async function recentFlags(db: Db, limit: number): Promise<FlagRow[]> {
   return db.select().from(flags).orderBy(desc(flags.createdAt), desc(flags.id)).limit(limit);
-}
-
-export async function pendingFlagCount(db: Db): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)`.mapWith(Number) })
-    .from(flags)
-    .where(isNull(flags.patternId));
-  return row?.n ?? 0;
 }

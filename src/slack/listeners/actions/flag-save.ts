@@ -13,7 +13,7 @@ import { persistPattern } from '../../save-pattern.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
-export const SAVED_REACTION = 'white_check_mark';
+const SAVED_REACTION = 'white_check_mark';
 
 /** Save on a flag prompt: the flagged message becomes a production pattern, the prompt becomes its receipt. */
 export function flagSaveAction(ctx: SlackContext) {
