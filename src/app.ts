@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { sql } from 'drizzle-orm';
 import { notifyProcessor, serviceDeps, slackPoster } from './compose.ts';
 import { type Config, processEndpointSecrets } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
@@ -78,7 +77,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
 
   const ping = async () => {
     const [postgres, redis] = await Promise.all([
-      database.db.execute(sql`select 1`).then(
+      database.ping().then(
         () => true,
         () => false,
       ),
@@ -106,7 +105,10 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
     }
     return api(req, res);
   });
-  // Slack waits 3 s for an ack; a connection that idles longer is someone else's problem.
+  // How long an idle keep-alive socket stays open after its last response (Node's default is 5 s). Longer
+  // than the 60 s idle timeout of common load balancers (an AWS ALB's default), so the proxy
+  // closes first and never sends a request down a socket Node is closing, which it would answer with a 502.
+  // It has nothing to do with Slack's 3 s ack deadline: that is about how fast a request is answered.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
   const { port } = server.address() as AddressInfo;

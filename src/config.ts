@@ -25,6 +25,8 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 
 const url = z.string().url();
 
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -33,7 +35,7 @@ const schema = z.object({
 
   DATABASE_URL: url.optional(),
   CANARY_DATA_DIR: z.string().min(1).default('./.canary'),
-  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_URL: url.optional(),
   CANARY_QUEUE_PREFIX: z.string().min(1).default('{canary}'),
 
   CANARY_WORKERS: bool(true),
@@ -75,98 +77,53 @@ const schema = z.object({
   CANARY_DEMO_OUT: z.string().min(1).default('./canary-demo'),
 });
 
-export type Env = z.input<typeof schema>;
-
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
-  http: { host: string; port: number; publicUrl: string | undefined };
-  database: { url: string | undefined; dataDir: string };
-  /** `explicit`: REDIS_URL was set (the demo starts a private redis-server otherwise). */
-  redis: { url: string; prefix: string; explicit: boolean };
-  workers: {
-    inProcess: boolean;
-    /** Batch jobs one worker process runs at once (each batch is further limited per model by the adapter). */
-    concurrency: number;
-    /** Pattern revisions per batch job. */
-    chunkSize: number;
-    /** Default adapter batch size where the protocol can batch. */
-    batchSize: number;
-    /** How soon a dead worker's job is noticed and handed to another (BullMQ lock + stalled check). */
-    stalledIntervalMs: number;
-    /** Tries per batch job, 1 s doubling between them: 8 rides out about two minutes of outage. */
-    batchAttempts: number;
-  };
-  api: { tokens: string[] };
-  endpoints: {
-    allowlist: string[];
-    maxInputBytes: number;
-    /** Names of the environment variables a model endpoint may send as headers (headersFromEnv); values stay out of Config. */
-    secretNames: string[];
-  };
-  slack: {
-    botToken: string | undefined;
-    signingSecret: string | undefined;
-    appToken: string | undefined;
-    apiUrl: string | undefined;
-    flagEmoji: string;
-    signers: string[];
-    admins: string[];
-    modelsChannel: string | undefined;
-    ratePerSecond: number;
-  };
-  charts: { renderer: 'local' | 'quickchart'; quickchartUrl: string | undefined };
-  digest: { cron: string; tz: string; channel: string | undefined };
-  client: { url: string | undefined; token: string | undefined };
-  demo: { channel: string | undefined; outDir: string };
-  /** Worker-only processes serve /metrics on this port when set (the web process serves it on PORT). */
-  metrics: { port: number | undefined };
-}
-
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
-}
-
-/** Parse the environment. Empty strings count as unset, as in most .env tooling. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const name = String(first?.path[0] ?? 'environment');
-    const value = cleaned[name];
-    const shown = value === undefined ? '' : ` (got ${JSON.stringify(redact(name, value))})`;
-    throw new ConfigError(`Invalid configuration: ${name} ${first?.message ?? 'is invalid'}${shown}.`);
-  }
-  const e = parsed.data;
-  if (e.CANARY_CHART_RENDERER === 'quickchart' && !e.QUICKCHART_URL) {
-    throw new ConfigError(
-      'Invalid configuration: QUICKCHART_URL is required when CANARY_CHART_RENDERER=quickchart.',
-    );
-  }
-  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
-    throw new ConfigError(
-      'Invalid configuration: SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required with SLACK_BOT_TOKEN.',
-    );
-  }
-  return {
+/** The settings every layer is handed, grouped by concern; its type is what this schema outputs. */
+const configSchema = schema
+  .superRefine((e, ctx) => {
+    if (e.CANARY_CHART_RENDERER === 'quickchart' && !e.QUICKCHART_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUICKCHART_URL'],
+        message: 'is required when CANARY_CHART_RENDERER=quickchart',
+      });
+    }
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: '(HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is required with SLACK_BOT_TOKEN',
+      });
+    }
+  })
+  .transform((e) => ({
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     http: { host: e.HOST, port: e.PORT, publicUrl: e.CANARY_PUBLIC_URL },
     database: { url: e.DATABASE_URL, dataDir: e.CANARY_DATA_DIR },
-    redis: { url: e.REDIS_URL, prefix: e.CANARY_QUEUE_PREFIX, explicit: cleaned.REDIS_URL !== undefined },
+    /** `explicit`: REDIS_URL was set (the demo starts a private redis-server otherwise). */
+    redis: {
+      url: e.REDIS_URL ?? DEFAULT_REDIS_URL,
+      prefix: e.CANARY_QUEUE_PREFIX,
+      explicit: e.REDIS_URL !== undefined,
+    },
     workers: {
       inProcess: e.CANARY_WORKERS,
+      /** Batch jobs one worker process runs at once (each batch is further limited per model by the adapter). */
       concurrency: e.CANARY_WORKER_CONCURRENCY,
+      /** Pattern revisions per batch job. */
       chunkSize: e.CANARY_JOB_CHUNK_SIZE,
+      /** Default adapter batch size where the protocol can batch. */
       batchSize: e.CANARY_BATCH_SIZE,
+      /** How soon a dead worker's job is noticed and handed to another (BullMQ lock + stalled check). */
       stalledIntervalMs: e.CANARY_STALLED_INTERVAL_MS,
+      /** Tries per batch job, 1 s doubling between them: 8 rides out about two minutes of outage. */
       batchAttempts: e.CANARY_BATCH_ATTEMPTS,
     },
     api: { tokens: e.CANARY_API_TOKENS },
     endpoints: {
       allowlist: e.CANARY_ENDPOINT_ALLOWLIST,
       maxInputBytes: e.CANARY_MAX_INPUT_BYTES,
+      /** Names of the environment variables a model endpoint may send as headers (headersFromEnv); values stay out of Config. */
       secretNames: e.CANARY_ENDPOINT_SECRETS,
     },
     slack: {
@@ -184,8 +141,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
+    /** Worker-only processes serve /metrics on this port when set (the web process serves it on PORT). */
     metrics: { port: e.CANARY_METRICS_PORT },
-  };
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+/** The exit code of a process stopped by a bad setting: 2, as for a usage error (the CLI's too). */
+export const BAD_SETTING_EXIT_CODE = 2;
+
+/**
+ * How every entry point (start, worker, demo, model server) stops on a bad setting: the one sentence on
+ * stderr, no stack trace, exit code 2. The CLI, which returns its exit code instead of exiting, uses the
+ * same code and prints the same sentence.
+ */
+export function stopOnBadSetting(sentence: string): never {
+  process.stderr.write(`${sentence}\n`);
+  process.exit(BAD_SETTING_EXIT_CODE);
+}
+
+/** loadConfig for an entry point: a bad setting stops the process with stopOnBadSetting. */
+export function loadConfigOrStop(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return stopOnBadSetting(err.message);
+    throw err;
+  }
+}
+
+/** Parse the environment. Empty strings count as unset, as in most .env tooling. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0];
+  const name = String(first?.path[0] ?? 'environment');
+  const value = cleaned[name];
+  const shown = value === undefined ? '' : ` (got ${JSON.stringify(redact(name, value))})`;
+  throw new ConfigError(`Invalid configuration: ${name} ${first?.message ?? 'is invalid'}${shown}.`);
 }
 
 function redact(name: string, value: string): string {

@@ -1,5 +1,5 @@
 import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
-import { loadConfig, processEndpointSecrets } from '../src/config.ts';
+import { loadConfigOrStop, processEndpointSecrets, stopOnBadSetting } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
@@ -13,14 +13,13 @@ import { startWorkers } from '../src/workers/start.ts';
  * is configured) so the app can run with CANARY_WORKERS=0. SIGTERM/SIGINT stop it taking jobs, let the jobs
  * in flight finish, then close Redis and the database; a second signal exits at once.
  */
-const config = loadConfig();
+const config = loadConfigOrStop();
 const log = createLogger(config.logLevel, 'canary-worker');
 
 if (!config.database.url) {
-  log.fatal(
-    'A separate worker process needs DATABASE_URL: the embedded database belongs to one process. Run workers in-process (CANARY_WORKERS=1) instead.',
+  stopOnBadSetting(
+    'Invalid configuration: a separate worker process needs DATABASE_URL (the embedded database belongs to one process); run workers in-process (CANARY_WORKERS=1) instead.',
   );
-  process.exit(1);
 }
 
 const database = await openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });

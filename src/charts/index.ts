@@ -34,4 +34,3 @@ export function createChartRenderer(config: Config['charts']): ChartRenderer {
 }
 
 export { QUICKCHART_SLACK_URL_LIMIT, quickChartUrl } from './quickchart.ts';
-export { renderPng } from './render.ts';

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type ModelRef, parseModelRef } from '../core/commands.ts';
+import { type ModelRef, parseModelRef } from '../core/model.ts';
 import { usageError } from './failure.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

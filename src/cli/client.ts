@@ -1,4 +1,4 @@
-import type { ModelRef } from '../core/commands.ts';
+import type { ModelRef } from '../core/model.ts';
 import type { PatternDraft } from '../core/pattern.ts';
 import type { EndpointConfig, EvaluationStatus } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { BAD_SETTING_EXIT_CODE, type Config, ConfigError, loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { CanaryClient } from './client.ts';
@@ -27,7 +27,7 @@ export function createContext(stdout: Output, stderr: Output): CliContext {
   try {
     config = loadConfig();
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliFailure(err.message);
+    if (err instanceof ConfigError) throw new CliFailure(err.message, BAD_SETTING_EXIT_CODE);
     throw err;
   }
   // Logs go to stderr so stdout stays clean for JSON and JSONL; routine info would only be noise in a terminal.

@@ -1,4 +1,4 @@
-import type { ModelRef } from '../core/commands.ts';
+import { formatModelRef, type ModelRef } from '../core/model.ts';
 import type { GateReport } from '../http/gate-report.ts';
 import type {
   CanaryClient,
@@ -10,7 +10,6 @@ import type {
 import { apiRequest, type HttpTarget } from './http-request.ts';
 
 const ref = (r: ModelRef) => `${encodeURIComponent(r.name)}/${encodeURIComponent(r.version)}`;
-const refText = (r: ModelRef) => `${r.name}@${r.version}`;
 
 export function createHttpClient(target: HttpTarget): CanaryClient {
   const call = (method: 'GET' | 'POST', path: string, options?: Parameters<typeof apiRequest>[3]) =>
@@ -61,7 +60,7 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
             ? 'none'
             : input.baseline === 'production'
               ? 'production'
-              : refText(input.baseline);
+              : formatModelRef(input.baseline);
       return (await call('GET', `models/${ref(input.model)}/gate`, {
         query: { baseline, strict: input.strict ? 'true' : undefined },
       })) as GateReport;
@@ -70,7 +69,9 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
       return (await call('GET', `models/${ref(r)}/report`)) as ModelReport;
     },
     async compare(a, b) {
-      return (await call('GET', 'compare', { query: { a: refText(a), b: refText(b) } })) as ModelComparison;
+      return (await call('GET', 'compare', {
+        query: { a: formatModelRef(a), b: formatModelRef(b) },
+      })) as ModelComparison;
     },
     async close() {},
   };

@@ -23,7 +23,7 @@ const COMMANDS: Record<string, Command> = {
   digest: digestCommand,
 };
 
-export const USAGE = `Usage: canary <command> [options]
+const USAGE = `Usage: canary <command> [options]
 
 Commands:
   migrate                                   apply database migrations

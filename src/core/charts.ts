@@ -1,4 +1,5 @@
 import { shortenModelName, truncate } from './text.ts';
+import { meetsThreshold } from './threshold.ts';
 
 /**
  * Series → Chart.js v4 configurations. Everything returned is plain JSON (no functions, no plugins), so the
@@ -9,7 +10,7 @@ import { shortenModelName, truncate } from './text.ts';
 export type ChartKind = 'problemsOverModels' | 'trainingMetrics' | 'problemAcrossModels' | 'patternGrid';
 
 /** A Chart.js configuration restricted to what JSON can carry. */
-export interface ChartConfig {
+interface ChartConfig {
   type: 'line' | 'bar' | 'scatter';
   data: { labels?: (string | string[])[]; datasets: ChartDataset[] };
   options: { [key: string]: unknown };
@@ -28,7 +29,7 @@ export interface ChartSpec {
   config: ChartConfig;
 }
 
-export interface ProblemSeries {
+interface ProblemSeries {
   key: string;
   title: string;
   /** Share (0–1) the problem must reach, when it is gated. */
@@ -54,7 +55,7 @@ export interface ProblemAcrossModelsInput {
   points: { model: string; rate: number | null; ci: [number, number] | null; n: number }[];
 }
 
-export type GridStatus = 'passed' | 'failed' | 'errored';
+type GridStatus = 'passed' | 'failed' | 'errored';
 
 export interface PatternGridInput {
   models: string[];
@@ -68,7 +69,7 @@ export const CHART_HEIGHT = 450;
 export const NO_DATA_TITLE = 'No data yet';
 /** Longest model label on an axis before it is shortened (start and version end are kept). */
 export const MODEL_LABEL_MAX = 18;
-export const MODEL_LABEL_MAX_CROWDED = 14;
+const MODEL_LABEL_MAX_CROWDED = 14;
 const PATTERN_LABEL_MAX = 32;
 const FONT = 12;
 const TITLE_FONT = 16;
@@ -89,7 +90,7 @@ const STATUS_STYLES: Record<GridStatus, string> = { passed: 'circle', failed: 'r
 const INTERVAL_COLOUR = '#333333';
 const THRESHOLD_COLOUR = '#000000';
 
-export function colourFor(index: number): string {
+function colourFor(index: number): string {
   return PALETTE[index % PALETTE.length]!;
 }
 
@@ -196,9 +197,7 @@ export function problemAcrossModelsChart(input: ProblemAcrossModelsInput): Chart
   }
   const threshold = problem.threshold;
   const barColours = points.map((p) =>
-    threshold !== null && p.rate !== null && p.rate < threshold
-      ? STATUS_COLOURS.failed
-      : STATUS_COLOURS.passed,
+    meetsThreshold(p.rate, threshold) === false ? STATUS_COLOURS.failed : STATUS_COLOURS.passed,
   );
   const datasets: ChartDataset[] = [
     {

@@ -1,5 +1,5 @@
+import { checkNameAndVersion, type EndpointConfig, type ModelRef, parseModelRef } from './model.ts';
 import { normaliseProblemKey, parseThreshold } from './problem.ts';
-import type { EndpointConfig } from './types.ts';
 
 export type CommandResult<C> = { ok: true; command: C } | { ok: false; error: string; usage: string };
 
@@ -13,11 +13,6 @@ export type ProblemCommand =
   | { sub: 'help' };
 
 export type PatternCommand = { sub: 'add'; key: string } | { sub: 'list'; key: string } | { sub: 'help' };
-
-export interface ModelRef {
-  name: string;
-  version: string;
-}
 
 export type ModelCommand =
   | { sub: 'register'; name: string; version: string; adapter: EndpointConfig['adapter']; url: string }
@@ -124,40 +119,6 @@ export function parsePatternCommand(text: string): CommandResult<PatternCommand>
     default:
       return failure(`Unknown subcommand "${sub}".`, usage);
   }
-}
-
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
-const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._\-+]*$/;
-
-/** `name@version`; the last @ splits, so names stay free of it and versions may not contain it. */
-export function parseModelRef(text: string): { ok: true; value: ModelRef } | { ok: false; error: string } {
-  const trimmed = text.trim();
-  const at = trimmed.lastIndexOf('@');
-  if (at <= 0 || at === trimmed.length - 1) {
-    return {
-      ok: false,
-      error: `"${trimmed}" is not a model reference; write <name>@<version>, e.g. sentiment@v3.`,
-    };
-  }
-  const name = trimmed.slice(0, at);
-  const version = trimmed.slice(at + 1);
-  const bad = checkNameAndVersion(name, version);
-  return bad ? { ok: false, error: bad } : { ok: true, value: { name, version } };
-}
-
-function checkNameAndVersion(name: string, version: string): string | null {
-  return checkModelName(name) ?? checkModelVersion(version);
-}
-
-/** Null when the name is acceptable, else the sentence saying why not (shared by Slack, REST and CLI). */
-export function checkModelName(name: string): string | null {
-  return MODEL_NAME.test(name) ? null : `"${name}" is not a valid model name (letters, digits, . _ - /).`;
-}
-
-export function checkModelVersion(version: string): string | null {
-  return MODEL_VERSION.test(version)
-    ? null
-    : `"${version}" is not a valid version (letters, digits, . _ - +).`;
 }
 
 /** Slack may wrap links as <https://x> or <https://x|label>. */

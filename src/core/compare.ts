@@ -1,5 +1,24 @@
+import type { PatternOutcome } from './outcome.ts';
 import { mcnemarExact } from './statistics.ts';
-import type { Comparison, PatternOutcome, Verdict } from './types.ts';
+
+export type Verdict = 'improved' | 'regressed' | 'no_clear_change';
+
+/** Model A (baseline) against model B (candidate) on the same pattern revisions. */
+export interface Comparison {
+  /** Revisions both models have a non-errored outcome for. */
+  paired: number;
+  fixed: number[]; // pattern revision ids failing on A, passing on B
+  broken: number[]; // passing on A, failing on B
+  stillFailing: number[];
+  stillPassing: number[];
+  /** Revisions skipped because either side errored or lacked a result. */
+  unpaired: number[];
+  /** Exact two-sided McNemar p-value on the discordant pairs (1 when there are none). */
+  pValue: number;
+  verdict: Verdict;
+  baselinePassRate: number | null;
+  candidatePassRate: number | null;
+}
 
 /** Only outcomes with a clear answer can be paired: errored and flaky ones say nothing reliable. */
 function clearAnswer(outcome: PatternOutcome | undefined): boolean | null {

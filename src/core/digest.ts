@@ -1,13 +1,15 @@
+import type { Verdict } from './compare.ts';
+import { CanaryError } from './errors.ts';
 import { formatRate } from './metrics.ts';
 import { truncate } from './text.ts';
-import { CanaryError, type Verdict } from './types.ts';
+import { meetsThreshold } from './threshold.ts';
 
 /**
  * What the daily digest says, as plain data: a headline and titled sections of lines. The Slack layer turns it
  * into blocks (and escapes it: lines carry user text such as flagged pattern text verbatim).
  */
 
-export interface DigestRate {
+interface DigestRate {
   model: string;
   passRate: number | null;
 }
@@ -32,7 +34,7 @@ export interface DigestInput {
   pendingSignoffs: { problemKey: string }[];
 }
 
-export interface DigestSection {
+interface DigestSection {
   title: string;
   lines: string[];
 }
@@ -139,7 +141,8 @@ function belowThreshold(
   if (p.threshold === null) return null;
   // The candidate is what is about to ship; production only matters when there is no candidate yet.
   const subject = p.candidate ?? p.production;
-  if (subject === null || subject.passRate === null || subject.passRate >= p.threshold) return null;
+  if (subject === null || subject.passRate === null || meetsThreshold(subject.passRate, p.threshold))
+    return null;
   return { role: p.candidate ? 'candidate' : 'production', model: subject.model, passRate: subject.passRate };
 }
 

@@ -1,14 +1,33 @@
-import { formatInterval, formatRate } from './metrics.ts';
-import type {
-  GateProblemInput,
-  GateProblemStatus,
-  GateProblemVerdict,
-  GateVerdict,
-  Metrics,
-} from './types.ts';
+import type { Comparison } from './compare.ts';
+import { formatInterval, formatRate, type Metrics } from './metrics.ts';
+import { meetsThreshold } from './threshold.ts';
 
-/** 7/10 must meet 0.7 even when floating point says 0.69999…. */
-const EPSILON = 1e-9;
+export interface GateProblemInput {
+  key: string;
+  title: string;
+  threshold: number | null;
+  metrics: Metrics;
+  /** Against the baseline model, when there is one. */
+  comparison?: Comparison;
+}
+
+export type GateProblemStatus = 'meets' | 'below' | 'not_evaluated' | 'regressed' | 'ungated';
+
+export interface GateProblemVerdict {
+  key: string;
+  title: string;
+  status: GateProblemStatus;
+  reasons: string[];
+  warnings: string[];
+}
+
+export interface GateVerdict {
+  pass: boolean;
+  problems: GateProblemVerdict[];
+  /** One sentence per failing problem, ready to print. */
+  reasons: string[];
+  warnings: string[];
+}
 
 export interface GateOptions {
   /** Also fail when the lower end of the 95% interval is below the threshold. */
@@ -72,12 +91,12 @@ function judgeProblem(problem: GateProblemInput, opts: GateOptions): GateProblem
   if (threshold !== null) {
     const rate = formatRate(metrics.passRate);
     const limit = formatThreshold(threshold);
-    if (metrics.passRate < threshold - EPSILON) {
+    if (!meetsThreshold(metrics.passRate, threshold)) {
       status = 'below';
       reasons.push(
         `${name}: pass rate ${rate === limit ? precise(metrics.passRate) : rate} is below the threshold ${limit} (${counts}).`,
       );
-    } else if (opts.strict && metrics.ci !== null && metrics.ci[0] < threshold - EPSILON) {
+    } else if (opts.strict && metrics.ci !== null && !meetsThreshold(metrics.ci[0], threshold)) {
       status = 'below';
       reasons.push(
         `${name}: pass rate ${rate} meets the threshold ${limit}, but its 95% interval ${formatInterval(metrics.ci)} reaches below it (${counts}).`,

@@ -11,7 +11,7 @@ export interface ImportResult {
   errors: { line: number; message: string }[];
 }
 
-export const CSV_COLUMNS = ['problem', 'input', 'expect', 'polarity', 'source', 'notes'] as const;
+const CSV_COLUMNS = ['problem', 'input', 'expect', 'polarity', 'source', 'notes'] as const;
 const REQUIRED_COLUMNS = ['problem', 'input', 'expect'];
 const IMPORT_DEFAULTS = { source: 'import' } as const;
 

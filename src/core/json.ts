@@ -1,5 +1,4 @@
-/** JSON values as they arrive from users, files and adapters. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Result } from './result.ts';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -10,17 +9,11 @@ export function isPlainObject(value: unknown): value is JsonObject {
   return proto === Object.prototype || proto === null;
 }
 
-export type ParseJsonResult = { ok: true; value: unknown } | { ok: false; error: string };
-
 /** JSON.parse that reports the engine's reason instead of throwing. */
-export function tryParseJson(text: string): ParseJsonResult {
+export function tryParseJson(text: string): Result<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-}
-
-export function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }

@@ -1,5 +1,19 @@
+import type { PatternOutcome } from './outcome.ts';
 import { wilson } from './statistics.ts';
-import type { Metrics, PatternOutcome } from './types.ts';
+
+/** Per (model, problem). Errored outcomes are counted but never enter the pass rate. */
+export interface Metrics {
+  /** Evaluated outcomes: passed + failed. */
+  n: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  flaky: number;
+  /** passed / n, null when n = 0. */
+  passRate: number | null;
+  /** 95% Wilson score interval, null when n = 0. */
+  ci: [number, number] | null;
+}
 
 export interface OutcomeCounts {
   passed: number;

@@ -1,4 +1,18 @@
-import type { OutcomeStatus, PatternOutcome } from './types.ts';
+export type EvaluationTrigger = 'register' | 'backfill' | 'manual' | 'ci';
+export type EvaluationStatus = 'queued' | 'running' | 'done' | 'failed';
+export type OutcomeStatus = 'passed' | 'failed' | 'errored';
+
+/** One pattern revision's outcome on one model (runs folded together when repeats > 1). */
+export interface PatternOutcome {
+  patternId: number;
+  patternRevisionId: number;
+  /** For repeats > 1: passed when every run passed, failed when none did, flaky is set when runs disagree. */
+  status: OutcomeStatus;
+  /** Share of passing runs among non-errored runs; 1 or 0 for a single run; null when all errored. */
+  passShare: number | null;
+  flaky: boolean;
+  reason?: string;
+}
 
 export interface PatternRun {
   patternId: number;

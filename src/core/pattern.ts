@@ -1,14 +1,35 @@
+import type { Expectation } from './expectations/handler.ts';
 import { parseExpectation } from './expectations/index.ts';
 import { isPlainObject } from './json.ts';
-import type { Parsed } from './problem.ts';
-import type { Expectation, PatternInput, PatternSource, Polarity } from './types.ts';
+import type { Result } from './result.ts';
 
-export const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
-export const PATTERN_SOURCES = [
-  'production',
-  'contrived',
-  'import',
-] as const satisfies readonly PatternSource[];
+export type Polarity = 'positive' | 'negative';
+export type PatternSource = 'production' | 'contrived' | 'import';
+
+/** What a pattern feeds the model: a string for text models, an object for structured inputs. */
+export type PatternInput = string | { [key: string]: unknown };
+
+export interface Pattern {
+  id: number;
+  problemId: number;
+  /** The current (latest) revision. */
+  revisionId: number;
+  revision: number;
+  input: PatternInput;
+  expectation: Expectation;
+  polarity: Polarity;
+  source: PatternSource;
+  sourceChannel: string | null;
+  sourceTs: string | null;
+  sourcePermalink: string | null;
+  creatorId: string | null;
+  notes: string;
+  active: boolean;
+  createdAt: Date;
+}
+
+const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
+const PATTERN_SOURCES = ['production', 'contrived', 'import'] as const satisfies readonly PatternSource[];
 
 /** A pattern as submitted (modal, import file, API), before it is tied to a problem id. */
 export interface PatternDraft {
@@ -47,12 +68,12 @@ const DRAFT_KEYS = [
   'source_ref',
 ];
 
-export function byteLength(text: string): number {
+function byteLength(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 
 /** Text for text models, a JSON object for structured ones. Size is counted in UTF-8 bytes of its canonical form. */
-export function parsePatternInput(value: unknown, maxBytes: number): Parsed<PatternInput> {
+export function parsePatternInput(value: unknown, maxBytes: number): Result<PatternInput> {
   let input: PatternInput;
   if (typeof value === 'string') {
     if (value.trim() === '') return { ok: false, error: 'The input is empty.' };
@@ -90,7 +111,7 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-export function parsePolarity(value: unknown): Parsed<Polarity> {
+export function parsePolarity(value: unknown): Result<Polarity> {
   const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
   const found = POLARITIES.find((p) => p === text);
   return found
@@ -98,7 +119,7 @@ export function parsePolarity(value: unknown): Parsed<Polarity> {
     : { ok: false, error: `Polarity must be one of ${POLARITIES.join(', ')}, got ${show(value)}.` };
 }
 
-export function parseSource(value: unknown): Parsed<PatternSource> {
+export function parseSource(value: unknown): Result<PatternSource> {
   const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
   const found = PATTERN_SOURCES.find((s) => s === text);
   return found

@@ -1,21 +1,38 @@
-import type { ProblemStatus, Severity } from './types.ts';
+import type { Result } from './result.ts';
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+export type ProblemStatus = 'open' | 'monitoring' | 'resolved' | 'wont_fix';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
-export const PROBLEM_STATUSES = [
+export interface Problem {
+  id: number;
+  key: string;
+  title: string;
+  description: string;
+  status: ProblemStatus;
+  severity: Severity;
+  threshold: number | null;
+  ownerId: string | null;
+  creatorId: string | null;
+  homeChannel: string | null;
+  homeTs: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const PROBLEM_STATUSES = [
   'open',
   'monitoring',
   'resolved',
   'wont_fix',
 ] as const satisfies readonly ProblemStatus[];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
-export const TITLE_MAX = 200;
+const TITLE_MAX = 200;
 
 /**
  * A pass-rate threshold as people write it: `0.8`, `.8`, `80%` or `80`. A bare number above 1 (up to 100) is
  * read as a percent, because nobody means a pass rate of 80.
  */
-export function parseThreshold(text: string): Parsed<number> {
+export function parseThreshold(text: string): Result<number> {
   const trimmed = text.trim();
   if (trimmed === '')
     return { ok: false, error: 'The threshold is empty; write a share like 0.8 or a percent like 80%.' };
@@ -35,7 +52,7 @@ export function parseThreshold(text: string): Parsed<number> {
   return { ok: true, value: Math.round(value * 1e6) / 1e6 };
 }
 
-export function validateTitle(title: string): Parsed<string> {
+export function validateTitle(title: string): Result<string> {
   const trimmed = title.trim().replace(/\s+/g, ' ');
   if (trimmed === '')
     return { ok: false, error: 'The title is empty; say in a few words what the model gets wrong.' };
@@ -57,7 +74,7 @@ export function normaliseProblemKey(text: string): string | null {
   return PROBLEM_KEY.test(trimmed) ? trimmed.toUpperCase() : null;
 }
 
-export function parseSeverity(text: string): Parsed<Severity> {
+export function parseSeverity(text: string): Result<Severity> {
   const value = text.trim().toLowerCase();
   const found = SEVERITIES.find((s) => s === value);
   return found
@@ -65,7 +82,7 @@ export function parseSeverity(text: string): Parsed<Severity> {
     : { ok: false, error: `"${text.trim()}" is not a severity; use one of ${SEVERITIES.join(', ')}.` };
 }
 
-export function parseProblemStatus(text: string): Parsed<ProblemStatus> {
+export function parseProblemStatus(text: string): Result<ProblemStatus> {
   const value = text
     .trim()
     .toLowerCase()

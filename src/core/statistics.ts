@@ -19,12 +19,12 @@ export function lgamma(x: number): number {
 }
 
 /** ln C(n, k). */
-export function logChoose(n: number, k: number): number {
+function logChoose(n: number, k: number): number {
   return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
 }
 
 /** ln P(X = k) for X ~ Bin(n, p). */
-export function binomialLogPmf(k: number, n: number, p: number): number {
+function binomialLogPmf(k: number, n: number, p: number): number {
   if (k < 0 || k > n) return Number.NEGATIVE_INFINITY;
   if (p === 0) return k === 0 ? 0 : Number.NEGATIVE_INFINITY;
   if (p === 1) return k === n ? 0 : Number.NEGATIVE_INFINITY;

@@ -8,7 +8,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 /** Either storage mode; query functions take this and never know which. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
@@ -22,7 +22,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
 /** Arbitrary constant: serialises concurrent start-ups that all try to migrate. */
 const MIGRATION_LOCK = 774_112_001;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfigOrStop } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startModelServer } from '../modelserver/index.ts';
 import { demoRedis, RedisUnavailable } from './redis.ts';
@@ -10,7 +10,7 @@ import { runDemo } from './run.ts';
  */
 async function main(): Promise<number> {
   // The demo's web side listens on a free port: it must not collide with a Canary already running on PORT.
-  let config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, PORT: '0' });
+  let config = loadConfigOrStop({ LOG_LEVEL: 'warn', ...process.env, PORT: '0' });
   const redis = await demoRedis({
     url: config.redis.url,
     explicit: config.redis.explicit,
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof RedisUnavailable) {
+    if (err instanceof RedisUnavailable) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { type Canary, startCanary } from '../app.ts';
 import { createChartRenderer } from '../charts/index.ts';
 import { renderPng } from '../charts/render.ts';
@@ -13,8 +12,11 @@ import {
 } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { formatInterval, formatRate } from '../core/metrics.ts';
+import { formatModelRef } from '../core/model.ts';
 import type { Comparison, Model, PatternOutcome, Verdict } from '../core/types.ts';
-import { evaluations, results } from '../db/schema.ts';
+import { evaluationIdsOfRevision } from '../db/queries/evaluations.ts';
+import { getProblemByKey } from '../db/queries/problems.ts';
+import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
 import { problemsOverModels } from '../notify/evaluation-results.ts';
 import { postDigestNow } from '../services/digest.ts';
@@ -141,7 +143,7 @@ async function demo(canary: Canary, config: Config, opts: DemoOptions): Promise<
     if (m.version === 'v2' && model.status !== 'production') await promoteModel(deps, model);
   }
 
-  const models = registered.map((m) => `${m.name}@${m.version}`);
+  const models = registered.map(formatModelRef);
   const production = `${DEMO_MODEL_NAME}@v2`;
   const rows = await table(canary, registered);
   printTable(rows, models, production, say);
@@ -214,7 +216,12 @@ async function ensureModel(
     model = registered.model;
     evaluationId = queuedEvaluationId(registered);
   }
-  await waitFor(canary, evaluationId, `${DEMO_MODEL_NAME}@${m.version}`, opts.progress);
+  await waitFor(
+    canary,
+    evaluationId,
+    formatModelRef({ name: DEMO_MODEL_NAME, version: m.version }),
+    opts.progress,
+  );
   return getModelByRef(deps, ref);
 }
 
@@ -242,11 +249,8 @@ async function addLatePattern(canary: Canary, opts: DemoOptions): Promise<number
   if (revision === null || created.length === 0) return revision;
   opts.progress.write(`Late pattern filed on ${problem.key}: back-filling it on every earlier model\n`);
   // addPatterns enqueued one back-fill evaluation per model after its commit.
-  const backfills = await deps.db
-    .select({ id: evaluations.id })
-    .from(evaluations)
-    .where(eq(evaluations.patternRevisionId, revision));
-  for (const { id } of backfills) await waitFor(canary, id, 'back-fill', opts.progress);
+  const backfills = await evaluationIdsOfRevision(deps.db, revision);
+  for (const id of backfills) await waitFor(canary, id, 'back-fill', opts.progress);
   return revision;
 }
 
@@ -285,10 +289,10 @@ async function table(canary: Canary, models: Model[]): Promise<DemoRow[]> {
   const latest = models[models.length - 1];
   const rows: DemoRow[] = [];
   for (const row of reports[0]?.problems ?? []) {
-    const cells = reports.map((r, i) => {
+    const cells = reports.map((r) => {
       const cell = r.problems.find((p) => p.key === row.key);
       return {
-        model: `${models[i]?.name}@${models[i]?.version}`,
+        model: formatModelRef(r.model),
         n: cell?.n ?? 0,
         passed: cell?.passed ?? 0,
         errored: cell?.errored ?? 0,
@@ -298,7 +302,7 @@ async function table(canary: Canary, models: Model[]): Promise<DemoRow[]> {
     });
     let comparison: Comparison | null = null;
     if (production && latest && production.id !== latest.id) {
-      const problem = await deps.db.query.problems.findFirst({ where: (p, { eq }) => eq(p.key, row.key) });
+      const problem = await getProblemByKey(deps.db, row.key);
       if (problem) {
         const [a, b]: [PatternOutcome[], PatternOutcome[]] = await Promise.all([
           outcomesFor(deps.db, { modelId: production.id, problemId: problem.id }),
@@ -371,7 +375,7 @@ async function writeOutputs(
   const specs = {
     'problems-over-models.png': problemsOverModelsChart(await problemsOverModels(deps.db)),
     'training-metrics.png': trainingMetricsChart({
-      models: all.map((m) => `${m.name}@${m.version}`),
+      models: all.map(formatModelRef),
       metrics: Object.fromEntries(
         [...new Set(all.flatMap((m) => Object.keys(m.metrics)))].map((k) => [
           k,
@@ -421,10 +425,6 @@ async function lateBackfill(
 ): Promise<{ pattern: string; models: string[] }> {
   const pattern = String(LATE_PATTERN.pattern.input);
   if (revisionId === null) return { pattern, models: [] };
-  const ran = await canary.deps.db
-    .select({ modelId: results.modelId })
-    .from(results)
-    .where(eq(results.patternRevisionId, revisionId));
-  const ids = new Set(ran.map((r) => r.modelId));
-  return { pattern, models: models.filter((m) => ids.has(m.id)).map((m) => `${m.name}@${m.version}`) };
+  const ids = new Set(await modelIdsWithResultsOn(canary.deps.db, revisionId));
+  return { pattern, models: models.filter((m) => ids.has(m.id)).map(formatModelRef) };
 }

@@ -10,8 +10,8 @@ import { tfservingProtocol } from './tfserving.ts';
 import type { AdapterDeps, EndpointAdapter } from './types.ts';
 
 export { checkEndpointUrl } from './allowlist.ts';
-export { type ParseEndpointResult, parseEndpointConfig } from './options.ts';
-export type { AdapterDeps, EndpointAdapter, EndpointAnswer } from './types.ts';
+export { parseEndpointConfig } from './options.ts';
+export type { AdapterDeps, EndpointAdapter } from './types.ts';
 
 const PROTOCOLS = {
   'kserve-v2': (config) => kserveV2Protocol(config.url, adapterOptions('kserve-v2', config)),

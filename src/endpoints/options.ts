@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { EndpointConfig } from '../core/types.ts';
+import type { EndpointConfig } from '../core/model.ts';
+import type { Result } from '../core/result.ts';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Upper case only: a token-shaped value (sk_live_abc123) typed here by mistake is refused, not stored as a "name".
@@ -95,10 +96,8 @@ const envelope = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
 });
 
-export type ParseEndpointResult = { ok: true; value: EndpointConfig } | { ok: false; error: string };
-
 /** Validates an endpoint config (adapter name, URL, options); the value returned has defaults filled in. */
-export function parseEndpointConfig(raw: unknown): ParseEndpointResult {
+export function parseEndpointConfig(raw: unknown): Result<EndpointConfig> {
   const outer = envelope.safeParse(nestOptions(raw));
   if (!outer.success) return { ok: false, error: describe(outer.error) };
   const { adapter, url, options } = outer.data;

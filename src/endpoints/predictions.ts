@@ -35,11 +35,7 @@ export function argmax(row: readonly number[]): number {
 }
 
 /** A probability (or logit) row becomes the top label, named through `labels` when given, and its value. */
-export function fromScores(
-  row: readonly number[],
-  labels: readonly string[] | undefined,
-  raw: unknown,
-): Prediction {
+function fromScores(row: readonly number[], labels: readonly string[] | undefined, raw: unknown): Prediction {
   const i = argmax(row);
   return { label: labels?.[i] ?? String(i), score: row[i] ?? 0, raw };
 }

@@ -1,10 +1,12 @@
+import type { Result } from '../core/result.ts';
+
 /** One attempt's outcome; `retryable` says whether trying again could help (timeouts, 5xx, resets). */
 export type AttemptResult<T> =
   | { ok: true; value: T }
   /** `retryAfterMs`: the server said when to come back (Retry-After); it replaces the jittered wait. */
   | { ok: false; error: string; retryable: boolean; retryAfterMs?: number | undefined };
 
-export type RetryResult<T> = ({ ok: true; value: T } | { ok: false; error: string }) & { attempts: number };
+export type RetryResult<T> = Result<T> & { attempts: number };
 
 export interface RetryOptions {
   /** Extra attempts after the first. */

@@ -134,7 +134,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /** Servers sometimes echo credentials in error bodies; no secret value may reach a stored error. */
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
   return out;

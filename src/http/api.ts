@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { parseModelRef } from '../core/commands.ts';
+import { parseModelRef } from '../core/model.ts';
 import { parseProblemStatus } from '../core/problem.ts';
 import type { ProblemStatus } from '../core/types.ts';
 import type { ServiceDeps } from '../services/deps.ts';
@@ -30,7 +30,7 @@ export interface ApiDeps extends ServiceDeps {
   maxBodyBytes?: number;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The REST API: JSON in and out, bearer tokens, service errors as 4xx bodies. */
 export function createApi(deps: ApiDeps): Hono {

@@ -3,13 +3,13 @@ import { CanaryError } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { httpStatusOf } from '../services/errors.ts';
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; field?: string; details?: unknown };
 }
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
 
-export function errorBody(code: string, message: string, field?: string, details?: unknown): ErrorBody {
+function errorBody(code: string, message: string, field?: string, details?: unknown): ErrorBody {
   const error: ErrorBody['error'] = { code, message };
   if (field !== undefined) error.field = field;
   if (details !== undefined) error.details = details;
@@ -28,7 +28,7 @@ export function sendError(
 }
 
 /** A refusal raised by a route itself (bad query string, malformed body) before any service runs. */
-export class HttpRefusal extends Error {
+class HttpRefusal extends Error {
   constructor(
     readonly status: ErrorStatus,
     readonly code: string,

@@ -6,7 +6,7 @@ import { type GateInput, type GateResult, gateModel } from '../services/gate.ts'
 import { reportedProblems } from '../services/reports.ts';
 
 /** One active pattern of a gated problem and the candidate's outcome on it. */
-export interface GatePatternRow {
+interface GatePatternRow {
   problemKey: string;
   patternId: number;
   revisionId: number;

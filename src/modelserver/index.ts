@@ -1,14 +1,2 @@
-export {
-  MODELS,
-  SENTIMENT_LABELS,
-  type SentimentLabel,
-  type SentimentModel,
-  type SentimentResult,
-} from './models.ts';
-export {
-  type ModelServer,
-  type ModelServerFaults,
-  type ModelServerOptions,
-  type ModelServerStats,
-  startModelServer,
-} from './server.ts';
+export { MODELS } from './models.ts';
+export { type ModelServer, type ModelServerFaults, startModelServer } from './server.ts';

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { stopOnBadSetting } from '../config.ts';
 import { startModelServer } from './server.ts';
 
 /**
@@ -18,8 +19,7 @@ function intFlag(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) {
-    process.stderr.write(`--${name} must be a non-negative integer, got "${raw}"\n`);
-    process.exit(2);
+    stopOnBadSetting(`--${name} must be a non-negative integer, got "${raw}"`);
   }
   return n;
 }

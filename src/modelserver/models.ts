@@ -2,7 +2,7 @@ import Sentiment from 'sentiment';
 import vader from 'vader-sentiment';
 
 export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
-export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
+type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
 
 export interface SentimentResult {
   label: SentimentLabel;

@@ -32,7 +32,7 @@ function flatten(data: unknown[]): unknown[] {
 }
 
 /** KServe v2 / Open Inference Protocol REST. */
-export const kserveV2: Protocol = {
+const kserveV2: Protocol = {
   name: 'kserve-v2',
   texts(body) {
     if (!isObject(body) || !Array.isArray(body['inputs']) || body['inputs'].length === 0)
@@ -72,21 +72,21 @@ export const kserveV2: Protocol = {
 };
 
 /** TF Serving REST predict, row ("instances") format. */
-export const tfServing: Protocol = {
+const tfServing: Protocol = {
   name: 'tfserving',
   texts: (body) => listField(body, 'instances'),
   render: (_model, results) => ({ predictions: results.map((r) => ({ label: r.label, score: r.score })) }),
 };
 
 /** MLflow scoring server, tensor ("inputs") format. */
-export const mlflow: Protocol = {
+const mlflow: Protocol = {
   name: 'mlflow',
   texts: (body) => listField(body, 'inputs'),
   render: (_model, results) => ({ predictions: results.map((r) => r.label) }),
 };
 
 /** A home-grown JSON API: one `{text}` or a batch of `{texts}`. */
-export const genericHttp: Protocol = {
+const genericHttp: Protocol = {
   name: 'http',
   texts(body) {
     if (isObject(body) && typeof body['text'] === 'string') return [body['text']];
@@ -102,7 +102,7 @@ export const genericHttp: Protocol = {
 };
 
 /** OpenAI-compatible chat completions: the last user message is scored, the label is the reply. */
-export const openaiChat: Protocol = {
+const openaiChat: Protocol = {
   name: 'openai',
   texts(body) {
     if (!isObject(body) || !Array.isArray(body['messages'])) return 'body must have a "messages" array';

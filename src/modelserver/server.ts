@@ -41,7 +41,7 @@ export interface ModelServerOptions {
   auth?: { header: string; value: string };
 }
 
-export interface ModelServerStats {
+interface ModelServerStats {
   /** Inference requests received (health and metadata excluded). */
   requests: number;
   /** Texts scored. */

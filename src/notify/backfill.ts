@@ -1,5 +1,5 @@
+import { formatModelRef } from '../core/model.ts';
 import { foldRuns } from '../core/outcome.ts';
-import { modelRef } from '../db/queries/models.ts';
 import { type BackfillRow, backfillMessage } from '../slack/blocks/results.ts';
 import type { PostingDeps } from './deps.ts';
 import { postOrUpdate } from './ledger.ts';
@@ -44,7 +44,7 @@ export async function announceBackfill(deps: PostingDeps, patternRevisionId: num
   for (const e of evaluations) latest.set(e.model.id, e);
   const rows: BackfillRow[] = [...latest.values()].map(({ evaluation, model }) => {
     const mine = runs.filter((r) => r.modelId === model.id);
-    const ref = modelRef(model);
+    const ref = formatModelRef(model);
     // A model's line changes once, when its back-fill is over, not batch by batch.
     if (evaluation.status === 'queued' || evaluation.status === 'running')
       return { model: ref, state: 'pending' };

@@ -5,6 +5,8 @@ import type {
 } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { evaluateGate } from '../core/gate.ts';
+import { formatModelRef } from '../core/model.ts';
+import { meetsThreshold } from '../core/threshold.ts';
 import type {
   Comparison,
   Expectation,
@@ -19,7 +21,7 @@ import type {
   Verdict,
 } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
-import { getModelById, getProductionModel, listModelRows, modelRef } from '../db/queries/models.ts';
+import { getModelById, getProductionModel, listModelRows } from '../db/queries/models.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
@@ -178,14 +180,14 @@ export async function gatherProblemResults(
         metrics: summary.metrics,
         previous:
           previous && vsPrevious
-            ? { role: 'previous', model: modelRef(previous), comparison: vsPrevious }
+            ? { role: 'previous', model: formatModelRef(previous), comparison: vsPrevious }
             : null,
         production:
           prod && vsProduction
-            ? { role: 'production', model: modelRef(prod), comparison: vsProduction }
+            ? { role: 'production', model: formatModelRef(prod), comparison: vsProduction }
             : null,
         verdict: basis?.verdict ?? null,
-        thresholdMet: problem.threshold === null || rate === null ? null : rate >= problem.threshold - 1e-9,
+        thresholdMet: meetsThreshold(rate, problem.threshold),
         broken: changesOf(basis?.broken ?? []),
         fixed: changesOf(basis?.fixed ?? []),
         acrossModels: {
@@ -193,7 +195,7 @@ export async function gatherProblemResults(
           points: shown.flatMap((m) => {
             const metrics = table.get(m.id)?.get(problem.id);
             return metrics
-              ? [{ model: modelRef(m), rate: metrics.passRate, ci: metrics.ci, n: metrics.n }]
+              ? [{ model: formatModelRef(m), rate: metrics.passRate, ci: metrics.ci, n: metrics.n }]
               : [];
           }),
         },
@@ -221,7 +223,7 @@ export async function problemsOverModels(db: Db): Promise<ProblemsOverModelsInpu
   const reported = problems.filter((p) => keep.has(p.id));
   const table = await metricsByModelAndProblem(db, { models, problemIds: reported.map((p) => p.id) });
   return {
-    models: models.map(modelRef),
+    models: models.map(formatModelRef),
     problems: reported.map((p) => ({
       key: p.key,
       title: p.title,
@@ -242,7 +244,7 @@ export async function trainingMetricsOfName(db: Db, name: string): Promise<Train
     names.map((k) => [k, models.map((m) => finiteOrNull(m.metrics[k]))] as const),
   );
   const reported = Object.values(metrics).some((values) => values.some((v) => v !== null));
-  return reported ? { models: models.map(modelRef), metrics } : null;
+  return reported ? { models: models.map(formatModelRef), metrics } : null;
 }
 
 /** metrics is free JSON from registration: anything but a finite number is "not reported". */

@@ -1,15 +1,14 @@
-import { eq } from 'drizzle-orm';
 import {
   patternGridChart,
   problemAcrossModelsChart,
   problemsOverModelsChart,
   trainingMetricsChart,
 } from '../core/charts.ts';
+import { formatModelRef } from '../core/model.ts';
 import type { Model } from '../core/types.ts';
-import { getModelById, modelRef } from '../db/queries/models.ts';
+import { getModelById } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
-import { selectSignoffs } from '../db/queries/signoffs.ts';
-import { signoffs } from '../db/schema.ts';
+import { signoffsBrokenBy } from '../db/queries/signoffs.ts';
 import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
 import {
@@ -71,7 +70,7 @@ export async function notifyProgress(deps: PostingDeps, evaluationId: number): P
   const target = summaryTarget(deps, evaluation, model);
   if (!target) return;
   const message = evaluationSummaryMessage({
-    model: modelRef(evaluation.model),
+    model: formatModelRef(evaluation.model),
     state: evaluation.status,
     trigger: evaluation.trigger,
     progress: progressOf(evaluation),
@@ -120,7 +119,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
     const chart = await prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels));
     const grid = await prepareChart(deps.charts, patternGridChart(await patternGridOf(deps.db, problem.key)));
     const message = problemResultMessage({
-      model: modelRef(evaluation.model),
+      model: formatModelRef(evaluation.model),
       problem: { key: problem.key, title: problem.title, threshold: problem.threshold },
       metrics: result.metrics,
       previous: result.previous,
@@ -169,7 +168,7 @@ async function finalSummary(
     ? await prepareChart(deps.charts, trainingMetricsChart(results.trainingMetrics))
     : null;
   const message = evaluationSummaryMessage({
-    model: modelRef(evaluation.model),
+    model: formatModelRef(evaluation.model),
     state: evaluation.status,
     trigger: evaluation.trigger,
     progress: progressOf(evaluation),
@@ -213,7 +212,7 @@ async function finalSummary(
  * first time it is marked, so a retried job also looks up those already marked broken by this model.
  */
 async function announceBrokenSignoffs(deps: PostingDeps, modelId: number, fresh: readonly BrokenSignoff[]) {
-  const marked = await selectSignoffs(deps.db, eq(signoffs.brokenByModelId, modelId));
+  const marked = await signoffsBrokenBy(deps.db, modelId);
   const all = new Map(marked.map((s) => [s.id, s]));
   for (const s of fresh) all.set(s.id, s);
   if (all.size === 0) return;
@@ -233,7 +232,7 @@ async function announceBrokenSignoffs(deps: PostingDeps, modelId: number, fresh:
       signedModel: s.model,
       signedBy: s.signedBy,
       signedRate: s.passRate,
-      brokenBy: modelRef(model),
+      brokenBy: formatModelRef(model),
       nowRate: table.get(model.id)?.get(s.problemId)?.passRate ?? null,
     });
     await postOnce(deps.db, deps.slack, keys.signoffBroken(s.id), {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Anything with BullMQ's getJobCounts: kept structural so this module needs no queue import. */
-export interface CountableQueue {
+interface CountableQueue {
   name: string;
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
 }

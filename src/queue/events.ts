@@ -15,7 +15,7 @@ export interface EvaluationFinishedEvent extends EvaluationProgressEvent {
   status: EvaluationStatus;
 }
 
-export interface EvaluationEventMap {
+interface EvaluationEventMap {
   'evaluation.progress': [EvaluationProgressEvent];
   'evaluation.finished': [EvaluationFinishedEvent];
 }

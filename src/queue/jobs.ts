@@ -9,7 +9,7 @@ import { z } from 'zod';
  */
 
 export const QUEUE_NAMES = { evaluations: 'evaluations', notify: 'notify' } as const;
-export type QueueName = keyof typeof QUEUE_NAMES;
+type QueueName = keyof typeof QUEUE_NAMES;
 
 const id = z.number().int().positive();
 const evaluationRef = z.object({ evaluationId: id }).strict();
@@ -110,16 +110,7 @@ function notifyOptions() {
 
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
-export type EvaluationJobName = {
-  [N in JobName]: (typeof jobCatalog)[N]['queue'] extends 'evaluations' ? N : never;
-}[JobName];
-export type NotifyJobName = Exclude<JobName, EvaluationJobName>;
-
 export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
-
-export function isJobName(name: string): name is JobName {
-  return Object.hasOwn(jobCatalog, name);
-}
 
 /** The deterministic id for a payload, or undefined for jobs that are deduplicated another way. */
 export function jobIdFor<N extends JobName>(name: N, payload: JobPayload<N>): string | undefined {
@@ -157,7 +148,7 @@ export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayl
 }
 
 /** Progress notifications collapse per evaluation within this window; the finished one always goes out. */
-export const PROGRESS_NOTIFY_TTL_MS = 5_000;
+const PROGRESS_NOTIFY_TTL_MS = 5_000;
 
 export function progressDeduplication(evaluationId: number) {
   return { id: `notify-progress-${evaluationId}`, ttl: PROGRESS_NOTIFY_TTL_MS };

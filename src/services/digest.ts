@@ -1,11 +1,17 @@
-import { and, desc, eq, gt, isNotNull, isNull, lte } from 'drizzle-orm';
 import type { ChartRenderer } from '../charts/index.ts';
 import { problemsOverModelsChart } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { buildDigest, type Digest, type DigestInput, type DigestLatest } from '../core/digest.ts';
+import { formatModelRef } from '../core/model.ts';
 import type { Model, PatternOutcome } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
-import { getModelsByIds, getProductionModel, listModelRows, modelRef } from '../db/queries/models.ts';
+import {
+  claimDigestTick,
+  lastPostedDigestAt,
+  recordDigestPosted,
+  releaseDigestTick,
+} from '../db/queries/digests.ts';
+import { getModelsByIds, getProductionModel, listModelRows } from '../db/queries/models.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
@@ -14,8 +20,7 @@ import {
   problemsWithActivePatterns,
   runsFor,
 } from '../db/queries/reports.ts';
-import { isStanding, selectSignoffs } from '../db/queries/signoffs.ts';
-import { digests, signoffs } from '../db/schema.ts';
+import { listSignoffRows, signoffsBrokenBetween } from '../db/queries/signoffs.ts';
 import type { Logger } from '../logger.ts';
 import { prepareChart, shareChartInThread } from '../notify/charts.ts';
 import { problemsOverModels } from '../notify/evaluation-results.ts';
@@ -36,9 +41,9 @@ export interface DigestDeps {
 
 const DAY_MS = 24 * 3600 * 1000;
 /** A claimed tick without a ts this old was left by a worker that died mid-post: another may take it over. */
-export const DIGEST_CLAIM_STALE_MS = 120_000;
+const DIGEST_CLAIM_STALE_MS = 120_000;
 
-export async function collectDigestInput(
+async function collectDigestInput(
   deps: Pick<DigestDeps, 'db'>,
   window: { since: Date; now: Date },
 ): Promise<DigestInput> {
@@ -90,22 +95,14 @@ export async function collectDigestInput(
       title: p.title,
       threshold: p.threshold,
       candidate: candidate
-        ? { model: modelRef(candidate), passRate: table.get(candidate.id)?.get(p.id)?.passRate ?? null }
+        ? { model: formatModelRef(candidate), passRate: table.get(candidate.id)?.get(p.id)?.passRate ?? null }
         : null,
-      production: prod ? { model: modelRef(prod), passRate: prodMetrics?.passRate ?? null } : null,
+      production: prod ? { model: formatModelRef(prod), passRate: prodMetrics?.passRate ?? null } : null,
       verdict,
     };
   });
 
-  const broken = await selectSignoffs(
-    db,
-    and(
-      isNull(signoffs.revokedAt),
-      isNotNull(signoffs.brokenAt),
-      gt(signoffs.brokenAt, since),
-      lte(signoffs.brokenAt, now),
-    ),
-  );
+  const broken = await signoffsBrokenBetween(db, since, now);
   const breakers = await getModelsByIds(db, [
     ...new Set(broken.flatMap((s) => (s.brokenByModelId ? [s.brokenByModelId] : []))),
   ]);
@@ -113,7 +110,7 @@ export async function collectDigestInput(
     models: breakers,
     problemIds: broken.map((s) => s.problemId),
   });
-  const standing = await selectSignoffs(db, isStanding);
+  const standing = await listSignoffRows(db, { standing: true });
   const signedOn = new Set(standing.map((s) => `${s.problemId}:${s.modelId}`));
   const pendingSignoffs = reported.flatMap((p) => {
     const candidate = chosen.get(p.id);
@@ -147,14 +144,8 @@ export async function collectDigest(
 }
 
 /** Since the last digest posted, else a day back. */
-export async function lastDigestAt(db: Db, now: Date): Promise<Date> {
-  const [row] = await db
-    .select({ postedAt: digests.postedAt })
-    .from(digests)
-    .where(and(isNotNull(digests.ts), lte(digests.postedAt, now)))
-    .orderBy(desc(digests.postedAt))
-    .limit(1);
-  return row?.postedAt ?? new Date(now.getTime() - DAY_MS);
+async function lastDigestAt(db: Db, now: Date): Promise<Date> {
+  return (await lastPostedDigestAt(db, now)) ?? new Date(now.getTime() - DAY_MS);
 }
 
 export type PostDigestResult =
@@ -175,7 +166,12 @@ export async function postDigest(input: {
   const { deps, slack, channel, tick } = input;
   const now = deps.now();
   const since = await lastDigestAt(deps.db, now);
-  const claimed = await claimTick(deps.db, tick, channel, now);
+  const claimed = await claimDigestTick(deps.db, {
+    tick,
+    channel,
+    now,
+    staleBefore: new Date(now.getTime() - DIGEST_CLAIM_STALE_MS),
+  });
   if (claimed !== 'mine') return { posted: false, reason: claimed };
   let sent: { channel: string; ts: string } | null = null;
   try {
@@ -188,7 +184,7 @@ export async function postDigest(input: {
     const posted = sent;
     // Once the digest is out, nothing after it may make the job fail: a retry would post it a second time.
     await afterPosting(deps, tick, 'record the digest ts', () =>
-      deps.db.update(digests).set({ ts: posted.ts, postedAt: now }).where(eq(digests.tick, tick)),
+      recordDigestPosted(deps.db, tick, posted.ts, now),
     );
     await afterPosting(deps, tick, 'share the digest chart', () =>
       shareChartInThread({ db: deps.db, slack }, `digest:${tick}:chart`, chart, {
@@ -203,10 +199,7 @@ export async function postDigest(input: {
   } catch (err) {
     // Only a digest that never went out releases its tick for the retry.
     if (!sent) {
-      await deps.db
-        .delete(digests)
-        .where(and(eq(digests.tick, tick), isNull(digests.ts)))
-        .catch(() => undefined);
+      await releaseDigestTick(deps.db, tick).catch(() => undefined);
     }
     throw err;
   }
@@ -225,36 +218,8 @@ async function afterPosting(
   }
 }
 
-async function claimTick(
-  db: Db,
-  tick: string,
-  channel: string,
-  now: Date,
-): Promise<'mine' | 'already_posted' | 'in_progress'> {
-  const inserted = await db
-    .insert(digests)
-    .values({ tick, channel, postedAt: now })
-    .onConflictDoNothing({ target: digests.tick })
-    .returning({ tick: digests.tick });
-  if (inserted.length > 0) return 'mine';
-  const taken = await db
-    .update(digests)
-    .set({ postedAt: now, channel })
-    .where(
-      and(
-        eq(digests.tick, tick),
-        isNull(digests.ts),
-        lte(digests.postedAt, new Date(now.getTime() - DIGEST_CLAIM_STALE_MS)),
-      ),
-    )
-    .returning({ tick: digests.tick });
-  if (taken.length > 0) return 'mine';
-  const [row] = await db.select({ ts: digests.ts }).from(digests).where(eq(digests.tick, tick));
-  return row?.ts ? 'already_posted' : 'in_progress';
-}
-
 /** `canary digest --now`: a tick named after the current minute, so pressing it twice in a minute posts once. */
-export function nowTick(now: Date): string {
+function nowTick(now: Date): string {
   return `now-${now.toISOString().slice(0, 16)}`;
 }
 

@@ -1,5 +1,6 @@
+import { CanaryError } from '../core/errors.ts';
+import type { Result } from '../core/result.ts';
 import { findNul } from '../core/text.ts';
-import { CanaryError } from '../core/types.ts';
 
 export { CanaryError };
 
@@ -24,12 +25,8 @@ export function invalid(sentence: string, field?: string): never {
   return fail('validation', sentence, field);
 }
 
-/** Core parsers return `{ok, value} | {ok: false, error}`; a service turns a refusal into a validation error. */
-export function valueOrThrow<T>(
-  result: { ok: true; value: T } | { ok: false; error: string },
-  field?: string,
-  code: CanaryErrorCode = 'validation',
-): T {
+/** Core parsers return a `Result`; a service turns a refusal into a validation error. */
+export function valueOrThrow<T>(result: Result<T>, field?: string, code: CanaryErrorCode = 'validation'): T {
   if (result.ok) return result.value;
   return fail(code, result.error, field);
 }

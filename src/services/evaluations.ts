@@ -50,7 +50,7 @@ export async function recordBatchResults(
  * A key this evaluation already recorded (a retried batch) swaps its old status for the new one; a key that
  * was absent, or recorded by an earlier evaluation, is newly done for this one.
  */
-export function countDelta(
+function countDelta(
   evaluationId: number,
   prior: readonly PriorResult[],
   rows: readonly NewResult[],
@@ -68,7 +68,7 @@ export function countDelta(
 }
 
 /** Per-problem standing of the model once the evaluation is done (over current revisions of active patterns). */
-export interface ProblemSummary {
+interface ProblemSummary {
   problemId: number;
   key: string;
   title: string;

@@ -1,6 +1,7 @@
 import { compareOutcomes } from '../core/compare.ts';
 import { evaluateGate } from '../core/gate.ts';
 import { computeMetrics } from '../core/metrics.ts';
+import { formatModelRef } from '../core/model.ts';
 import type {
   Expectation,
   GateProblemInput,
@@ -10,22 +11,22 @@ import type {
   PatternInput,
   Prediction,
 } from '../core/types.ts';
-import { getProductionModel, modelRef } from '../db/queries/models.ts';
+import { getProductionModel } from '../db/queries/models.ts';
 import { getPatternsByIds } from '../db/queries/patterns.ts';
 import { foldOutcomeRuns, groupBy, runsFor } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
-import { getModelByRef, type ModelRef } from './models.ts';
+import { getModelByRef, type ModelSelector } from './models.ts';
 import { reportedProblems } from './reports.ts';
 
 export interface GateInput {
-  model: ModelRef;
+  model: ModelSelector;
   /** 'production' (default): the production model of the same name, if any and not this one. null: no baseline. */
-  baseline?: 'production' | ModelRef | null;
+  baseline?: 'production' | ModelSelector | null;
   /** Fail too when the 95% interval reaches below a threshold. */
   strict?: boolean;
 }
 
-export interface GateFailure {
+interface GateFailure {
   problemKey: string;
   patternId: number;
   revisionId: number;
@@ -112,14 +113,17 @@ export async function gateModel(deps: ServiceDeps, input: GateInput): Promise<Ga
       broken: brokenIds.has(outcome.patternRevisionId),
     });
   }
-  deps.log.info({ model: modelRef(model), pass: verdict.pass, failures: failures.length }, 'gate evaluated');
+  deps.log.info(
+    { model: formatModelRef(model), pass: verdict.pass, failures: failures.length },
+    'gate evaluated',
+  );
   return { verdict, model, baseline, problems: inputs, failures };
 }
 
 async function resolveBaseline(
   deps: ServiceDeps,
   model: Model,
-  baseline: 'production' | ModelRef | null,
+  baseline: 'production' | ModelSelector | null,
 ): Promise<Model | null> {
   if (baseline === null) return null;
   if (baseline === 'production') {

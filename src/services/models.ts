@@ -1,12 +1,19 @@
 import { isCanaryVariable } from '../config.ts';
-import { checkModelName, checkModelVersion, parseModelRef } from '../core/commands.ts';
-import type { EndpointConfig, Model, ModelStatus } from '../core/types.ts';
+import {
+  checkModelName,
+  checkModelVersion,
+  type EndpointConfig,
+  formatModelRef,
+  type Model,
+  type ModelRef,
+  type ModelStatus,
+  parseModelRef,
+} from '../core/model.ts';
 import {
   getModelByNameVersion,
   getProductionModel,
   insertModel,
   listModelRows,
-  modelRef,
   promoteModelRow,
   setModelStatus,
 } from '../db/queries/models.ts';
@@ -14,12 +21,11 @@ import { checkEndpointUrl, parseEndpointConfig } from '../endpoints/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 
-export { modelRef, parseModelRef };
+const NAME_MAX = 100;
+const REPEATS_MAX = 20;
 
-export const NAME_MAX = 100;
-export const REPEATS_MAX = 20;
-
-export type ModelRef = string | { name: string; version: string };
+/** How callers name a model: a ref, or its `name@version` text as a person typed it. */
+export type ModelSelector = ModelRef | string;
 
 export interface RegisterModelInput {
   name: string;
@@ -71,7 +77,8 @@ export async function registerModel(
     slackChannel: input.slack?.channel ?? null,
     slackTs: input.slack?.threadTs ?? null,
   });
-  if (!model) return fail('duplicate', `${name}@${version} is already registered.`, 'version');
+  if (!model)
+    return fail('duplicate', `${formatModelRef({ name, version })} is already registered.`, 'version');
   try {
     const { evaluationId } = await deps.scheduler.evaluateModel({
       modelId: model.id,
@@ -79,11 +86,11 @@ export async function registerModel(
       requestedBy: input.registeredBy ?? null,
       ...(input.slack ? { slack: input.slack } : {}),
     });
-    deps.log.info({ model: modelRef(model), evaluationId }, 'model registered');
+    deps.log.info({ model: formatModelRef(model), evaluationId }, 'model registered');
     return { model, evaluationId };
   } catch (err) {
     deps.log.error(
-      { err, model: modelRef(model) },
+      { err, model: formatModelRef(model) },
       'model registered but its evaluation could not be queued',
     );
     return { model, evaluationId: null, warning: notQueuedWarning(model) };
@@ -91,7 +98,7 @@ export async function registerModel(
 }
 
 function notQueuedWarning(model: Model): string {
-  const ref = modelRef(model);
+  const ref = formatModelRef(model);
   const path = `/api/v1/models/${encodeURIComponent(model.name)}/${encodeURIComponent(model.version)}/evaluate`;
   return `${ref} is registered, but its evaluation could not be queued (the job queue is unavailable); queue it later with POST ${path} or \`canary gate --model ${ref} --wait\`.`;
 }
@@ -150,10 +157,11 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export async function getModelByRef(deps: ServiceDeps, ref: ModelRef): Promise<Model> {
+export async function getModelByRef(deps: ServiceDeps, ref: ModelSelector): Promise<Model> {
   const { name, version } = typeof ref === 'string' ? valueOrThrow(parseModelRef(ref), 'model') : ref;
   const model = await getModelByNameVersion(deps.db, name, version);
-  if (!model) return fail('model_not_found', `There is no model ${name}@${version}.`, 'model');
+  if (!model)
+    return fail('model_not_found', `There is no model ${formatModelRef({ name, version })}.`, 'model');
   return model;
 }
 
@@ -167,24 +175,24 @@ export async function listModels(
 /** This model goes to production; the production model of the same name steps back to candidate. */
 export async function promoteModel(
   deps: ServiceDeps,
-  ref: ModelRef,
+  ref: ModelSelector,
 ): Promise<{ model: Model; previous: Model | null }> {
   const model = await getModelByRef(deps, ref);
   if (model.status === 'retired') {
-    invalid(`${modelRef(model)} is retired; it cannot go to production.`, 'model');
+    invalid(`${formatModelRef(model)} is retired; it cannot go to production.`, 'model');
   }
   const previous = await getProductionModel(deps.db, model.name);
   const promoted = await promoteModelRow(deps.db, model.id, deps.now());
-  if (!promoted) return fail('model_not_found', `There is no model ${modelRef(model)}.`, 'model');
-  deps.log.info({ model: modelRef(promoted) }, 'model promoted');
+  if (!promoted) return fail('model_not_found', `There is no model ${formatModelRef(model)}.`, 'model');
+  deps.log.info({ model: formatModelRef(promoted) }, 'model promoted');
   return { model: promoted, previous: previous && previous.id !== promoted.id ? previous : null };
 }
 
 /** Retired models keep their results but leave lists, back-fills and charts. */
-export async function retireModel(deps: ServiceDeps, ref: ModelRef): Promise<Model> {
+export async function retireModel(deps: ServiceDeps, ref: ModelSelector): Promise<Model> {
   const model = await getModelByRef(deps, ref);
   const retired = await setModelStatus(deps.db, model.id, 'retired', deps.now());
-  if (!retired) return fail('model_not_found', `There is no model ${modelRef(model)}.`, 'model');
+  if (!retired) return fail('model_not_found', `There is no model ${formatModelRef(model)}.`, 'model');
   return retired;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseExpectation } from '../core/expectations/index.ts';
+import { formatModelRef } from '../core/model.ts';
 import { foldRuns } from '../core/outcome.ts';
 import {
   canonicalJson,
@@ -11,7 +12,7 @@ import {
 import { isProblemKey, validateTitle } from '../core/problem.ts';
 import type { Expectation, OutcomeStatus, Pattern, PatternInput, Polarity, Problem } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
-import { getModelsByIds, modelRef } from '../db/queries/models.ts';
+import { getModelsByIds } from '../db/queries/models.ts';
 import {
   appendRevision,
   getPatternById,
@@ -28,7 +29,7 @@ import type { ServiceDeps } from './deps.ts';
 import { CanaryError, fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 import { getProblem } from './problems.ts';
 
-export { patternRevisionsForEvaluation, type RevisionForEvaluation } from '../db/queries/patterns.ts';
+export { patternRevisionsForEvaluation } from '../db/queries/patterns.ts';
 
 /** A draft as validated by the core, plus where in Slack it was flagged (the second natural key). */
 export interface NewPatternDraft extends PatternDraft {
@@ -276,7 +277,7 @@ export async function setPatternActive(
   return getPattern(deps, patternId);
 }
 
-export interface PatternModelOutcome {
+interface PatternModelOutcome {
   modelId: number;
   /** name@version */
   model: string;
@@ -326,7 +327,7 @@ export async function listPatterns(
         const last = modelRuns[modelRuns.length - 1];
         outcomes.push({
           modelId,
-          model: modelRef(model),
+          model: formatModelRef(model),
           status: folded.status,
           flaky: folded.flaky,
           label: labelOf(last?.prediction),

@@ -1,6 +1,7 @@
+import { formatModelRef } from '../core/model.ts';
 import { parseProblemStatus, parseSeverity, parseThreshold, validateTitle } from '../core/problem.ts';
 import type { Metrics, Problem, ProblemStatus, Severity } from '../core/types.ts';
-import { listModelRows, modelRef } from '../db/queries/models.ts';
+import { listModelRows } from '../db/queries/models.ts';
 import {
   getProblemById,
   getProblemByKey,
@@ -17,7 +18,7 @@ import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 export { findProblemByKeyOrTitle } from '../db/queries/problems.ts';
 
 /** How many of the newest non-retired models a problem list shows numbers for. */
-export const LATEST_MODELS_IN_LIST = 3;
+const LATEST_MODELS_IN_LIST = 3;
 
 export interface CreateProblemInput {
   title: string;
@@ -89,7 +90,7 @@ export async function listProblems(
       activePatternCount: c?.active ?? 0,
       latest: latestModels.map((m) => ({
         modelId: m.id,
-        model: modelRef(m),
+        model: formatModelRef(m),
         metrics: table.get(m.id)?.get(problem.id) ?? EMPTY_METRICS,
       })),
     };
@@ -146,7 +147,7 @@ function readSeverity(value: string): Severity {
   return valueOrThrow(parseSeverity(value), 'severity');
 }
 
-export function readThreshold(value: number | string | null | undefined): number | null {
+function readThreshold(value: number | string | null | undefined): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return valueOrThrow(parseThreshold(value), 'threshold');
   if (!Number.isFinite(value) || value < 0 || value > 1) {

@@ -1,7 +1,9 @@
 import { compareOutcomes } from '../core/compare.ts';
 import { computeMetrics } from '../core/metrics.ts';
+import { formatModelRef } from '../core/model.ts';
+import { meetsThreshold } from '../core/threshold.ts';
 import type { Comparison, Metrics, Model, OutcomeStatus, PatternOutcome, Problem } from '../core/types.ts';
-import { getModelsByIds, listModelRows, modelRef } from '../db/queries/models.ts';
+import { getModelsByIds, listModelRows } from '../db/queries/models.ts';
 import { listPatternsOfProblem } from '../db/queries/patterns.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import {
@@ -13,7 +15,7 @@ import {
   runsFor,
 } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
-import { getModelByRef, type ModelRef } from './models.ts';
+import { getModelByRef, type ModelSelector } from './models.ts';
 import { EMPTY_METRICS, getProblem } from './problems.ts';
 
 export { outcomesFor } from '../db/queries/reports.ts';
@@ -45,7 +47,7 @@ export async function reportedProblems(deps: ServiceDeps): Promise<Problem[]> {
 }
 
 /** Outcomes of one model grouped by problem id (runs folded; single runs fold to themselves). */
-export async function outcomesByProblem(
+async function outcomesByProblem(
   deps: ServiceDeps,
   modelId: number,
   problemIds?: readonly number[],
@@ -56,7 +58,7 @@ export async function outcomesByProblem(
 
 export async function modelReport(
   deps: ServiceDeps,
-  ref: ModelRef,
+  ref: ModelSelector,
 ): Promise<{ model: Model; problems: ModelReportRow[] }> {
   const model = await getModelByRef(deps, ref);
   const problems = await reportedProblems(deps);
@@ -80,7 +82,7 @@ export async function modelReport(
         title: p.title,
         threshold: p.threshold,
         ...m,
-        meetsThreshold: p.threshold === null || m.passRate === null ? null : m.passRate >= p.threshold,
+        meetsThreshold: meetsThreshold(m.passRate, p.threshold),
         flakyPatterns: flakyOf(p.id),
       };
     }),
@@ -107,7 +109,12 @@ export async function problemHistory(
   for (const model of models) {
     const metrics = table.get(model.id)?.get(problem.id);
     if (!metrics) continue;
-    points.push({ modelId: model.id, model: modelRef(model), registeredAt: model.registeredAt, metrics });
+    points.push({
+      modelId: model.id,
+      model: formatModelRef(model),
+      registeredAt: model.registeredAt,
+      metrics,
+    });
   }
   return { problem, points };
 }
@@ -124,8 +131,8 @@ export interface ProblemComparison {
 /** A (baseline) against B (candidate), per problem, on the same pattern revisions. */
 export async function compareModels(
   deps: ServiceDeps,
-  refA: ModelRef,
-  refB: ModelRef,
+  refA: ModelSelector,
+  refB: ModelSelector,
 ): Promise<{ a: Model; b: Model; problems: ProblemComparison[] }> {
   const [a, b] = await Promise.all([getModelByRef(deps, refA), getModelByRef(deps, refB)]);
   const problems = await reportedProblems(deps);
@@ -182,7 +189,7 @@ export async function patternGrid(deps: Pick<ServiceDeps, 'db'>, key: string): P
   return {
     problem,
     patterns: patterns.map((p) => ({ id: p.id, revisionId: p.revisionId, revision: p.revision })),
-    models: models.map((m) => ({ id: m.id, ref: modelRef(m) })),
+    models: models.map((m) => ({ id: m.id, ref: formatModelRef(m) })),
     cells: patterns.map((p) => models.map((m) => status.get(`${p.revisionId}:${m.id}`) ?? null)),
   };
 }

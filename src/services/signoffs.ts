@@ -1,20 +1,19 @@
-import { and, eq, type SQL } from 'drizzle-orm';
+import { formatModelRef } from '../core/model.ts';
 import type { Model } from '../core/types.ts';
-import { getModelById, listModelRows, modelRef } from '../db/queries/models.ts';
+import { getModelById, listModelRows } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import {
+  findStandingSignoff,
   getSignoff,
   insertSignoff,
-  isStanding,
+  listSignoffRows,
   markBroken,
   revokeSignoffRow,
   type Signoff,
-  selectSignoffs,
 } from '../db/queries/signoffs.ts';
-import { signoffs } from '../db/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail } from './errors.ts';
-import { getModelByRef, type ModelRef } from './models.ts';
+import { getModelByRef, type ModelSelector } from './models.ts';
 import { getProblem } from './problems.ts';
 
 export type { Signoff };
@@ -25,7 +24,7 @@ export type { Signoff };
  */
 export async function signOff(
   deps: ServiceDeps,
-  input: { problemKey: string; modelRef?: ModelRef; userId: string },
+  input: { problemKey: string; modelRef?: ModelSelector; userId: string },
 ): Promise<Signoff> {
   const problem = await getProblem(deps, input.problemKey);
   const candidates = input.modelRef
@@ -35,7 +34,7 @@ export async function signOff(
   const evaluated = candidates.filter((m) => table.get(m.id)?.get(problem.id)?.passRate != null);
   const model = evaluated[evaluated.length - 1];
   if (!model) {
-    const which = input.modelRef ? modelRef(candidates[0] as Model) : 'any model';
+    const which = input.modelRef ? formatModelRef(candidates[0] as Model) : 'any model';
     return fail(
       'not_evaluated',
       `${problem.key} has no results on ${which} yet; nothing to sign off.`,
@@ -44,13 +43,8 @@ export async function signOff(
   }
   const passRate = table.get(model.id)?.get(problem.id)?.passRate as number;
 
-  const standing = and(
-    isStanding,
-    eq(signoffs.problemId, problem.id),
-    eq(signoffs.modelId, model.id),
-    eq(signoffs.signedBy, input.userId),
-  );
-  const [already] = await selectSignoffs(deps.db, standing);
+  const standing = { problemId: problem.id, modelId: model.id, signedBy: input.userId };
+  const already = await findStandingSignoff(deps.db, standing);
   if (already) return already;
   const signoff = await insertSignoff(deps.db, {
     problemId: problem.id,
@@ -61,15 +55,15 @@ export async function signOff(
   });
   if (!signoff) {
     // A concurrent request (a double click) signed between the look and the insert: theirs stands.
-    const [winner] = await selectSignoffs(deps.db, standing);
+    const winner = await findStandingSignoff(deps.db, standing);
     if (winner) return winner;
     return fail(
       'duplicate',
-      `A sign-off of ${problem.key} on ${modelRef(model)} by you changed while signing; try again.`,
+      `A sign-off of ${problem.key} on ${formatModelRef(model)} by you changed while signing; try again.`,
       'model',
     );
   }
-  deps.log.info({ problem: problem.key, model: modelRef(model), passRate }, 'signed off');
+  deps.log.info({ problem: problem.key, model: formatModelRef(model), passRate }, 'signed off');
   return signoff;
 }
 
@@ -88,12 +82,12 @@ export async function listSignoffs(
   deps: ServiceDeps,
   filter: { problemKey?: string; pending?: boolean } = {},
 ): Promise<Signoff[]> {
-  const conditions: (SQL | undefined)[] = [filter.pending ? isStanding : undefined];
-  if (filter.problemKey !== undefined) {
-    const problem = await getProblem(deps, filter.problemKey);
-    conditions.push(eq(signoffs.problemId, problem.id));
-  }
-  return selectSignoffs(deps.db, and(...conditions));
+  const problemId =
+    filter.problemKey === undefined ? undefined : (await getProblem(deps, filter.problemKey)).id;
+  return listSignoffRows(deps.db, {
+    standing: filter.pending ?? false,
+    ...(problemId === undefined ? {} : { problemId }),
+  });
 }
 
 export interface BrokenSignoff extends Signoff {
@@ -109,7 +103,7 @@ export async function checkSignoffs(deps: ServiceDeps, modelId: number): Promise
   const model = await getModelById(deps.db, modelId);
   if (!model) return fail('model_not_found', `There is no model with id ${modelId}.`, 'model');
   if (model.status === 'retired') return [];
-  const standing = await selectSignoffs(deps.db, isStanding);
+  const standing = await listSignoffRows(deps.db, { standing: true });
   const candidates = standing.filter((s) => s.modelId !== model.id);
   if (candidates.length === 0) return [];
   const problemIds = [...new Set(candidates.map((s) => s.problemId))];
@@ -130,6 +124,7 @@ export async function checkSignoffs(deps: ServiceDeps, modelId: number): Promise
   const result = broken
     .filter((s) => marked.has(s.id))
     .map((s) => ({ ...s, brokenAt: now, brokenByModelId: model.id }));
-  if (result.length > 0) deps.log.info({ model: modelRef(model), broken: result.length }, 'sign-offs broken');
+  if (result.length > 0)
+    deps.log.info({ model: formatModelRef(model), broken: result.length }, 'sign-offs broken');
   return result;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { App, ErrorCode, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.ts';
+import { forgetEventsBefore, markEventSeen } from '../db/queries/slack.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { slackClientOptions, toSlackLogger } from './client.ts';
@@ -11,7 +12,6 @@ import { registerEvents } from './listeners/events/index.ts';
 import { registerShortcuts } from './listeners/shortcuts/index.ts';
 import { registerViews } from './listeners/views/index.ts';
 import { createSlackPoster, type SlackPoster } from './post.ts';
-import { forgetEventsBefore, markEventSeen } from './store.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 

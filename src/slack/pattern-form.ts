@@ -1,7 +1,9 @@
+import type { Expectation } from '../core/expectations/handler.ts';
 import { parseExpectationShorthand } from '../core/expectations/index.ts';
 import { isPlainObject, tryParseJson } from '../core/json.ts';
+import type { PatternInput, Polarity } from '../core/pattern.ts';
 import { parsePatternInput } from '../core/pattern.ts';
-import type { Expectation, PatternInput, Polarity } from '../core/types.ts';
+import type { Result } from '../core/result.ts';
 import { BLOCK, FIELD } from './blocks/ids.ts';
 import { EXPECTATION_CHOICES, type ExpectationChoice } from './blocks/modals.ts';
 
@@ -31,20 +33,13 @@ export interface PatternFields {
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: Record<string, string> };
 
 /** An expectation from the modal's kind select and value box: the select just prefixes the shorthand. */
-export function expectationFrom(
-  kind: string | undefined,
-  value: string,
-): { ok: true; value: Expectation } | { ok: false; error: string } {
+export function expectationFrom(kind: string | undefined, value: string): Result<Expectation> {
   const choice = (EXPECTATION_CHOICES.find(([k]) => k === kind)?.[0] ?? 'shorthand') as ExpectationChoice;
   if (value === '') return { ok: false, error: 'Say what the model should answer.' };
   return parseExpectationShorthand(choice === 'shorthand' ? value : `${choice}:${value}`);
 }
 
-export function inputFrom(
-  format: string | undefined,
-  text: string,
-  maxBytes: number,
-): { ok: true; value: PatternInput } | { ok: false; error: string } {
+function inputFrom(format: string | undefined, text: string, maxBytes: number): Result<PatternInput> {
   if (format === 'json') {
     const parsed = tryParseJson(text);
     if (!parsed.ok) return { ok: false, error: `The input is not valid JSON: ${parsed.error}` };

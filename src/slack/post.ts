@@ -9,7 +9,7 @@ export interface PostMessage {
   blocks?: KnownBlock[] | undefined;
 }
 
-export interface UpdateMessage {
+interface UpdateMessage {
   channel: string;
   ts: string;
   text: string;

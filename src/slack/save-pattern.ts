@@ -25,14 +25,14 @@ export interface SavePatternRequest {
   announceChannel?: string | undefined;
 }
 
-export interface SavedPattern {
+interface SavedPattern {
   problem: Problem;
   pattern: Pattern;
   /** false when the same pattern (or the same Slack message) was already saved. */
   created: boolean;
 }
 
-export function inputPreview(input: PatternInput, max = 200): string {
+function inputPreview(input: PatternInput, max = 200): string {
   return escapeSlack(truncate(typeof input === 'string' ? input : JSON.stringify(input), max)).replace(
     /\s+/g,
     ' ',

@@ -5,10 +5,10 @@ import {
   PATTERN_USAGE,
   PROBLEM_USAGE,
   parseModelCommand,
-  parseModelRef,
   parsePatternCommand,
   parseProblemCommand,
 } from '../../src/core/commands.ts';
+import { parseModelRef } from '../../src/core/model.ts';
 
 describe('parseProblemCommand', () => {
   it.each<[string, unknown]>([

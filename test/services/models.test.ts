@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseModelRef as coreParseModelRef } from '../../src/core/commands.ts';
 import { CanaryError } from '../../src/core/types.ts';
 import { models } from '../../src/db/schema.ts';
 import {
   getModelByRef,
   listModels,
-  parseModelRef,
   productionModel,
   promoteModel,
   registerModel,
@@ -137,10 +135,6 @@ describe('model names', () => {
     await expect(registerModel(deps, { name: '<b>', version: '1', endpoint: endpoint() })).rejects.toThrow(
       '"<b>" is not a valid model name (letters, digits, . _ - /).',
     );
-  });
-
-  it('re-exports the core model reference parser instead of keeping its own', () => {
-    expect(parseModelRef).toBe(coreParseModelRef);
   });
 });
 

@@ -1,10 +1,11 @@
 import { formatRate } from '../../core/metrics.ts';
+import { formatModelRef } from '../../core/model.ts';
 import { modelRefArg, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { usageError } from '../failure.ts';
 import { clip, renderTable } from '../output/table.ts';
 
-export const COMPARE_USAGE = `Usage: canary compare N@V1 N@V2 [--json]
+const COMPARE_USAGE = `Usage: canary compare N@V1 N@V2 [--json]
 
 Compares the second model (candidate) with the first (baseline) on the same pattern revisions:
 patterns fixed and broken per problem, with an exact McNemar test.`;
@@ -22,8 +23,8 @@ export async function compareCommand(ctx: CliContext, argv: string[]): Promise<n
       ctx.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
-    const refA = `${result.a.name}@${result.a.version}`;
-    const refB = `${result.b.name}@${result.b.version}`;
+    const refA = formatModelRef(result.a);
+    const refB = formatModelRef(result.b);
     ctx.stdout.write(`${refB} compared with ${refA}\n\n`);
     const rows = result.problems.map((p) => [
       p.key,

@@ -2,7 +2,7 @@ import { noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { CliFailure, usageError } from '../failure.ts';
 
-export const DIGEST_USAGE = `Usage: canary digest --now [--json]
+const DIGEST_USAGE = `Usage: canary digest --now [--json]
 
 Posts the digest to CANARY_DIGEST_CHANNEL now instead of waiting for CANARY_DIGEST_CRON.
 Runs against the database directly (DATABASE_URL or CANARY_DATA_DIR) and posts with SLACK_BOT_TOKEN.`;

@@ -1,7 +1,7 @@
 import { noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 
-export const EXPORT_USAGE = `Usage: canary export [--problem KEY]
+const EXPORT_USAGE = `Usage: canary export [--problem KEY]
 
 Prints the active patterns (of one problem, or all) as JSONL on stdout, in the format \`canary import\` reads.`;
 

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { type ModelRef, parseModelRef } from '../../core/commands.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { type ModelRef, parseModelRef } from '../../core/model.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { CliFailure, EXIT, usageError } from '../failure.ts';
@@ -10,7 +10,7 @@ import { renderMarkdown } from '../output/markdown.ts';
 import { clip, renderTable } from '../output/table.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
+const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
                    [--junit FILE] [--markdown FILE] [--json]
 
 Exit 0 when every gated problem meets its threshold and nothing regressed significantly against the

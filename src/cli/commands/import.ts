@@ -6,7 +6,7 @@ import { parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { CliFailure, EXIT, usageError } from '../failure.ts';
 
-export const IMPORT_USAGE = `Usage: canary import <file.jsonl|file.csv> [--create-problems] [--format jsonl|csv] [--json]
+const IMPORT_USAGE = `Usage: canary import <file.jsonl|file.csv> [--create-problems] [--format jsonl|csv] [--json]
 
 Every row is checked before anything is written: one bad row and nothing is imported.
 Rows already present (same problem, input and expectation) are counted as existing, never duplicated.

@@ -1,7 +1,7 @@
 import { noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 
-export const MIGRATE_USAGE = `Usage: canary migrate
+const MIGRATE_USAGE = `Usage: canary migrate
 
 Applies database migrations to DATABASE_URL (or the embedded PGlite database in CANARY_DATA_DIR).`;
 

@@ -1,4 +1,5 @@
 import { ADAPTERS } from '../../core/commands.ts';
+import { formatModelRef } from '../../core/model.ts';
 import type { EndpointConfig } from '../../core/types.ts';
 import { keyNumber, keyValue, noPositionals, parse } from '../args.ts';
 import type { RegisterModelRequest } from '../client.ts';
@@ -6,7 +7,7 @@ import type { CliContext } from '../context.ts';
 import { CliFailure, usageError } from '../failure.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-export const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
+const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
          [--metric auc=0.91 …] [--option batchSize=8 …] [--repeats k] [--wait] [--json]
 
 Registers a candidate model and queues its evaluation on every active pattern.
@@ -62,7 +63,7 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
   const client = await ctx.openClient();
   try {
     const registered = await client.registerModel(request);
-    const ref = `${request.name}@${request.version}`;
+    const ref = formatModelRef(request);
     // Stored but not queued (Redis was down): an infrastructure error, with the way to finish it.
     if (registered.evaluationId === null) {
       throw new CliFailure(

@@ -1,9 +1,10 @@
 import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { formatModelRef } from '../../core/model.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { clip, renderTable } from '../output/table.ts';
 
-export const REPORT_USAGE = `Usage: canary report --model N@V [--json]
+const REPORT_USAGE = `Usage: canary report --model N@V [--json]
 
 The model's pass rate on every problem, with its 95% interval and threshold.`;
 
@@ -22,7 +23,7 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
       ctx.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
-    ctx.stdout.write(`${report.model.name}@${report.model.version} (${report.model.status})\n\n`);
+    ctx.stdout.write(`${formatModelRef(report.model)} (${report.model.status})\n\n`);
     const rows = report.problems.map((p) => [
       p.key,
       clip(p.title, 40),

@@ -1,3 +1,4 @@
+import { formatModelRef } from '../../core/model.ts';
 import type { GateProblemStatus, OutcomeStatus, Verdict } from '../../core/types.ts';
 
 /** One pattern's result in a gate, as the reports print it. */
@@ -83,8 +84,8 @@ export interface GateReportLike {
 export function toGateView(report: GateReportLike, strict: boolean): GateView {
   const inputs = new Map(report.problems.map((p) => [p.key, p]));
   return {
-    model: `${report.model.name}@${report.model.version}`,
-    baseline: report.baseline ? `${report.baseline.name}@${report.baseline.version}` : null,
+    model: formatModelRef(report.model),
+    baseline: report.baseline ? formatModelRef(report.baseline) : null,
     strict,
     pass: report.verdict.pass,
     reasons: report.verdict.reasons,

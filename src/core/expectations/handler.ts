@@ -1,7 +1,41 @@
 import type { JsonObject } from '../json.ts';
-import type { CheckResult, Expectation, ExpectationKind, PatternInput, Prediction } from '../types.ts';
+import type { PatternInput } from '../pattern.ts';
+import type { Result } from '../result.ts';
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+/** The JSON users write, one kind per expectation. */
+export type Expectation =
+  | { label: string }
+  | { one_of: string[] }
+  | { not_label: string }
+  | { contains: string }
+  | { not_contains: string }
+  | { regex: string; flags?: string }
+  | { range: { min?: number; max?: number } }
+  | { invariant: PatternInput[] };
+
+export type ExpectationKind =
+  | 'label'
+  | 'one_of'
+  | 'not_label'
+  | 'contains'
+  | 'not_contains'
+  | 'regex'
+  | 'range'
+  | 'invariant';
+
+/** What an endpoint adapter hands back for one input, normalised. */
+export interface Prediction {
+  label?: string;
+  score?: number;
+  text?: string;
+  raw: unknown;
+}
+
+/** A check never throws for a failed expectation: it says so, with a reason a person can read. */
+export interface CheckResult {
+  pass: boolean;
+  reason: string;
+}
 
 /** The member of the Expectation union whose kind key is K. */
 export type ExpectationOf<K extends ExpectationKind> = Extract<Expectation, Record<K, unknown>>;
@@ -10,17 +44,17 @@ export type ExpectationOf<K extends ExpectationKind> = Extract<Expectation, Reco
 export interface ExpectationHandler<K extends ExpectationKind> {
   /** Keys besides the kind key this kind accepts (e.g. regex `flags`). */
   readonly extraKeys: readonly string[];
-  parse(body: JsonObject): ParseResult<ExpectationOf<K>>;
+  parse(body: JsonObject): Result<ExpectationOf<K>>;
   check(expectation: ExpectationOf<K>, prediction: Prediction, variants: readonly Prediction[]): CheckResult;
   describe(expectation: ExpectationOf<K>): string;
   variantInputs?(expectation: ExpectationOf<K>): PatternInput[];
 }
 
-export function ok<T>(value: T): ParseResult<T> {
+export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-export function fail<T>(error: string): ParseResult<T> {
+export function fail<T>(error: string): Result<T> {
   return { ok: false, error };
 }
 
@@ -42,7 +76,7 @@ export function quote(value: string): string {
   return JSON.stringify(value);
 }
 
-export function nonEmptyString(body: JsonObject, key: string): ParseResult<string> {
+export function nonEmptyString(body: JsonObject, key: string): Result<string> {
   const value = body[key];
   if (typeof value !== 'string') return fail(`"${key}" must be a string, got ${describeType(value)}.`);
   if (value.trim() === '') return fail(`"${key}" must not be empty.`);

@@ -1,11 +1,8 @@
 /** Expectations: what a pattern says the model must answer. One file per kind; the registry keeps them in step. */
-export type { ExpectationHandler, ExpectationOf, ParseResult } from './handler.ts';
-export type { ExpectationParseResult } from './registry.ts';
 export {
   checkExpectation,
   describeExpectation,
   EXPECTATION_KINDS,
-  expectationHandlers,
   expectationKind,
   parseExpectation,
   variantInputs,

@@ -1,6 +1,5 @@
 import { isPlainObject } from '../json.ts';
-import type { Prediction } from '../types.ts';
-import type { ExpectationHandler } from './handler.ts';
+import type { ExpectationHandler, Prediction } from './handler.ts';
 import { describeType, fail, NO_LABEL, normaliseLabel, ok, predictedLabel, quote } from './handler.ts';
 
 /** What two predictions must agree on: the label (or text), ignoring case and surrounding space. */

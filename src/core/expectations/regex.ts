@@ -1,4 +1,5 @@
-import type { ExpectationHandler, ParseResult } from './handler.ts';
+import type { Result } from '../result.ts';
+import type { ExpectationHandler } from './handler.ts';
 import { describeType, fail, NO_LABEL, nonEmptyString, ok, predictedText, quote } from './handler.ts';
 import { findNestedQuantifier } from './regex-safety.ts';
 
@@ -9,7 +10,7 @@ import { findNestedQuantifier } from './regex-safety.ts';
 export const MAX_REGEX_INPUT = 10_000;
 
 /** Builds the RegExp, turning the engine's SyntaxError, or a pattern that could backtrack for minutes, into a message. */
-export function compileRegex(source: string, flags: string | undefined): ParseResult<RegExp> {
+function compileRegex(source: string, flags: string | undefined): Result<RegExp> {
   let compiled: RegExp;
   try {
     compiled = new RegExp(source, flags);

@@ -1,7 +1,15 @@
 import { isPlainObject, tryParseJson } from '../json.ts';
-import type { CheckResult, Expectation, ExpectationKind, PatternInput, Prediction } from '../types.ts';
+import type { PatternInput } from '../pattern.ts';
+import type { Result } from '../result.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
-import type { ExpectationHandler, ExpectationOf, ParseResult } from './handler.ts';
+import type {
+  CheckResult,
+  Expectation,
+  ExpectationHandler,
+  ExpectationKind,
+  ExpectationOf,
+  Prediction,
+} from './handler.ts';
 import { describeType } from './handler.ts';
 import { invariantHandler } from './invariant.ts';
 import { labelHandler } from './label.ts';
@@ -10,7 +18,7 @@ import { oneOfHandler } from './one-of.ts';
 import { rangeHandler } from './range.ts';
 import { regexHandler } from './regex.ts';
 
-export const expectationHandlers = {
+const expectationHandlers = {
   label: labelHandler,
   one_of: oneOfHandler,
   not_label: notLabelHandler,
@@ -22,8 +30,6 @@ export const expectationHandlers = {
 } satisfies { [K in ExpectationKind]: ExpectationHandler<K> };
 
 export const EXPECTATION_KINDS = Object.keys(expectationHandlers) as ExpectationKind[];
-
-export type ExpectationParseResult = ParseResult<Expectation>;
 
 function isKind(key: string): key is ExpectationKind {
   return Object.hasOwn(expectationHandlers, key);
@@ -37,7 +43,7 @@ function handlerFor(kind: ExpectationKind): ExpectationHandler<ExpectationKind> 
 const VALID_KINDS = EXPECTATION_KINDS.map((k) => `"${k}"`).join(', ');
 
 /** Reads an expectation from user JSON (an object, or a JSON string of one). */
-export function parseExpectation(value: unknown): ExpectationParseResult {
+export function parseExpectation(value: unknown): Result<Expectation> {
   let body = value;
   if (typeof value === 'string') {
     const parsed = tryParseJson(value);

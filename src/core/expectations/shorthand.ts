@@ -1,6 +1,6 @@
 import { tryParseJson } from '../json.ts';
-import type { Expectation } from '../types.ts';
-import type { ParseResult } from './handler.ts';
+import type { Result } from '../result.ts';
+import type { Expectation } from './handler.ts';
 import { parseExpectation } from './registry.ts';
 
 const PREFIXES = [
@@ -22,7 +22,7 @@ const USAGE =
  * `regex:/^pos/i`, `range:0.5..1`, or a JSON object. Each form is turned into the JSON and validated by
  * parseExpectation so there is one set of rules and messages.
  */
-export function parseExpectationShorthand(text: string): ParseResult<Expectation> {
+export function parseExpectationShorthand(text: string): Result<Expectation> {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, error: `The expectation is empty. ${USAGE}` };
   if (trimmed.startsWith('{')) return parseExpectation(trimmed);
@@ -57,14 +57,14 @@ export function parseExpectationShorthand(text: string): ParseResult<Expectation
   }
 }
 
-function parseRegexShorthand(rest: string): ParseResult<Expectation> {
+function parseRegexShorthand(rest: string): Result<Expectation> {
   const literal = /^\/(.*)\/([a-z]*)$/s.exec(rest);
   if (!literal) return parseExpectation({ regex: rest });
   const flags = literal[2] as string;
   return parseExpectation(flags ? { regex: literal[1], flags } : { regex: literal[1] });
 }
 
-function parseRangeShorthand(rest: string): ParseResult<Expectation> {
+function parseRangeShorthand(rest: string): Result<Expectation> {
   const match = /^(.*?)\.\.(.*)$/.exec(rest);
   if (!match)
     return {
@@ -85,7 +85,7 @@ function parseRangeShorthand(rest: string): ParseResult<Expectation> {
   return parseExpectation({ range });
 }
 
-function parseInvariantShorthand(rest: string): ParseResult<Expectation> {
+function parseInvariantShorthand(rest: string): Result<Expectation> {
   if (rest.startsWith('[')) {
     const parsed = tryParseJson(rest);
     if (!parsed.ok)

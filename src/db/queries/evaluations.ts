@@ -199,6 +199,15 @@ export interface ProblemHeader {
   threshold: number | null;
 }
 
+/** Evaluations queued for one pattern revision: its back-fills on every earlier model. */
+export async function evaluationIdsOfRevision(db: Db, patternRevisionId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: evaluations.id })
+    .from(evaluations)
+    .where(eq(evaluations.patternRevisionId, patternRevisionId));
+  return rows.map((r) => r.id);
+}
+
 export async function problemHeaders(db: Db, ids: readonly number[]): Promise<ProblemHeader[]> {
   if (ids.length === 0) return [];
   return db

@@ -25,10 +25,6 @@ export function toModel(row: ModelRow): Model {
   };
 }
 
-export function modelRef(model: Pick<Model, 'name' | 'version'>): string {
-  return `${model.name}@${model.version}`;
-}
-
 export interface NewModel {
   name: string;
   version: string;

@@ -36,7 +36,7 @@ const patternColumns = {
 };
 
 /** Patterns with their current revision, in id order. */
-export async function selectPatterns(db: Db, where: SQL | undefined): Promise<Pattern[]> {
+async function selectPatterns(db: Db, where: SQL | undefined): Promise<Pattern[]> {
   const rows = await db
     .select(patternColumns)
     .from(patterns)

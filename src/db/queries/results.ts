@@ -209,13 +209,6 @@ export async function lockPriorResults(
     .for('update');
 }
 
-export interface EvaluationCounts {
-  done: number;
-  passed: number;
-  failed: number;
-  errored: number;
-}
-
 export interface ModelRun {
   patternId: number;
   patternRevisionId: number;
@@ -256,6 +249,15 @@ export async function currentRunsOfModel(
 }
 
 /** Problems this evaluation produced results for. */
+/** Models with at least one result on this pattern revision. */
+export async function modelIdsWithResultsOn(db: Db, patternRevisionId: number): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ modelId: results.modelId })
+    .from(results)
+    .where(eq(results.patternRevisionId, patternRevisionId));
+  return rows.map((r) => r.modelId);
+}
+
 export async function problemIdsOfEvaluation(db: Db, evaluationId: number): Promise<number[]> {
   const rows = await db
     .selectDistinct({ problemId: results.problemId })

@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, type SQL } from 'drizzle-orm';
+import { formatModelRef } from '../../core/model.ts';
 import type { Db } from '../client.ts';
 import { models, problems, signoffs } from '../schema.ts';
 
@@ -36,7 +37,7 @@ const signoffColumns = {
   brokenByModelId: signoffs.brokenByModelId,
 };
 
-export async function selectSignoffs(db: Db, where: SQL | undefined): Promise<Signoff[]> {
+async function selectSignoffs(db: Db, where: SQL | undefined): Promise<Signoff[]> {
   const rows = await db
     .select(signoffColumns)
     .from(signoffs)
@@ -46,12 +47,61 @@ export async function selectSignoffs(db: Db, where: SQL | undefined): Promise<Si
     .orderBy(asc(signoffs.id));
   return rows.map(({ modelName, modelVersion, ...rest }) => ({
     ...rest,
-    model: `${modelName}@${modelVersion}`,
+    model: formatModelRef({ name: modelName, version: modelVersion }),
   }));
 }
 
 /** Standing sign-offs: neither revoked nor broken. */
-export const isStanding: SQL = and(isNull(signoffs.revokedAt), isNull(signoffs.brokenAt)) as SQL;
+const isStanding: SQL = and(isNull(signoffs.revokedAt), isNull(signoffs.brokenAt)) as SQL;
+
+/** Oldest first; `standing` keeps only those still in force, `problemId` those of one problem. */
+export async function listSignoffRows(
+  db: Db,
+  filter: { standing?: boolean; problemId?: number } = {},
+): Promise<Signoff[]> {
+  return selectSignoffs(
+    db,
+    and(
+      filter.standing ? isStanding : undefined,
+      filter.problemId === undefined ? undefined : eq(signoffs.problemId, filter.problemId),
+    ),
+  );
+}
+
+/** This person's standing sign-off of the problem on the model, if any. */
+export async function findStandingSignoff(
+  db: Db,
+  key: { problemId: number; modelId: number; signedBy: string },
+): Promise<Signoff | null> {
+  const [signoff] = await selectSignoffs(
+    db,
+    and(
+      isStanding,
+      eq(signoffs.problemId, key.problemId),
+      eq(signoffs.modelId, key.modelId),
+      eq(signoffs.signedBy, key.signedBy),
+    ),
+  );
+  return signoff ?? null;
+}
+
+/** Every sign-off this model broke, revoked or not. */
+export async function signoffsBrokenBy(db: Db, modelId: number): Promise<Signoff[]> {
+  return selectSignoffs(db, eq(signoffs.brokenByModelId, modelId));
+}
+
+/** Sign-offs broken in (since, until] and not revoked since: news for the digest. */
+export async function signoffsBrokenBetween(db: Db, since: Date, until: Date): Promise<Signoff[]> {
+  return selectSignoffs(
+    db,
+    and(
+      isNull(signoffs.revokedAt),
+      isNotNull(signoffs.brokenAt),
+      gt(signoffs.brokenAt, since),
+      lte(signoffs.brokenAt, until),
+    ),
+  );
+}
 
 /**
  * Null when the same person already has a standing sign-off of the problem on the model (the partial unique

@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
+import { formatModelRef } from '../../core/model.ts';
 import type { Expectation, Model, PatternInput, Prediction } from '../../core/types.ts';
 import type { Db } from '../../db/client.ts';
 import { markEvaluationRunning } from '../../db/queries/evaluations.ts';
@@ -52,7 +53,7 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
     ]);
     if (!model) throw new UnrecoverableError(`model ${payload.modelId} no longer exists`);
 
-    const latency = deps.metrics?.endpointLatency.labels({ model: `${model.name}@${model.version}` });
+    const latency = deps.metrics?.endpointLatency.labels({ model: formatModelRef(model) });
     const observeLatency = latency ? (seconds: number) => latency.observe(seconds) : undefined;
     const rows = await answerChunk(
       deps.adapters,

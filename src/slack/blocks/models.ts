@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
+import { meetsThreshold } from '../../core/threshold.ts';
 import type { Comparison, Metrics, ModelStatus } from '../../core/types.ts';
 import { capBlocks, LIMITS, mrkdwnSection, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';
@@ -51,8 +52,8 @@ const VERDICT: Record<Comparison['verdict'], string> = {
 };
 
 function meets(rate: number | null, threshold: number | null): string {
-  if (threshold === null || rate === null) return '';
-  return rate >= threshold ? ' ✓' : ' ✗';
+  const met = meetsThreshold(rate, threshold);
+  return met === null ? '' : met ? ' ✓' : ' ✗';
 }
 
 /** `/model compare`: one line per problem with both pass rates, fixed/broken counts and the verdict. */

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
 import { truncate } from '../../core/text.ts';
+import { meetsThreshold } from '../../core/threshold.ts';
 import type { ProblemStatus, Severity } from '../../core/types.ts';
 import { ACTION } from './ids.ts';
 import { context, LIMITS, safe } from './limits.ts';
@@ -37,12 +38,8 @@ export function thresholdText(threshold: number | null): string {
 export function latestText(latest: ProblemCardData['latest'], threshold: number | null): string {
   if (!latest) return 'not evaluated yet';
   const rate = formatRate(latest.passRate);
-  const verdict =
-    threshold === null || latest.passRate === null
-      ? ''
-      : latest.passRate >= threshold
-        ? ' :white_check_mark:'
-        : ' :x:';
+  const met = meetsThreshold(latest.passRate, threshold);
+  const verdict = met === null ? '' : met ? ' :white_check_mark:' : ' :x:';
   return `${rate}${verdict} on ${safe(latest.model, 200)} (n=${latest.n})`;
 }
 

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
+import { meetsThreshold } from '../../core/threshold.ts';
 import type { ProblemStatus, Severity } from '../../core/types.ts';
 import { capBlocks, LIMITS, mrkdwnSection, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';
@@ -19,7 +20,8 @@ export interface ProblemRowData {
 
 function rateCell(rate: { passRate: number | null; n: number }, threshold: number | null): string {
   if (rate.n === 0) return '–';
-  const mark = threshold === null || rate.passRate === null ? '' : rate.passRate >= threshold ? ' ✓' : ' ✗';
+  const met = meetsThreshold(rate.passRate, threshold);
+  const mark = met === null ? '' : met ? ' ✓' : ' ✗';
   return `${formatRate(rate.passRate)}${mark}`;
 }
 

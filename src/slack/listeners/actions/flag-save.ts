@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { getFlag, linkFlagToPattern } from '../../../db/queries/slack.ts';
 import { getProblem } from '../../../services/problems.ts';
 import { flagSaved } from '../../blocks/flag.ts';
 import { BLOCK } from '../../blocks/ids.ts';
@@ -9,11 +10,10 @@ import { expectationFrom, selectedValue, textValue, type ViewValues } from '../.
 import { permalinkOf } from '../../permalink.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
 import { persistPattern } from '../../save-pattern.ts';
-import { getFlag, linkFlagToPattern } from '../../store.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
-export const SAVED_REACTION = 'white_check_mark';
+const SAVED_REACTION = 'white_check_mark';
 
 /** Save on a flag prompt: the flagged message becomes a production pattern, the prompt becomes its receipt. */
 export function flagSaveAction(ctx: SlackContext) {

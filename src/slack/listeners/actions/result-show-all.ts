@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { formatModelRef } from '../../../core/model.ts';
 import { CanaryError } from '../../../core/types.ts';
 import { gatherProblemResults } from '../../../notify/evaluation-results.ts';
-import { modelRef } from '../../../services/models.ts';
 import { allChangesMessages } from '../../blocks/results.ts';
 import type { SlackContext } from '../../context.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
@@ -29,7 +29,7 @@ export function resultShowAllAction(ctx: SlackContext) {
         );
       }
       const messages = allChangesMessages({
-        model: modelRef(evaluation.model),
+        model: formatModelRef(evaluation.model),
         problem: { key: problem.key, title: problem.title },
         baseline: (result.previous ?? result.production)?.model ?? null,
         broken: result.broken,

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { modelRef } from '../../../services/models.ts';
+import { formatModelRef } from '../../../core/model.ts';
 import type { SlackContext } from '../../context.ts';
 import type { ReplyTarget } from '../../reply.ts';
 import { resultTarget } from '../../result-target.ts';
@@ -14,7 +14,7 @@ export function resultSignOffAction(ctx: SlackContext) {
     const to: ReplyTarget = { respond, client, channel: body.channel?.id, user: body.user.id };
     await signOffFromSlack(ctx, to, async () => {
       const { evaluation, problem } = await resultTarget(ctx, action.value);
-      return { problemKey: problem.key, modelRef: modelRef(evaluation.model) };
+      return { problemKey: problem.key, modelRef: formatModelRef(evaluation.model) };
     });
   };
 }

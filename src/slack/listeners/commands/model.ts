@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { MODEL_USAGE, type ModelCommand, parseModelCommand } from '../../../core/commands.ts';
+import { formatModelRef } from '../../../core/model.ts';
 import { escapeSlack } from '../../../core/text.ts';
-import { modelRef } from '../../../db/queries/models.ts';
 import { listModels, promoteModel, registerModel } from '../../../services/models.ts';
 import { listProblems } from '../../../services/problems.ts';
 import { compareModels } from '../../../services/reports.ts';
@@ -46,7 +46,7 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
         to,
         warning
           ? `:warning: ${escapeSlack(warning)}`
-          : `Registered ${modelRef(model)} (${cmd.adapter}). It is being evaluated on every active pattern; results will be posted here.`,
+          : `Registered ${formatModelRef(model)} (${cmd.adapter}). It is being evaluated on every active pattern; results will be posted here.`,
       );
     }
     case 'list': {
@@ -56,7 +56,7 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
         to,
         modelList(
           models.map((m) => ({
-            ref: modelRef(m),
+            ref: formatModelRef(m),
             status: m.status,
             adapter: m.endpoint.adapter,
             registeredAt: m.registeredAt,
@@ -74,8 +74,8 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
         ctx,
         to,
         modelComparison(
-          modelRef(result.a),
-          modelRef(result.b),
+          formatModelRef(result.a),
+          formatModelRef(result.b),
           result.problems.map((p) => ({ ...p, threshold: thresholds.get(p.key) ?? null })),
         ),
       );
@@ -85,8 +85,8 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
         return replyEphemeral(ctx, to, ':no_entry: Only Canary admins (CANARY_ADMINS) can promote models.');
       }
       const { model, previous } = await promoteModel(ctx.deps, cmd.model);
-      const was = previous ? ` (replacing ${modelRef(previous)})` : '';
-      return replyEphemeral(ctx, to, `:star: ${modelRef(model)} is now the production model${was}.`);
+      const was = previous ? ` (replacing ${formatModelRef(previous)})` : '';
+      return replyEphemeral(ctx, to, `:star: ${formatModelRef(model)} is now the production model${was}.`);
     }
   }
 }

@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { recentFlags } from '../../../db/queries/slack.ts';
 import { listProblems } from '../../../services/problems.ts';
 import { listSignoffs } from '../../../services/signoffs.ts';
 import { homeView } from '../../blocks/home.ts';
 import type { SlackContext } from '../../context.ts';
 import { rowData } from '../../problem-data.ts';
-import { recentFlags } from '../../store.ts';
 
 type Args = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs;
 

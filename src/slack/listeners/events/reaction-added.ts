@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { claimFlag, releaseFlag, setFlagPrompt } from '../../../db/queries/slack.ts';
 import { flagPrompt } from '../../blocks/flag.ts';
 import type { SlackContext } from '../../context.ts';
 import { slackErrorCode } from '../../errors.ts';
 import { fetchMessage } from '../../message-lookup.ts';
 import { openProblems } from '../../problem-data.ts';
-import { claimFlag, releaseFlag, setFlagPrompt } from '../../store.ts';
 
 type Args = SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs;
 

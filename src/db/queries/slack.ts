@@ -1,6 +1,8 @@
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { flags, slackEvents } from '../db/schema.ts';
+import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { flags, slackEvents } from '../schema.ts';
+
+/** Rows only the Slack side keeps: deliveries already handled and messages flagged with the reaction. */
 
 /**
  * Records an Events API delivery; false when its event_id was already handled. Slack redelivers an event
@@ -71,12 +73,4 @@ export async function linkFlagToPattern(db: Db, id: number, patternId: number): 
 
 export async function recentFlags(db: Db, limit: number): Promise<FlagRow[]> {
   return db.select().from(flags).orderBy(desc(flags.createdAt), desc(flags.id)).limit(limit);
-}
-
-export async function pendingFlagCount(db: Db): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)`.mapWith(Number) })
-    .from(flags)
-    .where(isNull(flags.patternId));
-  return row?.n ?? 0;
 }
