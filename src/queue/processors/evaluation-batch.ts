@@ -20,7 +20,7 @@ export interface BatchProcessorDeps {
   events?: EvaluationEvents | undefined;
   log: Logger;
   now: () => Date;
-  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatency'> | undefined;
+  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatencyFor'> | undefined;
 }
 
 export interface BatchOutcome {
@@ -52,8 +52,7 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
     ]);
     if (!model) throw new UnrecoverableError(`model ${payload.modelId} no longer exists`);
 
-    const latency = deps.metrics?.endpointLatency.labels({ model: `${model.name}@${model.version}` });
-    const observeLatency = latency ? (seconds: number) => latency.observe(seconds) : undefined;
+    const observeLatency = deps.metrics?.endpointLatencyFor(model.name);
     const rows = await answerChunk(
       deps.adapters,
       model,
