@@ -49,7 +49,9 @@ describe('canary_endpoint_latency_seconds cardinality', () => {
     const latency = (await served(metrics.registry)).find(
       (m) => m.name === 'canary_endpoint_latency_seconds',
     );
-    const counts = latency?.values.filter((v) => v.metricName === 'canary_endpoint_latency_seconds_count');
+    const counts = latency?.values.filter(
+      (v) => (v as { metricName?: string }).metricName === 'canary_endpoint_latency_seconds_count',
+    );
     expect(counts).toEqual([expect.objectContaining({ labels: { model: 'sentiment' }, value: 500 })]);
   });
 
@@ -63,7 +65,7 @@ describe('canary_endpoint_latency_seconds cardinality', () => {
     );
     const counts = new Map(
       latency?.values
-        .filter((v) => v.metricName === 'canary_endpoint_latency_seconds_count')
+        .filter((v) => (v as { metricName?: string }).metricName === 'canary_endpoint_latency_seconds_count')
         .map((v) => [v.labels.model, v.value]),
     );
     expect(counts.size).toBe(MAX_LATENCY_MODELS + 1);
