@@ -54,9 +54,9 @@ function violations(name: string, node: Node, path = name): string[] {
       continue;
     }
     const list = Array.isArray(value) ? value : [value];
-    list.forEach((c, i) =>
-      out.push(...violations(child, (typeof c === 'object' ? c : {}) as Node, `${path}/${child}[${i}]`)),
-    );
+    for (const [i, c] of list.entries()) {
+      out.push(...violations(child, (typeof c === 'object' ? c : {}) as Node, `${path}/${child}[${i}]`));
+    }
   }
   return out;
 }

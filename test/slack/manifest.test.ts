@@ -141,7 +141,7 @@ describe('slack/manifest.yaml agrees with the code', () => {
 
   it('every Web API method the code calls is in the scope table, and every table entry is called', () => {
     const called = calledMethods();
-    const expanded = new Set([...called.keys()].flatMap((m) => SDK_HELPERS[m] ?? [m]));
+    const expanded = new Set([...called.keys()].flatMap((m): string[] => [...(SDK_HELPERS[m] ?? [m])]));
     expect([...expanded].sort()).toEqual(Object.keys(WEB_API_SCOPES).sort());
   });
 
