@@ -88,7 +88,14 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
     ]);
     return { postgres, redis };
   };
-  const api = getRequestListener(createApi({ ...deps, tokens: config.api.tokens, ping }).fetch);
+  const api = getRequestListener(
+    createApi({
+      ...deps,
+      tokens: config.api.tokens,
+      ping,
+      boardQueues: [queues.evaluations, queues.notify],
+    }).fetch,
+  );
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];

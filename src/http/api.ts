@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { parseModelRef } from '../core/model.ts';
@@ -22,12 +23,15 @@ import { exportPatterns } from './export-patterns.ts';
 import { gateReport } from './gate-report.ts';
 import { healthRoutes, type Readiness } from './health.ts';
 import { validatePatternItems } from './patterns-body.ts';
+import { queueBoardRoutes } from './queue-board.ts';
 
 export interface ApiDeps extends ServiceDeps {
   tokens: string[];
   ping: () => Promise<Readiness>;
   /** Request bodies above this are refused with 413 before they are read. */
   maxBodyBytes?: number;
+  /** Queues shown read-only to operators at /admin/queues (same tokens); none: no queue view. */
+  boardQueues?: readonly Queue[];
 }
 
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -41,6 +45,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.onError((err, c) => respondToError(c, err, log));
   app.notFound((c) => sendError(c, 404, 'not_found', `There is no route ${c.req.method} ${c.req.path}.`));
   app.route('/', healthRoutes(deps.ping));
+  if (deps.boardQueues) app.route('/', queueBoardRoutes(deps.boardQueues, deps.tokens));
 
   const api = new Hono();
   api.use('*', bearerAuth(deps.tokens));

@@ -19,9 +19,14 @@ export function tokenMatches(presented: string, tokens: readonly Buffer[]): bool
   return matched;
 }
 
+/** The configured tokens, ready for tokenMatches (empty ones dropped). */
+export function tokenDigests(tokens: readonly string[]): Buffer[] {
+  return tokens.filter((t) => t !== '').map(digest);
+}
+
 /** `Authorization: Bearer <token>` against the configured API tokens. */
 export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
-  const digests = tokens.filter((t) => t !== '').map(digest);
+  const digests = tokenDigests(tokens);
   return async (c, next) => {
     if (digests.length === 0) {
       return sendError(

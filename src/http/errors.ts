@@ -7,7 +7,7 @@ interface ErrorBody {
   error: { code: string; message: string; field?: string; details?: unknown };
 }
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 405 | 413 | 500 | 503;
 
 function errorBody(code: string, message: string, field?: string, details?: unknown): ErrorBody {
   const error: ErrorBody['error'] = { code, message };

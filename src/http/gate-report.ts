@@ -17,6 +17,10 @@ interface GatePatternRow {
   flaky: boolean;
   prediction: Omit<Prediction, 'raw'> | null;
   reason: string;
+  /** Endpoint time over this revision's runs, ms (a batched request's latency counts for each input); null: none. */
+  latencyMs: number | null;
+  /** When its latest result was recorded; null while missing. */
+  evaluatedAt: Date | null;
 }
 
 /** The gate verdict plus every pattern's outcome, so a CI report can list one test case per pattern. */
@@ -30,6 +34,11 @@ export async function gateReport(deps: ServiceDeps, input: GateInput): Promise<G
   const runs = await runsFor(deps.db, { modelIds: [result.model.id], problemIds: problems.map((p) => p.id) });
   const outcomes = new Map(foldOutcomeRuns(runs).map((o) => [o.patternRevisionId, o]));
   const lastRun = new Map(runs.map((r) => [r.patternRevisionId, r]));
+  const latency = new Map<number, number>();
+  for (const r of runs) {
+    if (r.latencyMs !== null)
+      latency.set(r.patternRevisionId, (latency.get(r.patternRevisionId) ?? 0) + r.latencyMs);
+  }
   const patterns: GatePatternRow[] = [];
   for (const problem of problems) {
     for (const pattern of await listPatternsOfProblem(deps.db, problem.id)) {
@@ -44,6 +53,8 @@ export async function gateReport(deps: ServiceDeps, input: GateInput): Promise<G
         flaky: outcome?.flaky ?? false,
         prediction: lastRun.get(pattern.revisionId)?.prediction ?? null,
         reason: outcome?.reason ?? '',
+        latencyMs: latency.get(pattern.revisionId) ?? null,
+        evaluatedAt: lastRun.get(pattern.revisionId)?.createdAt ?? null,
       });
     }
   }

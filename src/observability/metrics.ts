@@ -8,12 +8,35 @@ interface CountableQueue {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
 }
 
+/** The states `canary_queue_jobs` reports: every list or set a BullMQ queue keeps jobs in before they finish. */
+export const QUEUE_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'paused',
+  'waiting-children',
+  'failed',
+] as const;
+
+/**
+ * Distinct model names one process labels latency with. Names come from whoever registers models, so past
+ * this many the rest share one series rather than growing the scrape without bound.
+ */
+export const MAX_LATENCY_MODELS = 100;
+export const OTHER_MODELS = '_other';
+
 export interface CanaryMetrics {
   registry: Registry;
   /** Pattern evaluations committed, by outcome; `rate()` of it is evaluations per second. */
   evaluations: Counter<'status'>;
-  /** Seconds per endpoint request, labelled `name@version`; `_count` is requests made. */
+  /**
+   * Seconds per endpoint request, labelled with the model's NAME only: a version per commit (as CI registers)
+   * would otherwise add a series set per version for ever. `_count` is requests made.
+   */
   endpointLatency: Histogram<'model'>;
+  /** The observer for one model's requests; names past MAX_LATENCY_MODELS share the `_other` series. */
+  endpointLatencyFor(modelName: string): (seconds: number) => void;
   /** Slack Web API calls that failed after the client's own retries, from the clients Canary builds. */
   slackApiErrors: Counter<'method' | 'error'>;
   /** Queue depth is read from Redis at scrape time, so every replica reports the same global numbers. */
@@ -27,17 +50,26 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CanaryMe
   const watched: CountableQueue[] = [];
   new Gauge({
     name: 'canary_queue_jobs',
-    help: 'Jobs per queue and state (waiting, active, delayed, failed, waiting-children)',
+    help: `Jobs per queue and state (${QUEUE_STATES.join(', ')})`,
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
       this.reset();
       for (const q of watched) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children');
+        const counts = await q.getJobCounts(...QUEUE_STATES);
         for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
       }
     },
   });
+
+  const endpointLatency = new Histogram({
+    name: 'canary_endpoint_latency_seconds',
+    help: 'Model endpoint latency per model name: one observation per request (a batch of inputs), retries included',
+    labelNames: ['model'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const labelled = new Set<string>();
 
   return {
     registry,
@@ -47,13 +79,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CanaryMe
       labelNames: ['status'],
       registers: [registry],
     }),
-    endpointLatency: new Histogram({
-      name: 'canary_endpoint_latency_seconds',
-      help: 'Model endpoint latency per model: one observation per request (a batch of inputs), retries included',
-      labelNames: ['model'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
+    endpointLatency,
+    endpointLatencyFor(modelName) {
+      if (!labelled.has(modelName) && labelled.size < MAX_LATENCY_MODELS) labelled.add(modelName);
+      const child = endpointLatency.labels({ model: labelled.has(modelName) ? modelName : OTHER_MODELS });
+      return (seconds) => child.observe(seconds);
+    },
     slackApiErrors: new Counter({
       name: 'canary_slack_api_errors_total',
       help: 'Slack Web API calls that failed, by method and error code',

@@ -27,7 +27,7 @@ export interface WorkerDeps {
   events?: EvaluationEvents;
   now?: () => Date;
   /** Where committed outcomes and endpoint latencies are counted; nothing is counted without it. */
-  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatency'>;
+  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatencyFor'>;
 }
 
 export interface RunningWorkers {

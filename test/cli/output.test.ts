@@ -59,7 +59,7 @@ const view: GateView = {
 
 describe('renderJunit', () => {
   it('escapes markup and control characters so the XML stays valid and reads back exactly', () => {
-    const text = renderJunit(view);
+    const text = renderJunit(view, { hostname: 'ci-runner', now: new Date() });
     expect(XMLValidator.validate(text)).toBe(true);
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(text);
     const suite = parsed.testsuites.testsuite;

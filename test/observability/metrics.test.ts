@@ -105,10 +105,8 @@ describe('Prometheus metrics from a running Canary', () => {
     }
     expect(evaluation.passed + evaluation.failed + evaluation.errored).toBe(3);
     expect(evaluation.failed).toBeGreaterThan(0);
-    expect(sample(body, 'canary_endpoint_latency_seconds_count', { model: 'sentiment@v1' })).toBeGreaterThan(
-      0,
-    );
-    expect(sample(body, 'canary_endpoint_latency_seconds_sum', { model: 'sentiment@v1' })).toBeGreaterThan(0);
+    expect(sample(body, 'canary_endpoint_latency_seconds_count', { model: 'sentiment' })).toBeGreaterThan(0);
+    expect(sample(body, 'canary_endpoint_latency_seconds_sum', { model: 'sentiment' })).toBeGreaterThan(0);
     for (const queue of ['evaluations', 'notify']) {
       for (const state of ['waiting', 'active', 'delayed', 'failed']) {
         expect(sample(body, 'canary_queue_jobs', { queue, state })).toBeGreaterThanOrEqual(0);
@@ -132,14 +130,14 @@ describe('startMetricsServer', () => {
   it('serves a registry on /metrics for a process without its own HTTP server, and nothing else', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     metrics.evaluations.inc({ status: 'passed' }, 3);
-    metrics.endpointLatency.observe({ model: 'm@v1' }, 0.2);
+    metrics.endpointLatencyFor('m')(0.2);
     const server = await startMetricsServer(metrics, { port: 0, host: '127.0.0.1' });
     try {
       const res = await fetch(server.url);
       expect(res.status).toBe(200);
       const body = await res.text();
       expect(sample(body, 'canary_pattern_evaluations_total', { status: 'passed' })).toBe(3);
-      expect(sample(body, 'canary_endpoint_latency_seconds_count', { model: 'm@v1' })).toBe(1);
+      expect(sample(body, 'canary_endpoint_latency_seconds_count', { model: 'm' })).toBe(1);
       expect((await fetch(server.url.replace('/metrics', '/other'))).status).toBe(404);
     } finally {
       await server.close();

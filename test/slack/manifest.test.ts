@@ -1,7 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  EVENT_SCOPES,
+  EXTRA_SCOPES,
+  requiredBotScopes,
+  SDK_HELPERS,
+  WEB_API_SCOPES,
+} from '../../src/slack/scopes.ts';
 import { SLACK_SPEC_DIR } from '../support/slack-spec.ts';
 
 const SCHEMA_DIR = SLACK_SPEC_DIR;
@@ -93,29 +100,80 @@ describe('slack/manifest.yaml', () => {
   it('routes interactivity and events to the Bolt endpoint over HTTP', () => {
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: REQUEST_URL });
     expect(manifest.settings.event_subscriptions.request_url).toBe(REQUEST_URL);
-    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
-      expect.arrayContaining(['reaction_added', 'app_home_opened', 'app_mention', 'member_joined_channel']),
-    );
     expect(manifest.settings.socket_mode_enabled).toBe(false);
   });
+});
 
-  it('asks for the bot scopes Canary uses, and app_mention’s app_mentions:read', () => {
-    expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining([
-        'commands',
-        'chat:write',
-        'chat:write.public',
-        'channels:history',
-        'groups:history',
-        'reactions:read',
-        'reactions:write',
-        'files:write',
-        'users:read',
-        'channels:read',
-        'groups:read',
-        'im:write',
-        'app_mentions:read',
-      ]),
-    );
+/** Every `*.ts` under src/, with its path, for reading what the code registers and calls. */
+function sources(dir = new URL('../../src/', import.meta.url)): { path: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => ({ path: f, text: readFileSync(new URL(f, dir), 'utf8') }));
+}
+
+/** Web API methods called through a WebClient (`client.chat.postMessage(`, `to.client.views.open(`). */
+function calledMethods(): Map<string, string[]> {
+  const called = new Map<string, string[]>();
+  for (const { path, text } of sources()) {
+    for (const m of text.matchAll(/\bclient\.([a-z]+(?:\.[a-z]+)?\.[a-zA-Z0-9]+)\(/g)) {
+      const method = m[1] as string;
+      called.set(method, [...(called.get(method) ?? []), path]);
+    }
+  }
+  return called;
+}
+
+/** Events with a listener: `app.event('reaction_added', …)`. */
+function handledEvents(): string[] {
+  const events = new Set<string>();
+  for (const { text } of sources())
+    for (const m of text.matchAll(/app\.event\(\s*'([a-z_]+)'/g)) events.add(m[1] as string);
+  return [...events].sort();
+}
+
+describe('slack/manifest.yaml agrees with the code', () => {
+  const docScopes = (method: string): string[] => {
+    const doc = JSON.parse(readFileSync(new URL(`methods/${method}.json`, SLACK_SPEC_DIR), 'utf8')) as {
+      scopes?: { bot?: { name: string }[] };
+    };
+    return (doc.scopes?.bot ?? []).map((s) => s.name);
+  };
+
+  it('every Web API method the code calls is in the scope table, and every table entry is called', () => {
+    const called = calledMethods();
+    const expanded = new Set([...called.keys()].flatMap((m): string[] => [...(SDK_HELPERS[m] ?? [m])]));
+    expect([...expanded].sort()).toEqual(Object.keys(WEB_API_SCOPES).sort());
+  });
+
+  it("the scope table matches Slack's own method reference", () => {
+    for (const [method, scopes] of Object.entries(WEB_API_SCOPES)) {
+      const documented = docScopes(method);
+      // Every scope the table gives is one Slack names for the method; a method with scopes gets one.
+      for (const s of scopes) expect(documented, `${method}: ${s}`).toContain(s);
+      if (documented.length > 0) expect(scopes.length, method).toBeGreaterThan(0);
+    }
+    for (const [scope, { for: method }] of Object.entries(EXTRA_SCOPES)) {
+      expect(Object.keys(WEB_API_SCOPES)).toContain(method);
+      expect(docScopes(method)).not.toContain(scope);
+    }
+  });
+
+  it('subscribes to exactly the events that have a listener', () => {
+    expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual(handledEvents());
+    expect(Object.keys(EVENT_SCOPES).sort()).toEqual(handledEvents());
+  });
+
+  it('asks for exactly the scopes the calls, events, commands and shortcuts need', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(requiredBotScopes());
+    // Flags work in group DMs: reading a flagged message there takes mpim:history.
+    expect(manifest.oauth_config.scopes.bot).toContain('mpim:history');
+    expect(manifest.features.slash_commands.length + manifest.features.shortcuts.length).toBeGreaterThan(0);
+  });
+
+  it('the drift check fails when a scope or event is added that nothing uses', () => {
+    const drifted = [...manifest.oauth_config.scopes.bot, 'users:read'].sort();
+    expect(drifted).not.toEqual(requiredBotScopes());
+    const events = [...manifest.settings.event_subscriptions.bot_events, 'app_mention'].sort();
+    expect(events).not.toEqual(handledEvents());
   });
 });

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { type ModelRef, parseModelRef } from '../../core/model.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
@@ -54,7 +55,8 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
     await client.close();
   }
 
-  if (values.junit) await writeReport(values.junit, renderJunit(view));
+  if (values.junit)
+    await writeReport(values.junit, renderJunit(view, { hostname: hostname(), now: new Date() }));
   if (values.markdown) await writeReport(values.markdown, renderMarkdown(view));
   if (values.json) ctx.stdout.write(`${JSON.stringify(jsonOf(view))}\n`);
   else ctx.stdout.write(renderText(view));

@@ -10,6 +10,10 @@ export interface GatePatternView {
   prediction: unknown;
   reason: string;
   flaky?: boolean;
+  /** Endpoint seconds spent on it (JUnit `time`); absent when no request was made. */
+  seconds?: number;
+  /** When its latest result was recorded, ISO 8601. */
+  evaluatedAt?: string;
 }
 
 export interface GateProblemView {
@@ -78,6 +82,9 @@ export interface GateReportLike {
     flaky: boolean;
     prediction: unknown;
     reason: string;
+    /** Older servers do not send these two. */
+    latencyMs?: number | null;
+    evaluatedAt?: string | Date | null;
   }[];
 }
 
@@ -120,6 +127,8 @@ export function toGateView(report: GateReportLike, strict: boolean): GateView {
             prediction: p.prediction,
             reason: p.reason,
             flaky: p.flaky,
+            ...(typeof p.latencyMs === 'number' ? { seconds: p.latencyMs / 1000 } : {}),
+            ...(p.evaluatedAt ? { evaluatedAt: new Date(p.evaluatedAt).toISOString() } : {}),
           })),
       };
     }),

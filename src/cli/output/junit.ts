@@ -7,9 +7,20 @@ import { attributes, escapeXml } from './xml.ts';
  * pattern carries its input, expectation and the model's prediction so the CI page explains itself.
  * A problem that failed the gate for a reason no single pattern shows (a regression, a strict interval)
  * gets an extra "gate" testcase carrying that sentence.
+ *
+ * Times: a testcase's `time` is the endpoint time its pattern took (for a batched request, the request's
+ * latency, shared by its inputs); a suite's is the sum of its cases', as Surefire does. A suite's
+ * `timestamp` is when its first result was recorded (or the report's time when it has none), in UTC, and
+ * `hostname` the machine that wrote the report: the Jenkins JUnit schema's shapes for both.
  */
-export function renderJunit(view: GateView): string {
-  const suites = view.problems.map((p) => renderSuite(view, p));
+export interface JunitContext {
+  hostname: string;
+  /** When the report is written; the timestamp of suites that have no result yet. */
+  now: Date;
+}
+
+export function renderJunit(view: GateView, context: JunitContext): string {
+  const suites = view.problems.map((p) => renderSuite(view, p, context));
   const totals = view.problems.reduce(
     (acc, p) => {
       const counts = suiteCounts(p);
@@ -17,13 +28,15 @@ export function renderJunit(view: GateView): string {
         tests: acc.tests + counts.tests,
         failures: acc.failures + counts.failures,
         errors: acc.errors + counts.errors,
+        seconds: acc.seconds + suiteSeconds(p),
       };
     },
-    { tests: 0, failures: 0, errors: 0 },
+    { tests: 0, failures: 0, errors: 0, seconds: 0 },
   );
+  const { seconds, ...counts } = totals;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attributes({ name: `canary gate ${view.model}`, ...totals })}>`,
+    `<testsuites${attributes({ name: `canary gate ${view.model}`, ...counts, time: formatTime(seconds) })}>`,
     ...suites,
     '</testsuites>',
     '',
@@ -40,11 +53,37 @@ function suiteCounts(p: GateProblemView): { tests: number; failures: number; err
   return { tests: p.patterns.length + (gateCaseNeeded(p) ? 1 : 0), failures, errors };
 }
 
-function renderSuite(view: GateView, p: GateProblemView): string {
+/** Seconds as the schema's SUREFIRE_TIME wants them: a plain decimal, milliseconds precision. */
+function formatTime(seconds: number): string {
+  return seconds.toFixed(3);
+}
+
+/** xs:dateTime without a zone, as JUnit writers emit it; always UTC here. */
+function formatTimestamp(at: Date): string {
+  return at.toISOString().slice(0, 19);
+}
+
+function suiteSeconds(p: GateProblemView): number {
+  return p.patterns.reduce((sum, x) => sum + (x.seconds ?? 0), 0);
+}
+
+function renderSuite(view: GateView, p: GateProblemView, context: JunitContext): string {
   const counts = suiteCounts(p);
   const className = `canary.${p.key}`;
+  const started = p.patterns
+    .map((x) => x.evaluatedAt)
+    .filter((at): at is string => at !== undefined)
+    .sort()[0];
+  const suite = {
+    name: `${p.key} ${p.title}`,
+    ...counts,
+    skipped: 0,
+    time: formatTime(suiteSeconds(p)),
+    timestamp: formatTimestamp(started ? new Date(started) : context.now),
+    hostname: context.hostname,
+  };
   const lines = [
-    `  <testsuite${attributes({ name: `${p.key} ${p.title}`, ...counts, skipped: 0 })}>`,
+    `  <testsuite${attributes(suite)}>`,
     '    <properties>',
     property('model', view.model),
     property('baseline', view.baseline ?? 'none'),
@@ -55,7 +94,7 @@ function renderSuite(view: GateView, p: GateProblemView): string {
     '    </properties>',
   ];
   if (gateCaseNeeded(p)) {
-    lines.push(`    <testcase${attributes({ classname: className, name: 'gate' })}>`);
+    lines.push(`    <testcase${attributes({ classname: className, name: 'gate', time: formatTime(0) })}>`);
     const message = p.reasons.join(' ') || `${p.key} regressed against the baseline.`;
     lines.push(`      <failure${attributes({ message, type: p.status })}>${escapeXml(message)}</failure>`);
     lines.push('    </testcase>');
@@ -70,7 +109,8 @@ function property(name: string, value: string): string {
 }
 
 function renderCase(className: string, pattern: GatePatternView): string[] {
-  const open = `    <testcase${attributes({ classname: className, name: caseName(pattern) })}`;
+  const time = formatTime(pattern.seconds ?? 0);
+  const open = `    <testcase${attributes({ classname: className, name: caseName(pattern), time })}`;
   if (pattern.status === 'passed') return [`${open}/>`];
   const details = [
     `input: ${show(pattern.input)}`,

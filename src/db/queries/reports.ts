@@ -21,6 +21,9 @@ export interface OutcomeRun {
   reason: string;
   /** Label, text and score; the raw payload stays in the database. */
   prediction: Omit<Prediction, 'raw'> | null;
+  /** The endpoint request's latency (shared by the inputs of a batched request); null when none was made. */
+  latencyMs: number | null;
+  createdAt: Date;
 }
 
 export async function runsFor(
@@ -38,6 +41,8 @@ export async function runsFor(
       status: results.status,
       reason: results.reason,
       prediction: sql<Omit<Prediction, 'raw'> | null>`${results.prediction} - 'raw'`,
+      latencyMs: results.latencyMs,
+      createdAt: results.createdAt,
     })
     .from(results)
     .innerJoin(patternRevisions, and(eq(patternRevisions.id, results.patternRevisionId), isCurrentRevision))

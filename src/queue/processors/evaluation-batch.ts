@@ -1,6 +1,5 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
-import { formatModelRef } from '../../core/model.ts';
 import type { Expectation, Model, PatternInput, Prediction } from '../../core/types.ts';
 import type { Db } from '../../db/client.ts';
 import { markEvaluationRunning } from '../../db/queries/evaluations.ts';
@@ -21,7 +20,7 @@ export interface BatchProcessorDeps {
   events?: EvaluationEvents | undefined;
   log: Logger;
   now: () => Date;
-  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatency'> | undefined;
+  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatencyFor'> | undefined;
 }
 
 export interface BatchOutcome {
@@ -53,8 +52,7 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
     ]);
     if (!model) throw new UnrecoverableError(`model ${payload.modelId} no longer exists`);
 
-    const latency = deps.metrics?.endpointLatency.labels({ model: formatModelRef(model) });
-    const observeLatency = latency ? (seconds: number) => latency.observe(seconds) : undefined;
+    const observeLatency = deps.metrics?.endpointLatencyFor(model.name);
     const rows = await answerChunk(
       deps.adapters,
       model,
