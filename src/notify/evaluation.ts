@@ -56,6 +56,11 @@ export function summaryTarget(
   return null;
 }
 
+/** A back-fill (one revision, or a bulk add) has no run summary of its own: it answers in the pattern threads. */
+export function isBackfill(e: Pick<EvaluationView, 'patternRevisionId' | 'patternAddId'>): boolean {
+  return e.patternRevisionId !== null || e.patternAddId !== null;
+}
+
 function progressOf(e: EvaluationView) {
   return { total: e.total, done: e.done, passed: e.passed, failed: e.failed, errored: e.errored };
 }
@@ -63,8 +68,8 @@ function progressOf(e: EvaluationView) {
 /** Started and progress: post the summary, then edit it in place as batches complete. */
 export async function notifyProgress(deps: PostingDeps, evaluationId: number): Promise<void> {
   const evaluation = await getEvaluation(deps, evaluationId);
-  // Back-fills answer once, in the pattern's thread; finished runs belong to the finished notification.
-  if (!evaluation || evaluation.patternRevisionId !== null) return;
+  // Back-fills answer once, in the pattern's (or the bulk add's) threads; finished runs belong to the finished notification.
+  if (!evaluation || isBackfill(evaluation)) return;
   if (evaluation.status === 'done' || evaluation.status === 'failed') return;
   if (await ledgerEntry(deps.db, keys.final(evaluationId))) return;
   const model = await getModelById(deps.db, evaluation.model.id);
@@ -99,7 +104,7 @@ export async function recordFinished(deps: NotifyDeps, evaluationId: number): Pr
   const brokenSignoffs =
     evaluation.status === 'done' && deps.checkSignoffs ? await deps.checkSignoffs(evaluation.model.id) : [];
   const results =
-    evaluation.status === 'done' && evaluation.patternRevisionId === null
+    evaluation.status === 'done' && !isBackfill(evaluation)
       ? await gatherEvaluationResults(deps.db, evaluation)
       : null;
   return { evaluation, results, brokenSignoffs };
@@ -109,7 +114,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
   const { evaluation, results } = outcome;
   if (!evaluation) return;
   await announceBrokenSignoffs(deps, evaluation.model.id, outcome.brokenSignoffs);
-  if (evaluation.patternRevisionId !== null) return;
+  if (isBackfill(evaluation)) return;
   await finalSummary(deps, evaluation, results);
   for (const result of results?.problems ?? []) {
     const { problem } = result;

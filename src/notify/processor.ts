@@ -2,6 +2,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
 import { postDigest } from '../services/digest.ts';
 import { announceBackfill } from './backfill.ts';
+import { announceAddBackfill, refreshCardsOfAdd } from './bulk-add.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
 import { announceFinished, notifyProgress, recordFinished } from './evaluation.ts';
 import { markNotified } from './queries.ts';
@@ -56,6 +57,20 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
         const p = posting();
         if (!p) return;
         await serial(`backfill:${patternRevisionId}`, () => announceBackfill(p, patternRevisionId));
+        return;
+      }
+      case 'notify.patterns-added': {
+        const { addId } = parsePayload(job.name, job.data);
+        const p = posting();
+        if (!p) return;
+        await serial(`add:${addId}`, () => refreshCardsOfAdd(p, addId));
+        return;
+      }
+      case 'notify.add-backfilled': {
+        const { addId } = parsePayload(job.name, job.data);
+        const p = posting();
+        if (!p) return;
+        await serial(`add:${addId}`, () => announceAddBackfill(p, addId));
         return;
       }
       case 'digest.tick': {

@@ -10,6 +10,7 @@ export interface NewEvaluation {
   trigger: EvaluationTrigger;
   total: number;
   patternRevisionId?: number | null;
+  patternAddId?: number | null;
   requestedBy?: string | null;
   slack?: { channel: string; threadTs?: string | null } | null;
 }
@@ -22,6 +23,7 @@ export async function insertEvaluation(db: Db, values: NewEvaluation): Promise<E
       trigger: values.trigger,
       total: values.total,
       patternRevisionId: values.patternRevisionId ?? null,
+      patternAddId: values.patternAddId ?? null,
       requestedBy: values.requestedBy ?? null,
       slackChannel: values.slack?.channel ?? null,
       slackThreadTs: values.slack?.threadTs ?? null,
@@ -47,11 +49,12 @@ export async function lockModelScheduling(db: Db, modelId: number): Promise<void
   await db.execute(sql`select pg_advisory_xact_lock(${SCHEDULE_LOCK}, ${modelId})`);
 }
 
-/** A queued or running evaluation of the model covering the same thing (whole model, or one revision). */
+/** A queued or running evaluation of the model covering the same thing (whole model, one revision, one bulk add). */
 export async function findActiveEvaluation(
   db: Db,
-  params: { modelId: number; patternRevisionId: number | null },
+  params: { modelId: number; patternRevisionId: number | null; patternAddId?: number | null },
 ): Promise<EvaluationRow | null> {
+  const addId = params.patternAddId ?? null;
   const [row] = await db
     .select()
     .from(evaluations)
@@ -62,6 +65,7 @@ export async function findActiveEvaluation(
         params.patternRevisionId === null
           ? isNull(evaluations.patternRevisionId)
           : eq(evaluations.patternRevisionId, params.patternRevisionId),
+        addId === null ? isNull(evaluations.patternAddId) : eq(evaluations.patternAddId, addId),
       ),
     )
     .orderBy(evaluations.id)
