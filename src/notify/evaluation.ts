@@ -17,7 +17,7 @@ import {
   problemResultMessage,
   signoffBrokenMessage,
 } from '../slack/blocks/results.ts';
-import { chartUrlOf, prepareChart, shareChartInThread } from './charts.ts';
+import { chartUrlOf, type PreparedChart, prepareChart, shareChartInThread } from './charts.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
 import { type EvaluationResults, gatherEvaluationResults } from './evaluation-results.ts';
 import { claimKey, ledgerEntry, postOnce, postOrUpdate, postOrUpdateUnless } from './ledger.ts';
@@ -91,6 +91,30 @@ export async function notifyProgress(deps: PostingDeps, evaluationId: number): P
   );
 }
 
+/**
+ * Charts already drawn in this process, by ledger key: a finished job that waited for a busy channel runs again
+ * from the top, and drawing every problem's charts again on each turn would cost more than the posting.
+ */
+const drawnBy = new WeakMap<object, Map<string, Promise<PreparedChart>>>();
+function preparedOnce(
+  renderer: object,
+  key: string,
+  draw: () => Promise<PreparedChart>,
+): Promise<PreparedChart> {
+  let drawn = drawnBy.get(renderer);
+  if (!drawn) {
+    drawn = new Map();
+    drawnBy.set(renderer, drawn);
+  }
+  const hit = drawn.get(key);
+  if (hit) return hit;
+  const made = draw();
+  drawn.set(key, made);
+  made.catch(() => drawn?.delete(key));
+  if (drawn.size > 500) drawn.delete(drawn.keys().next().value as string);
+  return made;
+}
+
 export interface FinishedOutcome {
   evaluation: EvaluationView | null;
   results: EvaluationResults | null;
@@ -122,8 +146,12 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       deps.log.debug({ problem: problem.key }, 'problem has no home thread; result not posted');
       continue;
     }
-    const chart = await prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels));
-    const grid = await prepareChart(deps.charts, patternGridChart(await patternGridOf(deps.db, problem.key)));
+    const chart = await preparedOnce(deps.charts, keys.problemChart(evaluation.id, problem.id), () =>
+      prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels)),
+    );
+    const grid = await preparedOnce(deps.charts, keys.problemGridChart(evaluation.id, problem.id), async () =>
+      prepareChart(deps.charts, patternGridChart(await patternGridOf(deps.db, problem.key))),
+    );
     const message = problemResultMessage({
       model: modelRef(evaluation.model),
       problem: { key: problem.key, title: problem.title, threshold: problem.threshold },

@@ -85,18 +85,37 @@ export async function postOrUpdateUnless(
   );
 }
 
+/**
+ * What this process last sent per message (channel/ts → content). A job that waited its channel's turn runs again
+ * from the top; the messages it already sent are unchanged and cost no second call.
+ */
+const lastSent = new Map<string, string>();
+const LAST_SENT_MAX = 5_000;
+
+function remember(channel: string, ts: string, content: string): void {
+  const id = `${channel}/${ts}`;
+  lastSent.delete(id);
+  lastSent.set(id, content);
+  if (lastSent.size > LAST_SENT_MAX) lastSent.delete(lastSent.keys().next().value as string);
+}
+
 async function send(
   slack: SlackOut,
   message: PostMessage,
   entry: LedgerEntry,
   record: (ts: string) => Promise<void>,
 ): Promise<Posted> {
+  const content = JSON.stringify([message.text, message.blocks ?? null]);
   if (entry.ts !== null) {
+    if (lastSent.get(`${entry.channel}/${entry.ts}`) === content)
+      return { channel: entry.channel, ts: entry.ts, posted: false };
     await slack.update({ channel: entry.channel, ts: entry.ts, text: message.text, blocks: message.blocks });
+    remember(entry.channel, entry.ts, content);
     return { channel: entry.channel, ts: entry.ts, posted: false };
   }
   const sent = await slack.post(message);
   await record(sent.ts);
+  remember(sent.channel, sent.ts, content);
   return { channel: sent.channel, ts: sent.ts, posted: true };
 }
 
