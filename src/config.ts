@@ -42,6 +42,7 @@ const schema = z.object({
   CANARY_BATCH_SIZE: int(32, 1, 10_000),
   CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
+  CANARY_WATCHDOG_AFTER_MS: int(600_000, 1_000, 86_400_000),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_ENDPOINT_SECRETS: list,
@@ -96,6 +97,8 @@ export interface Config {
     stalledIntervalMs: number;
     /** Tries per batch job, 1 s doubling between them: 8 rides out about two minutes of outage. */
     batchAttempts: number;
+    /** An evaluation queued or running this long with no live job is re-queued (or failed, saying why). */
+    watchdogAfterMs: number;
   };
   api: { tokens: string[] };
   endpoints: {
@@ -162,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       batchSize: e.CANARY_BATCH_SIZE,
       stalledIntervalMs: e.CANARY_STALLED_INTERVAL_MS,
       batchAttempts: e.CANARY_BATCH_ATTEMPTS,
+      watchdogAfterMs: e.CANARY_WATCHDOG_AFTER_MS,
     },
     api: { tokens: e.CANARY_API_TOKENS },
     endpoints: {
