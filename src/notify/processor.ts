@@ -35,7 +35,7 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
   return async function processNotifyJob(job: Job, token?: string): Promise<void> {
     if (token === undefined || job.id === undefined) return run(job);
     try {
-      await deferrable(job.id, () => run(job));
+      await deferrable(job.id, job.timestamp, () => run(job));
     } catch (err) {
       if (!(err instanceof ChannelBusy)) throw err;
       log.debug(

@@ -18,63 +18,59 @@ export class ChannelBusy extends Error {
   }
 }
 
-const context = new AsyncLocalStorage<{ jobId: string }>();
+const context = new AsyncLocalStorage<{ jobId: string; order: number }>();
 
-export function deferrable<T>(jobId: string, task: () => Promise<T>): Promise<T> {
-  return context.run({ jobId }, task);
+/** `order`: when the job was queued (BullMQ's job.timestamp), so turns follow queue order, not arrival order. */
+export function deferrable<T>(jobId: string, order: number, task: () => Promise<T>): Promise<T> {
+  return context.run({ jobId, order }, task);
 }
 
-export function currentDeferrableJob(): string | undefined {
-  return context.getStore()?.jobId;
+export function currentDeferrableJob(): { jobId: string; order: number } | undefined {
+  return context.getStore();
 }
 
-/** A reservation whose job has not come back this long after its slot (it failed, or moved on) is dropped. */
+/** A reservation whose job has not come back this long after its turn (it failed, or moved on) is dropped. */
 const STALE_AFTER_MS = 10_000;
-/** Timers and queue promotion may bring a job back a little early; that is its slot all the same. */
+/** Timers and queue promotion may bring a job back a little early; that is its turn all the same. */
 const EARLY_MS = 5;
 
 export interface Reservations {
   /**
    * For a deferrable job: null when it may send now (its reservation, if any, is used up), else the epoch ms it
-   * should come back at (its reservation). `nextAt` is when the lane allows the next send; `busy` whether a
-   * waiting (non-deferrable) send is in the lane.
+   * should come back at. Jobs waiting for the channel line up by `order`; `nextAt` is when the lane allows the next
+   * send, `busy` whether a waiting (non-deferrable) send is in the lane.
    */
   claim(
-    jobId: string,
-    at: number,
+    job: { jobId: string; order: number },
+    now: number,
     lane: { nextAt: number; busy: boolean; intervalMs: number },
   ): number | null;
   size(): number;
 }
 
 export function createReservations(): Reservations {
-  const byJob = new Map<string, number>();
-  let lastSlot = 0;
-  const dropStale = (now: number) => {
-    for (const [job, slot] of byJob) if (slot + STALE_AFTER_MS < now) byJob.delete(job);
-  };
+  const line: { jobId: string; order: number; until: number }[] = [];
   return {
-    size: () => byJob.size,
-    claim(jobId, now, lane) {
-      dropStale(now);
-      const mine = byJob.get(jobId);
+    size: () => line.length,
+    claim(job, now, lane) {
+      for (let i = line.length - 1; i >= 0; i--)
+        if ((line[i] as { until: number }).until + STALE_AFTER_MS < now) line.splice(i, 1);
       const laneFree = !lane.busy && now + EARLY_MS >= lane.nextAt;
-      if (mine !== undefined) {
-        if (now + EARLY_MS >= mine && laneFree) {
-          byJob.delete(jobId);
-          return null;
-        }
-        // Its slot has not come, or a waiting send took the lane: come back when the lane frees.
-        const again = Math.max(mine, lane.nextAt, now + 1);
-        byJob.set(jobId, again);
-        return again;
+      let at = line.findIndex((r) => r.jobId === job.jobId);
+      if (at < 0) {
+        if (laneFree && line.length === 0) return null;
+        // Earlier-queued jobs go first, whoever asks first.
+        at = line.findIndex((r) => r.order > job.order || (r.order === job.order && r.jobId > job.jobId));
+        if (at < 0) at = line.length;
+        line.splice(at, 0, { ...job, until: 0 });
       }
-      // Jobs that reserved earlier go first, whoever asks now.
-      if (laneFree && byJob.size === 0) return null;
-      const slot = Math.max(now, lane.nextAt, lastSlot + lane.intervalMs);
-      lastSlot = slot;
-      byJob.set(jobId, slot);
-      return slot;
+      if (at === 0 && laneFree) {
+        line.shift();
+        return null;
+      }
+      const until = Math.max(now + 1, lane.nextAt) + at * lane.intervalMs;
+      (line[at] as { until: number }).until = until;
+      return until;
     },
   };
 }

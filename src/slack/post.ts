@@ -62,10 +62,10 @@ export function createSlackPoster(client: WebClient, opts: PosterOptions): Paced
       lanes.set(channel, lane);
     }
     const current = lane;
-    const jobId = currentDeferrableJob();
-    if (jobId !== undefined) {
+    const job = currentDeferrableJob();
+    if (job !== undefined) {
       // A queue job never waits here: it is told when its turn comes and gives its worker slot back meanwhile.
-      const until = current.reservations.claim(jobId, now(), {
+      const until = current.reservations.claim(job, now(), {
         nextAt: current.nextAt,
         busy: current.pending > 0,
         intervalMs,
