@@ -9,6 +9,7 @@ import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
 import { ROOT } from './support/env.ts';
 import { cpuUnitMs, ratio } from './support/stats.ts';
 import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput.ts';
+import { benchVolume, VOLUME_FULL, VOLUME_QUICK } from './volume.ts';
 
 /**
  * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick]`: one JSON report in bench/out/
@@ -16,7 +17,7 @@ import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput
  * minute (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task).
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries'] as const;
+export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'volume'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -41,6 +42,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
     }
     case 'queries':
       return benchQueries({ ...(quick ? QUERIES_QUICK : QUERIES_FULL), dbName });
+    case 'volume':
+      return benchVolume({ ...(quick ? VOLUME_QUICK : VOLUME_FULL), dbName });
   }
 }
 
