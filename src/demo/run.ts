@@ -224,7 +224,7 @@ async function addLatePattern(canary: Canary, opts: DemoOptions): Promise<number
   const problem = await findProblemByKeyOrTitle(deps.db, LATE_PATTERN.problem);
   if (!problem) return null;
   const p = LATE_PATTERN.pattern;
-  const { created, existing } = await addPatterns(
+  const { created, existing, addId } = await addPatterns(
     deps,
     [
       {
@@ -241,11 +241,14 @@ async function addLatePattern(canary: Canary, opts: DemoOptions): Promise<number
   const revision = created[0]?.revisionId ?? existing[0]?.revisionId ?? null;
   if (revision === null || created.length === 0) return revision;
   opts.progress.write(`Late pattern filed on ${problem.key}: back-filling it on every earlier model\n`);
-  // addPatterns enqueued one back-fill evaluation per model after its commit.
-  const backfills = await deps.db
-    .select({ id: evaluations.id })
-    .from(evaluations)
-    .where(eq(evaluations.patternRevisionId, revision));
+  // addPatterns enqueued one back-fill evaluation per model for the add after its commit.
+  const backfills =
+    addId === null
+      ? []
+      : await deps.db
+          .select({ id: evaluations.id })
+          .from(evaluations)
+          .where(eq(evaluations.patternAddId, addId));
   for (const { id } of backfills) await waitFor(canary, id, 'back-fill', opts.progress);
   return revision;
 }
