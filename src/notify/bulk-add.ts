@@ -10,7 +10,7 @@ import { type BulkAddModelLine, bulkAddMessage } from '../slack/blocks/bulk-add.
 import { problemCard } from '../slack/blocks/problem-card.ts';
 import { cardData } from '../slack/problem-data.ts';
 import type { PostingDeps } from './deps.ts';
-import { postOrUpdate } from './ledger.ts';
+import { postOrUpdate, updateIfChanged } from './ledger.ts';
 
 export const bulkAddKey = (addId: number, problemId: number) => `add:${addId}:problem:${problemId}`;
 
@@ -26,7 +26,7 @@ export async function refreshCardsOfAdd(deps: PostingDeps, addId: number): Promi
     const summary = summaries.get(p.problemId);
     if (!summary) continue;
     const card = problemCard(cardData(summary));
-    await deps.slack.update({
+    await updateIfChanged(deps.slack, {
       channel: p.homeChannel as string,
       ts: p.homeTs as string,
       text: card.text,

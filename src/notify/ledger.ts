@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { slackMessages } from '../db/schema.ts';
-import type { PngUpload, PostMessage, SlackPoster } from '../slack/post.ts';
+import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from '../slack/post.ts';
 
 /**
  * Exactly-once posting. The key names what a message is about; its row is written BEFORE the post, so a
@@ -117,6 +117,19 @@ async function send(
   await record(sent.ts);
   remember(sent.channel, sent.ts, content);
   return { channel: sent.channel, ts: sent.ts, posted: true };
+}
+
+/**
+ * Edits a message this process knows by its ts (a problem card), skipping the call when this process last sent it
+ * the same content: a job that waited its channel's turn runs again from the top and must not spend its turn
+ * re-sending what already went out.
+ */
+export async function updateIfChanged(slack: SlackOut, message: UpdateMessage): Promise<boolean> {
+  const content = JSON.stringify([message.text, message.blocks ?? null]);
+  if (lastSent.get(`${message.channel}/${message.ts}`) === content) return false;
+  await slack.update(message);
+  remember(message.channel, message.ts, content);
+  return true;
 }
 
 /** Posts once; a later call with the same key leaves the message as it is. */
