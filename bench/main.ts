@@ -11,6 +11,7 @@ import { ROOT } from './support/env.ts';
 import { foldRuns } from './support/repeat.ts';
 import { cpuUnitMs, ratio } from './support/stats.ts';
 import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput.ts';
+import { benchVolume, VOLUME_FULL, VOLUME_QUICK } from './volume.ts';
 
 /**
  * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick] [--repeat N] [--check]`: one
@@ -20,7 +21,7 @@ import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput
  * and the [min, max] spread of each figure. `--check` exits 1 when a median misses its aim.
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries'] as const;
+export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'volume'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -45,6 +46,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
     }
     case 'queries':
       return benchQueries({ ...(quick ? QUERIES_QUICK : QUERIES_FULL), dbName });
+    case 'volume':
+      return benchVolume({ ...(quick ? VOLUME_QUICK : VOLUME_FULL), dbName });
   }
 }
 

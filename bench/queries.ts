@@ -63,6 +63,7 @@ const noScheduler: EvaluationScheduler = {
     throw new Error('the query benchmark schedules nothing');
   },
   backfillRevision: async () => ({ evaluationIds: [] }),
+  backfillAdd: async () => ({ evaluationIds: [] }),
 };
 
 export async function benchQueries(cfg: QueriesConfig): Promise<QueriesResult> {

@@ -44,6 +44,7 @@ const schema = z.object({
   CANARY_BATCH_SIZE: int(32, 1, 10_000),
   CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
+  CANARY_WATCHDOG_AFTER_MS: int(600_000, 1_000, 86_400_000),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_ENDPOINT_SECRETS: list,
@@ -118,6 +119,7 @@ const configSchema = schema
       stalledIntervalMs: e.CANARY_STALLED_INTERVAL_MS,
       /** Tries per batch job, 1 s doubling between them: 8 rides out about two minutes of outage. */
       batchAttempts: e.CANARY_BATCH_ATTEMPTS,
+      watchdogAfterMs: e.CANARY_WATCHDOG_AFTER_MS,
     },
     api: { tokens: e.CANARY_API_TOKENS },
     endpoints: {

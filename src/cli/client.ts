@@ -2,6 +2,7 @@ import type { ModelRef } from '../core/model.ts';
 import type { PatternDraft } from '../core/pattern.ts';
 import type { EndpointConfig, EvaluationStatus } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
+import type { AddedItem } from '../services/patterns.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
 
 export type ModelReport = Awaited<ReturnType<typeof modelReport>>;
@@ -24,8 +25,13 @@ export interface EvaluationProgress {
 }
 
 export interface ImportOutcome {
+  sent: number;
   created: number;
   existing: number;
+  /** Items that repeat an earlier item of the same import. */
+  repeats: number;
+  /** Per item, in file order. */
+  items: AddedItem[];
   problemsCreated: string[];
 }
 

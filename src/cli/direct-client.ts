@@ -34,6 +34,10 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
       built ??= parts.scheduler();
       return (await built).scheduler.backfillRevision(input);
     },
+    async backfillAdd(input) {
+      built ??= parts.scheduler();
+      return (await built).scheduler.backfillAdd(input);
+    },
   };
   const deps: ServiceDeps = serviceDeps(parts.config, { db: parts.database.db, log: parts.log, scheduler });
   return {
@@ -41,9 +45,13 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
     where: parts.database.describe,
     async importPatterns(drafts, opts) {
       const res = await addPatterns(deps, drafts, { createProblems: opts.createProblems });
+      const created = res.items.filter((i) => i.status === 'created').length;
       return {
-        created: res.created.length,
-        existing: res.existing.length,
+        sent: res.items.length,
+        created,
+        existing: res.items.length - created - res.repeats,
+        repeats: res.repeats,
+        items: res.items,
         problemsCreated: res.problemsCreated.map((p) => p.key),
       };
     },

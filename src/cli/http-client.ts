@@ -31,7 +31,14 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
         body,
         query: { createProblems: opts.createProblems ? 'true' : undefined },
       })) as ImportOutcome;
-      return { created: res.created, existing: res.existing, problemsCreated: res.problemsCreated ?? [] };
+      return {
+        sent: res.sent,
+        created: res.created,
+        existing: res.existing,
+        repeats: res.repeats,
+        items: res.items,
+        problemsCreated: res.problemsCreated ?? [],
+      };
     },
     async exportPatterns(opts) {
       return (await call('GET', 'patterns/export', {

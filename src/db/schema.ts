@@ -92,8 +92,13 @@ export const patternRevisions = pgTable(
     expectation: jsonb('expectation').notNull(),
     createdBy: text('created_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The bulk add (pattern_adds) this revision arrived with; its back-fill covers the whole add at once. */
+    addId: integer('add_id'),
   },
-  (t) => [uniqueIndex('pattern_revisions_uq').on(t.patternId, t.revision)],
+  (t) => [
+    uniqueIndex('pattern_revisions_uq').on(t.patternId, t.revision),
+    index('pattern_revisions_add_idx').on(t.addId),
+  ],
 );
 
 export const models = pgTable(
@@ -149,6 +154,15 @@ export const evaluations = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** Set for the back-fill of a bulk add (pattern_adds): every revision of that add, in one evaluation. */
+    patternAddId: integer('pattern_add_id'),
+    /**
+     * Random per row, folded into its job ids: evaluation ids repeat after a restored backup, a reset database or
+     * a second install on the same Redis, and an old completed job with the same id would swallow the new one.
+     */
+    jobKey: text('job_key')
+      .notNull()
+      .default(sql`substr(md5(random()::text || clock_timestamp()::text), 1, 12)`),
   },
   (t) => [index('evaluations_model_idx').on(t.modelId), index('evaluations_status_idx').on(t.status)],
 );
@@ -255,4 +269,20 @@ export const digests = pgTable('digests', {
 export const slackEvents = pgTable('slack_events', {
   eventId: text('event_id').primaryKey(),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Patterns added together (one API call, one import): back-filled by one evaluation per model and answered with
+ * one message per problem thread, however many patterns it held.
+ */
+export const patternAdds = pgTable('pattern_adds', {
+  id: serial('id').primaryKey(),
+  creatorId: text('creator_id'),
+  /** Patterns this add created. */
+  size: integer('size').notNull(),
+  /** Random per row, folded into its notification job ids (see evaluations.job_key). */
+  jobKey: text('job_key')
+    .notNull()
+    .default(sql`substr(md5(random()::text || clock_timestamp()::text), 1, 12)`),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

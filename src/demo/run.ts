@@ -14,7 +14,7 @@ import { compareOutcomes } from '../core/compare.ts';
 import { formatInterval, formatRate } from '../core/metrics.ts';
 import { formatModelRef } from '../core/model.ts';
 import type { Comparison, Model, PatternOutcome, Verdict } from '../core/types.ts';
-import { evaluationIdsOfRevision } from '../db/queries/evaluations.ts';
+import { evaluationIdsOfAdd } from '../db/queries/evaluations.ts';
 import { getProblemByKey } from '../db/queries/problems.ts';
 import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
@@ -231,7 +231,7 @@ async function addLatePattern(canary: Canary, opts: DemoOptions): Promise<number
   const problem = await findProblemByKeyOrTitle(deps.db, LATE_PATTERN.problem);
   if (!problem) return null;
   const p = LATE_PATTERN.pattern;
-  const { created, existing } = await addPatterns(
+  const { created, existing, addId } = await addPatterns(
     deps,
     [
       {
@@ -248,8 +248,8 @@ async function addLatePattern(canary: Canary, opts: DemoOptions): Promise<number
   const revision = created[0]?.revisionId ?? existing[0]?.revisionId ?? null;
   if (revision === null || created.length === 0) return revision;
   opts.progress.write(`Late pattern filed on ${problem.key}: back-filling it on every earlier model\n`);
-  // addPatterns enqueued one back-fill evaluation per model after its commit.
-  const backfills = await evaluationIdsOfRevision(deps.db, revision);
+  // addPatterns enqueued one back-fill evaluation per model for the add after its commit.
+  const backfills = addId === null ? [] : await evaluationIdsOfAdd(deps.db, addId);
   for (const id of backfills) await waitFor(canary, id, 'back-fill', opts.progress);
   return revision;
 }

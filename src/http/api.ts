@@ -32,9 +32,13 @@ export interface ApiDeps extends ServiceDeps {
   maxBodyBytes?: number;
   /** Queues shown read-only to operators at /admin/queues (same tokens); none: no queue view. */
   boardQueues?: readonly Queue[];
+  /** The same for POST /patterns, where a real import of tens of thousands of patterns travels in one body. */
+  maxImportBodyBytes?: number;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** 50,000 patterns of a few hundred bytes each fit; the work is chunked, so the size costs time, not a 500. */
+export const DEFAULT_MAX_IMPORT_BODY_BYTES = 64 * 1024 * 1024;
 
 /** The REST API: JSON in and out, bearer tokens, service errors as 4xx bodies. */
 export function createApi(deps: ApiDeps): Hono {
@@ -49,18 +53,21 @@ export function createApi(deps: ApiDeps): Hono {
 
   const api = new Hono();
   api.use('*', bearerAuth(deps.tokens));
-  api.use(
-    '*',
+  const limitOf = (size: number) =>
     bodyLimit({
-      maxSize: maxBytes,
+      maxSize: size,
       onError: (c) =>
         sendError(
           c,
           413,
           'too_large',
-          `The request body is larger than the limit of ${maxBytes} bytes; send less at once.`,
+          `The request body is larger than the limit of ${size} bytes; send less at once.`,
         ),
-    }),
+    });
+  const general = limitOf(maxBytes);
+  const imports = limitOf(deps.maxImportBodyBytes ?? DEFAULT_MAX_IMPORT_BODY_BYTES);
+  api.use('*', (c, next) =>
+    c.req.method === 'POST' && c.req.path.endsWith('/patterns') ? imports(c, next) : general(c, next),
   );
 
   api.get('/problems', async (c) => {
@@ -89,10 +96,15 @@ export function createApi(deps: ApiDeps): Hono {
     const drafts = validatePatternItems(body, deps.limits.maxInputBytes);
     const createProblems = flag(c.req.query('createProblems'), 'createProblems');
     const result = await addPatterns(deps, drafts, { createProblems });
+    const created = result.items.filter((i) => i.status === 'created').length;
     return c.json(
       {
-        created: result.created.length,
-        existing: result.existing.length,
+        // Every item sent is accounted for, in order: created + existing + repeats = sent.
+        sent: result.items.length,
+        created,
+        existing: result.items.length - created - result.repeats,
+        repeats: result.repeats,
+        items: result.items,
         problemsCreated: result.problemsCreated.map((p) => p.key),
         patterns: { created: result.created, existing: result.existing },
       },

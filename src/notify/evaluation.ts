@@ -16,7 +16,7 @@ import {
   problemResultMessage,
   signoffBrokenMessage,
 } from '../slack/blocks/results.ts';
-import { chartUrlOf, prepareChart, shareChartInThread } from './charts.ts';
+import { chartUrlOf, type PreparedChart, prepareChart, shareChartInThread } from './charts.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
 import { type EvaluationResults, gatherEvaluationResults } from './evaluation-results.ts';
 import { claimKey, ledgerEntry, postOnce, postOrUpdate, postOrUpdateUnless } from './ledger.ts';
@@ -55,6 +55,11 @@ export function summaryTarget(
   return null;
 }
 
+/** A back-fill (one revision, or a bulk add) has no run summary of its own: it answers in the pattern threads. */
+export function isBackfill(e: Pick<EvaluationView, 'patternRevisionId' | 'patternAddId'>): boolean {
+  return e.patternRevisionId !== null || e.patternAddId !== null;
+}
+
 function progressOf(e: EvaluationView) {
   return { total: e.total, done: e.done, passed: e.passed, failed: e.failed, errored: e.errored };
 }
@@ -62,8 +67,8 @@ function progressOf(e: EvaluationView) {
 /** Started and progress: post the summary, then edit it in place as batches complete. */
 export async function notifyProgress(deps: PostingDeps, evaluationId: number): Promise<void> {
   const evaluation = await getEvaluation(deps, evaluationId);
-  // Back-fills answer once, in the pattern's thread; finished runs belong to the finished notification.
-  if (!evaluation || evaluation.patternRevisionId !== null) return;
+  // Back-fills answer once, in the pattern's (or the bulk add's) threads; finished runs belong to the finished notification.
+  if (!evaluation || isBackfill(evaluation)) return;
   if (evaluation.status === 'done' || evaluation.status === 'failed') return;
   if (await ledgerEntry(deps.db, keys.final(evaluationId))) return;
   const model = await getModelById(deps.db, evaluation.model.id);
@@ -85,6 +90,30 @@ export async function notifyProgress(deps: PostingDeps, evaluationId: number): P
   );
 }
 
+/**
+ * Charts already drawn in this process, by ledger key: a finished job that waited for a busy channel runs again
+ * from the top, and drawing every problem's charts again on each turn would cost more than the posting.
+ */
+const drawnBy = new WeakMap<object, Map<string, Promise<PreparedChart>>>();
+function preparedOnce(
+  renderer: object,
+  key: string,
+  draw: () => Promise<PreparedChart>,
+): Promise<PreparedChart> {
+  let drawn = drawnBy.get(renderer);
+  if (!drawn) {
+    drawn = new Map();
+    drawnBy.set(renderer, drawn);
+  }
+  const hit = drawn.get(key);
+  if (hit) return hit;
+  const made = draw();
+  drawn.set(key, made);
+  made.catch(() => drawn?.delete(key));
+  if (drawn.size > 500) drawn.delete(drawn.keys().next().value as string);
+  return made;
+}
+
 export interface FinishedOutcome {
   evaluation: EvaluationView | null;
   results: EvaluationResults | null;
@@ -98,7 +127,7 @@ export async function recordFinished(deps: NotifyDeps, evaluationId: number): Pr
   const brokenSignoffs =
     evaluation.status === 'done' && deps.checkSignoffs ? await deps.checkSignoffs(evaluation.model.id) : [];
   const results =
-    evaluation.status === 'done' && evaluation.patternRevisionId === null
+    evaluation.status === 'done' && !isBackfill(evaluation)
       ? await gatherEvaluationResults(deps.db, evaluation)
       : null;
   return { evaluation, results, brokenSignoffs };
@@ -108,7 +137,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
   const { evaluation, results } = outcome;
   if (!evaluation) return;
   await announceBrokenSignoffs(deps, evaluation.model.id, outcome.brokenSignoffs);
-  if (evaluation.patternRevisionId !== null) return;
+  if (isBackfill(evaluation)) return;
   await finalSummary(deps, evaluation, results);
   for (const result of results?.problems ?? []) {
     const { problem } = result;
@@ -116,8 +145,12 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       deps.log.debug({ problem: problem.key }, 'problem has no home thread; result not posted');
       continue;
     }
-    const chart = await prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels));
-    const grid = await prepareChart(deps.charts, patternGridChart(await patternGridOf(deps.db, problem.key)));
+    const chart = await preparedOnce(deps.charts, keys.problemChart(evaluation.id, problem.id), () =>
+      prepareChart(deps.charts, problemAcrossModelsChart(result.acrossModels)),
+    );
+    const grid = await preparedOnce(deps.charts, keys.problemGridChart(evaluation.id, problem.id), async () =>
+      prepareChart(deps.charts, patternGridChart(await patternGridOf(deps.db, problem.key))),
+    );
     const message = problemResultMessage({
       model: formatModelRef(evaluation.model),
       problem: { key: problem.key, title: problem.title, threshold: problem.threshold },

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { slackMessages } from '../db/schema.ts';
-import type { PngUpload, PostMessage, SlackPoster } from '../slack/post.ts';
+import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from '../slack/post.ts';
 
 /**
  * Exactly-once posting. The key names what a message is about; its row is written BEFORE the post, so a
@@ -85,19 +85,51 @@ export async function postOrUpdateUnless(
   );
 }
 
+/**
+ * What this process last sent per message (channel/ts → content). A job that waited its channel's turn runs again
+ * from the top; the messages it already sent are unchanged and cost no second call.
+ */
+const lastSent = new Map<string, string>();
+const LAST_SENT_MAX = 5_000;
+
+function remember(channel: string, ts: string, content: string): void {
+  const id = `${channel}/${ts}`;
+  lastSent.delete(id);
+  lastSent.set(id, content);
+  if (lastSent.size > LAST_SENT_MAX) lastSent.delete(lastSent.keys().next().value as string);
+}
+
 async function send(
   slack: SlackOut,
   message: PostMessage,
   entry: LedgerEntry,
   record: (ts: string) => Promise<void>,
 ): Promise<Posted> {
+  const content = JSON.stringify([message.text, message.blocks ?? null]);
   if (entry.ts !== null) {
+    if (lastSent.get(`${entry.channel}/${entry.ts}`) === content)
+      return { channel: entry.channel, ts: entry.ts, posted: false };
     await slack.update({ channel: entry.channel, ts: entry.ts, text: message.text, blocks: message.blocks });
+    remember(entry.channel, entry.ts, content);
     return { channel: entry.channel, ts: entry.ts, posted: false };
   }
   const sent = await slack.post(message);
   await record(sent.ts);
+  remember(sent.channel, sent.ts, content);
   return { channel: sent.channel, ts: sent.ts, posted: true };
+}
+
+/**
+ * Edits a message this process knows by its ts (a problem card), skipping the call when this process last sent it
+ * the same content: a job that waited its channel's turn runs again from the top and must not spend its turn
+ * re-sending what already went out.
+ */
+export async function updateIfChanged(slack: SlackOut, message: UpdateMessage): Promise<boolean> {
+  const content = JSON.stringify([message.text, message.blocks ?? null]);
+  if (lastSent.get(`${message.channel}/${message.ts}`) === content) return false;
+  await slack.update(message);
+  remember(message.channel, message.ts, content);
+  return true;
 }
 
 /** Posts once; a later call with the same key leaves the message as it is. */

@@ -1,9 +1,11 @@
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
 import { postDigest } from '../services/digest.ts';
+import { ChannelBusy, deferrable } from '../slack/pacing.ts';
 import { announceBackfill } from './backfill.ts';
+import { announceAddBackfill, refreshCardsOfAdd } from './bulk-add.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
-import { announceFinished, notifyProgress, recordFinished } from './evaluation.ts';
+import { announceFinished, type FinishedOutcome, notifyProgress, recordFinished } from './evaluation.ts';
 import { markNotified } from './queries.ts';
 import { createKeyedSerializer } from './serial.ts';
 
@@ -14,6 +16,7 @@ import { createKeyedSerializer } from './serial.ts';
 export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<void> {
   const log = deps.log.child({ module: 'notify' });
   const serial = createKeyedSerializer();
+  const finished = createRecentCache<FinishedOutcome>(200);
   let warnedNoSlack = false;
   const posting = (): PostingDeps | null => {
     if (deps.slack) return { ...deps, log, slack: deps.slack };
@@ -24,7 +27,27 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
     return null;
   };
 
-  return async function processNotifyJob(job: Job): Promise<void> {
+  /**
+   * Run by a worker (with a lock token), a job whose channel is busy is moved to `delayed` until its reserved
+   * turn instead of sleeping in its worker slot, so one rate-limited channel never holds up another. Called
+   * without a token (tests, one-off runs) it waits in line instead.
+   */
+  return async function processNotifyJob(job: Job, token?: string): Promise<void> {
+    if (token === undefined || job.id === undefined) return run(job);
+    try {
+      await deferrable(job.id, job.timestamp, () => run(job));
+    } catch (err) {
+      if (!(err instanceof ChannelBusy)) throw err;
+      log.debug(
+        { jobId: job.id, channel: err.channel, until: err.until },
+        'channel busy; job waits its turn',
+      );
+      await job.moveToDelayed(err.until, token);
+      throw new DelayedError();
+    }
+  };
+
+  async function run(job: Job): Promise<void> {
     switch (job.name) {
       case 'notify.evaluation-started':
       case 'notify.evaluation-progress': {
@@ -37,7 +60,10 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
       case 'notify.evaluation-finished': {
         const { evaluationId } = parsePayload(job.name, job.data);
         await serial(`eval:${evaluationId}`, async () => {
-          const outcome = await recordFinished({ ...deps, log }, evaluationId);
+          // Gathered once per process: a job that waits for a busy channel runs again, and the results do not change.
+          const outcome = await finished.get(evaluationId, () =>
+            recordFinished({ ...deps, log }, evaluationId),
+          );
           const p = posting();
           if (!outcome.evaluation) return;
           if (!p) {
@@ -58,6 +84,20 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
         await serial(`backfill:${patternRevisionId}`, () => announceBackfill(p, patternRevisionId));
         return;
       }
+      case 'notify.patterns-added': {
+        const { addId } = parsePayload(job.name, job.data);
+        const p = posting();
+        if (!p) return;
+        await serial(`add:${addId}`, () => refreshCardsOfAdd(p, addId));
+        return;
+      }
+      case 'notify.add-backfilled': {
+        const { addId } = parsePayload(job.name, job.data);
+        const p = posting();
+        if (!p) return;
+        await serial(`add:${addId}`, () => announceAddBackfill(p, addId));
+        return;
+      }
       case 'digest.tick': {
         const payload = parsePayload(job.name, job.data);
         const tick = payload.tick ?? tickOf(job);
@@ -73,7 +113,7 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
       default:
         throw new UnrecoverableError(`unknown job ${job.name} on the ${QUEUE_NAMES.notify} queue`);
     }
-  };
+  }
 }
 
 /**
@@ -85,4 +125,20 @@ export function tickOf(job: Pick<Job, 'opts' | 'timestamp' | 'delay'>): string {
   const iso = due.toISOString();
   // Cron ticks fall on whole minutes; a seconds field (used in tests) keeps its seconds.
   return due.getUTCSeconds() === 0 ? `${iso.slice(0, 16)}Z` : `${iso.slice(0, 19)}Z`;
+}
+
+/** The last few values by id, computed once; a failed computation is not kept. */
+function createRecentCache<T>(max: number) {
+  const values = new Map<number, Promise<T>>();
+  return {
+    get(id: number, make: () => Promise<T>): Promise<T> {
+      const hit = values.get(id);
+      if (hit) return hit;
+      const made = make();
+      values.set(id, made);
+      made.catch(() => values.delete(id));
+      if (values.size > max) values.delete(values.keys().next().value as number);
+      return made;
+    },
+  };
 }

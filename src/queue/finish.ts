@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { EvaluationRow } from '../db/queries/evaluations.ts';
 import { evaluationStatuses } from '../db/queries/evaluations.ts';
+import { getPatternAdd } from '../db/queries/pattern-adds.ts';
 import type { EvaluationEvents } from './events.ts';
 import { addJob, type QueueSet } from './jobs.ts';
 
@@ -13,9 +14,22 @@ export async function announceFinished(
   deps: { db: Db; queues: QueueSet; events?: EvaluationEvents | undefined },
   evaluation: EvaluationRow,
 ): Promise<void> {
-  await addJob(deps.queues, 'notify.evaluation-finished', { evaluationId: evaluation.id });
+  await addJob(deps.queues, 'notify.evaluation-finished', {
+    evaluationId: evaluation.id,
+    jobKey: evaluation.jobKey,
+  });
   if (evaluation.trigger === 'backfill' && evaluation.patternRevisionId !== null) {
     await announceBackfillIfComplete(deps, evaluation.patternRevisionId);
+  }
+  if (evaluation.patternAddId !== null) {
+    const add = await getPatternAdd(deps.db, evaluation.patternAddId);
+    // One job per finishing evaluation of the add: each re-renders the add's messages, none is collapsed away.
+    if (add)
+      await addJob(deps.queues, 'notify.add-backfilled', {
+        addId: add.id,
+        jobKey: add.jobKey,
+        evaluationId: evaluation.id,
+      });
   }
   deps.events?.emit('evaluation.finished', {
     evaluationId: evaluation.id,

@@ -12,7 +12,17 @@ export const QUEUE_NAMES = { evaluations: 'evaluations', notify: 'notify' } as c
 type QueueName = keyof typeof QUEUE_NAMES;
 
 const id = z.number().int().positive();
-const evaluationRef = z.object({ evaluationId: id }).strict();
+/**
+ * The evaluation's (or bulk add's) random job_key, folded into its job ids: database ids repeat after a restored
+ * backup, a reset database or a second install on one Redis, and BullMQ silently drops an add whose id is taken.
+ * Optional only so jobs queued before it existed still parse.
+ */
+const jobKey = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,32}$/)
+  .optional();
+const evaluationRef = z.object({ evaluationId: id, jobKey }).strict();
+const keyed = (base: string, key: string | undefined) => (key === undefined ? base : `${base}-${key}`);
 
 const DAY_S = 24 * 3600;
 /** Kept long enough that a duplicate request in the meantime still collapses onto it. */
@@ -31,7 +41,8 @@ export const jobCatalog = {
       removeOnComplete: keepCompleted,
       removeOnFail: keepFailed,
     },
-    jobId: (p: { evaluationId: number }) => `eval-${p.evaluationId}`,
+    jobId: (p: { evaluationId: number; jobKey?: string | undefined }) =>
+      keyed(`eval-${p.evaluationId}`, p.jobKey),
   },
   /** One chunk of pattern revisions × runs for one model. */
   'evaluation.batch': {
@@ -39,6 +50,7 @@ export const jobCatalog = {
     schema: z
       .object({
         evaluationId: id,
+        jobKey,
         modelId: id,
         batch: z.number().int().nonnegative(),
         revisionIds: z.array(id).min(1),
@@ -54,13 +66,15 @@ export const jobCatalog = {
       removeOnComplete: keepCompleted,
       removeOnFail: keepFailed,
     },
-    jobId: (p: { evaluationId: number; batch: number }) => `eval-${p.evaluationId}-batch-${p.batch}`,
+    jobId: (p: { evaluationId: number; jobKey?: string | undefined; batch: number }) =>
+      `${keyed(`eval-${p.evaluationId}`, p.jobKey)}-batch-${p.batch}`,
   },
   'notify.evaluation-started': {
     queue: 'notify',
     schema: evaluationRef,
     options: notifyOptions(),
-    jobId: (p: { evaluationId: number }) => `notify-started-${p.evaluationId}`,
+    jobId: (p: { evaluationId: number; jobKey?: string | undefined }) =>
+      keyed(`notify-started-${p.evaluationId}`, p.jobKey),
   },
   /** No jobId: progress is throttled with deduplication instead (see progressDeduplication). */
   'notify.evaluation-progress': {
@@ -73,7 +87,8 @@ export const jobCatalog = {
     queue: 'notify',
     schema: evaluationRef,
     options: notifyOptions(),
-    jobId: (p: { evaluationId: number }) => `notify-finished-${p.evaluationId}`,
+    jobId: (p: { evaluationId: number; jobKey?: string | undefined }) =>
+      keyed(`notify-finished-${p.evaluationId}`, p.jobKey),
   },
   /** Sent once every back-fill evaluation of the revision has finished. */
   'notify.pattern-backfilled': {
@@ -81,6 +96,21 @@ export const jobCatalog = {
     schema: z.object({ patternRevisionId: id }).strict(),
     options: notifyOptions(),
     jobId: (p: { patternRevisionId: number }) => `notify-backfilled-${p.patternRevisionId}`,
+  },
+  /** A bulk add was committed: refresh its problems' cards (their counts). */
+  'notify.patterns-added': {
+    queue: 'notify',
+    schema: z.object({ addId: id, jobKey }).strict(),
+    options: notifyOptions(),
+    jobId: (p: { addId: number; jobKey?: string | undefined }) => keyed(`notify-added-${p.addId}`, p.jobKey),
+  },
+  /** One of a bulk add's back-fill evaluations finished: its one message per problem thread is posted or edited. */
+  'notify.add-backfilled': {
+    queue: 'notify',
+    schema: z.object({ addId: id, jobKey, evaluationId: id }).strict(),
+    options: notifyOptions(),
+    jobId: (p: { addId: number; jobKey?: string | undefined; evaluationId: number }) =>
+      `${keyed(`notify-add-${p.addId}`, p.jobKey)}-eval-${p.evaluationId}`,
   },
   /** Repeated by a job scheduler; `tick` (e.g. 2026-11-26T09:00Z) names the digest so N workers post one. */
   'digest.tick': {
@@ -150,8 +180,8 @@ export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayl
 /** Progress notifications collapse per evaluation within this window; the finished one always goes out. */
 const PROGRESS_NOTIFY_TTL_MS = 5_000;
 
-export function progressDeduplication(evaluationId: number) {
-  return { id: `notify-progress-${evaluationId}`, ttl: PROGRESS_NOTIFY_TTL_MS };
+export function progressDeduplication(evaluationId: number, jobKey?: string) {
+  return { id: keyed(`notify-progress-${evaluationId}`, jobKey), ttl: PROGRESS_NOTIFY_TTL_MS };
 }
 
 export interface QueueSet {

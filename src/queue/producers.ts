@@ -9,6 +9,7 @@ import {
   lockModelScheduling,
 } from '../db/queries/evaluations.ts';
 import { getModelById, listModelRows } from '../db/queries/models.ts';
+import { getPatternAdd } from '../db/queries/pattern-adds.ts';
 import { revisionIdsForEvaluation } from '../db/queries/patterns.ts';
 import type { Logger } from '../logger.ts';
 import { finalizeEvaluation, markEvaluationFailed } from '../services/evaluations.ts';
@@ -33,7 +34,13 @@ export interface SchedulerDeps {
  */
 const ORPHAN_AFTER_MS = 60_000;
 
-type Scope = { patternRevisionId: number | null; problemId?: number | undefined; onlyMissing: boolean };
+type Scope = {
+  patternRevisionId: number | null;
+  /** A bulk add: every revision that arrived with it. */
+  patternAddId?: number | null;
+  problemId?: number | undefined;
+  onlyMissing: boolean;
+};
 
 interface Planned {
   evaluation: EvaluationRow;
@@ -49,6 +56,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
     modelId: number,
     revisionIds: readonly number[],
     runs: number,
+    jobKey?: string,
   ): Promise<void>;
 } {
   const now = deps.now ?? (() => new Date());
@@ -67,7 +75,11 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
     if (!model) throw new CanaryError('model_not_found', `There is no model with id ${modelId}.`);
     return deps.db.transaction(async (tx) => {
       await lockModelScheduling(tx, modelId);
-      const active = await findActiveEvaluation(tx, { modelId, patternRevisionId: scope.patternRevisionId });
+      const active = await findActiveEvaluation(tx, {
+        modelId,
+        patternRevisionId: scope.patternRevisionId,
+        patternAddId: scope.patternAddId ?? null,
+      });
       if (active && !(await isOrphan(active))) {
         return { evaluation: active, created: false, revisionIds: [], runs: model.repeats };
       }
@@ -86,12 +98,14 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         runs: model.repeats,
         ...(scope.problemId === undefined ? {} : { problemId: scope.problemId }),
         ...(scope.patternRevisionId === null ? {} : { revisionIds: [scope.patternRevisionId] }),
+        ...(scope.patternAddId == null ? {} : { addId: scope.patternAddId }),
       });
       const evaluation = await insertEvaluation(tx, {
         modelId,
         trigger: meta.trigger,
         total: revisionIds.length * model.repeats,
         patternRevisionId: scope.patternRevisionId,
+        patternAddId: scope.patternAddId ?? null,
         requestedBy: meta.requestedBy ?? null,
         slack: meta.slack ? { channel: meta.slack.channel, threadTs: meta.slack.threadTs ?? null } : null,
       });
@@ -107,7 +121,8 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
   async function isOrphan(evaluation: EvaluationRow): Promise<boolean> {
     if (now().getTime() - evaluation.createdAt.getTime() < ORPHAN_AFTER_MS) return false;
     const parent = await deps.queues.evaluations.getJob(
-      jobOptionsFor('evaluation.run', { evaluationId: evaluation.id }).jobId as string,
+      jobOptionsFor('evaluation.run', { evaluationId: evaluation.id, jobKey: evaluation.jobKey })
+        .jobId as string,
     );
     if (parent === undefined) return true;
     return evaluation.status === 'running' && (await parent.isFailed());
@@ -118,8 +133,9 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
     modelId: number,
     revisionIds: readonly number[],
     runs: number,
+    jobKey?: string,
   ): Promise<void> {
-    const parentData = validatePayload('evaluation.run', { evaluationId });
+    const parentData = validatePayload('evaluation.run', { evaluationId, jobKey });
     const parentOpts = jobOptionsFor('evaluation.run', parentData);
     // Re-adding a flow whose parent exists would add its children again under the old parent
     // (taskforcesh/bullmq#1793), so an existing parent means the request has already been queued.
@@ -127,6 +143,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
     const children: FlowChildJob[] = chunk(revisionIds, deps.config.workers.chunkSize).map((ids, batch) => {
       const data = validatePayload('evaluation.batch', {
         evaluationId,
+        jobKey,
         modelId,
         batch,
         revisionIds: ids,
@@ -152,9 +169,9 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
    * Outside the enqueue's try: once the flow is in, the batches run whatever happens here, so a lost
    * "started" message must not mark a running evaluation failed.
    */
-  async function announceStarted(evaluationId: number): Promise<void> {
+  async function announceStarted(evaluationId: number, jobKey: string): Promise<void> {
     try {
-      await addJob(deps.queues, 'notify.evaluation-started', { evaluationId });
+      await addJob(deps.queues, 'notify.evaluation-started', { evaluationId, jobKey });
     } catch (err) {
       deps.log?.warn({ evaluationId, err }, 'evaluation started notification could not be queued');
     }
@@ -170,7 +187,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
       return;
     }
     try {
-      await enqueueEvaluation(evaluation.id, modelId, planned.revisionIds, planned.runs);
+      await enqueueEvaluation(evaluation.id, modelId, planned.revisionIds, planned.runs, evaluation.jobKey);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       await markEvaluationFailed(serviceDeps, evaluation.id, `could not be queued: ${reason}`);
@@ -179,7 +196,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         `The evaluation could not be queued (${reason}). Try again shortly.`,
       );
     }
-    await announceStarted(evaluation.id);
+    await announceStarted(evaluation.id, evaluation.jobKey);
     deps.log?.info({ evaluationId: evaluation.id, modelId, total: evaluation.total }, 'evaluation queued');
   }
 
@@ -208,6 +225,24 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
       }
       // With no model to run on, or every model already answered, the revision is back-filled now.
       await announceBackfillIfComplete({ db: deps.db, queues: deps.queues }, input.patternRevisionId);
+      return { evaluationIds };
+    },
+    async backfillAdd(input) {
+      const add = await getPatternAdd(deps.db, input.addId);
+      if (!add) throw new CanaryError('not_found', `There is no bulk add #${input.addId}.`);
+      const targets = await listModelRows(deps.db, { status: ['candidate', 'production'] });
+      const evaluationIds: number[] = [];
+      for (const model of targets) {
+        const planned = await plan(
+          model.id,
+          { patternRevisionId: null, patternAddId: add.id, onlyMissing: true },
+          { trigger: 'backfill', requestedBy: input.requestedBy },
+        );
+        await start(planned, model.id);
+        evaluationIds.push(planned.evaluation.id);
+      }
+      // The cards' counts change now, whether or not a model exists to back-fill on.
+      await addJob(deps.queues, 'notify.patterns-added', { addId: add.id, jobKey: add.jobKey });
       return { evaluationIds };
     },
   };

@@ -86,6 +86,10 @@ export interface EvaluationView {
   trigger: EvaluationTrigger;
   status: EvaluationStatus;
   patternRevisionId: number | null;
+  /** Set for the back-fill of a bulk add. */
+  patternAddId: number | null;
+  /** Folded into the evaluation's job ids (see evaluations.job_key). */
+  jobKey: string;
   total: number;
   done: number;
   passed: number;
@@ -115,6 +119,8 @@ export async function getEvaluation(deps: { db: Db }, id: number): Promise<Evalu
     trigger: e.trigger,
     status: e.status,
     patternRevisionId: e.patternRevisionId,
+    patternAddId: e.patternAddId,
+    jobKey: e.jobKey,
     total: e.total,
     done: e.doneCount,
     passed: e.passed,

@@ -13,6 +13,7 @@ import { isProblemKey, validateTitle } from '../core/problem.ts';
 import type { Expectation, OutcomeStatus, Pattern, PatternInput, Polarity, Problem } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
 import { getModelsByIds } from '../db/queries/models.ts';
+import { deletePatternAdd, insertPatternAdd, setPatternAddSize } from '../db/queries/pattern-adds.ts';
 import {
   appendRevision,
   getPatternById,
@@ -43,12 +44,25 @@ export interface AddPatternsOptions {
   createProblems?: boolean;
   /**
    * Commit only; the caller queues the back-fill later with `scheduleBackfills` (a Slack listener that must ack
-   * within 3 s). A back-fill lost in between is picked up by the model's next evaluation (only missing results run).
+   * within 3 s), pattern by pattern, and answers each in the thread it came from. Without it the call is a bulk
+   * add: one back-fill evaluation per model for all its patterns, one message per problem thread.
+   * A back-fill lost in between is picked up by the model's next evaluation (only missing results run).
    */
   deferBackfill?: boolean;
 }
 
+/** What became of one item of the request, in the order sent. */
+export type AddedItem =
+  | { status: 'created' | 'existing'; id: number }
+  /** The same pattern as an earlier item of this request (`of`: that item's index); id is the pattern both name. */
+  | { status: 'repeat'; id: number | null; of: number };
+
 export interface AddPatternsResult {
+  /** One per draft sent, in order: created + existing + repeats = drafts sent. */
+  items: AddedItem[];
+  repeats: number;
+  /** The bulk add this call made (null with deferBackfill or when nothing was created). */
+  addId: number | null;
   created: Pattern[];
   /** Already there (same problem and input+expectation, or same Slack message): returned, never duplicated. */
   existing: Pattern[];
@@ -74,15 +88,29 @@ export async function addPatterns(
 ): Promise<AddPatternsResult> {
   for (const [i, draft] of drafts.entries())
     rejectNul(draft, drafts.length > 1 ? `patterns[${i}]` : 'pattern');
-  const checked = drafts.map((draft, i) => checkDraft(deps, draft, i, drafts.length));
-  if (checked.length === 0) return { created: [], existing: [], problemsCreated: [], unscheduled: [] };
+  const checked: NewPatternDraft[] = [];
+  for (const [i, draft] of drafts.entries()) {
+    checked.push(checkDraft(deps, draft, i, drafts.length));
+    // A 50,000-item import is checked in slices, so /healthz and Slack acks are answered meanwhile.
+    if (i % 2_000 === 1_999) await yieldToEventLoop();
+  }
+  if (checked.length === 0)
+    return {
+      items: [],
+      repeats: 0,
+      addId: null,
+      created: [],
+      existing: [],
+      problemsCreated: [],
+      unscheduled: [],
+    };
 
   const outcome = await deps.db.transaction(async (tx) => {
     // Taken first, so a concurrent import that creates the same problem finds it here instead of repeating it.
     await lockPatternWrites(tx);
     const { found, problemsCreated } = await resolveProblems(
       tx,
-      checked.map((d) => d.problem),
+      [...new Set(checked.map((d) => d.problem))],
       opts,
     );
     const rows: NewPattern[] = checked.map((d) => {
@@ -101,26 +129,92 @@ export async function addPatterns(
         notes: d.notes,
       };
     });
-    const inserted = await insertPatternsWithRevisions(tx, rows);
-    return { ...inserted, problemsCreated };
+    // Repeats inside the request are answered from the first occurrence, never written (or counted) twice.
+    const { distinct, firstOf } = dropRepeats(rows);
+    const add = opts.deferBackfill ? null : await insertPatternAdd(tx, { creatorId: opts.creatorId ?? null });
+    const inserted = await insertPatternsWithRevisions(
+      tx,
+      distinct.map((i) => rows[i] as NewPattern),
+      { addId: add?.id ?? null },
+    );
+    if (add && inserted.created.length > 0) await setPatternAddSize(tx, add.id, inserted.created.length);
+    else if (add) await deletePatternAdd(tx, add.id);
+    const createdIds = new Set(inserted.created.map((p) => p.id));
+    const idOfDistinct = new Map(distinct.map((rowIndex, k) => [rowIndex, inserted.patternIds[k] ?? null]));
+    const items: AddedItem[] = rows.map((_, i) => {
+      const first = firstOf[i] as number;
+      const id = idOfDistinct.get(first) ?? null;
+      if (first !== i) return { status: 'repeat', id, of: first };
+      return { status: id !== null && createdIds.has(id) ? 'created' : 'existing', id: id ?? 0 };
+    });
+    return {
+      ...inserted,
+      items,
+      problemsCreated,
+      addId: add && inserted.created.length > 0 ? add.id : null,
+    };
   });
 
-  const unscheduled = opts.deferBackfill
-    ? []
-    : await scheduleBackfills(
-        deps,
-        outcome.created.map((p) => p.revisionId),
-        opts.creatorId ?? null,
-      );
+  let unscheduled: number[] = [];
+  if (outcome.addId !== null) {
+    try {
+      await deps.scheduler.backfillAdd({ addId: outcome.addId, requestedBy: opts.creatorId ?? null });
+    } catch (err) {
+      // The patterns are committed already; failing the call now would only invite a duplicate retry.
+      deps.log.error({ err, addId: outcome.addId }, 'bulk back-fill could not be queued');
+      unscheduled = outcome.created.map((p) => p.revisionId);
+    }
+  }
+  const repeats = outcome.items.filter((i) => i.status === 'repeat').length;
   deps.log.info(
     {
       created: outcome.created.length,
       existing: outcome.existing.length,
+      repeats,
       problems: outcome.problemsCreated.length,
+      addId: outcome.addId,
     },
     'patterns added',
   );
-  return { ...outcome, unscheduled };
+  return {
+    items: outcome.items,
+    repeats,
+    addId: outcome.addId,
+    created: outcome.created,
+    existing: outcome.existing,
+    problemsCreated: outcome.problemsCreated,
+    unscheduled,
+  };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Indexes of the first occurrence of each pattern, and for every row the index of its first occurrence. Two rows
+ * are the same pattern when they share (problem, fingerprint) or the same Slack message, as the unique keys say.
+ */
+function dropRepeats(rows: readonly NewPattern[]): { distinct: number[]; firstOf: number[] } {
+  const byFingerprint = new Map<string, number>();
+  const bySource = new Map<string, number>();
+  const distinct: number[] = [];
+  const firstOf: number[] = [];
+  for (const [i, row] of rows.entries()) {
+    const fp = `${row.problemId}:${row.fingerprint}`;
+    const src =
+      row.sourceChannel !== null && row.sourceTs !== null ? `${row.sourceChannel}/${row.sourceTs}` : null;
+    const first = byFingerprint.get(fp) ?? (src === null ? undefined : bySource.get(src));
+    if (first !== undefined) {
+      firstOf.push(first);
+      continue;
+    }
+    byFingerprint.set(fp, i);
+    if (src !== null) bySource.set(src, i);
+    distinct.push(i);
+    firstOf.push(i);
+  }
+  return { distinct, firstOf };
 }
 
 /** One pattern; the result says whether it was new. */

@@ -23,4 +23,9 @@ export interface EvaluationScheduler {
     requestedBy?: string | null;
     slack?: { channel: string; threadTs?: string | null };
   }): Promise<{ evaluationIds: number[] }>;
+  /**
+   * Back-fill every revision of a bulk add (pattern_adds) on every non-retired model: one evaluation per model for
+   * the whole add, and one notification that answers it per problem thread.
+   */
+  backfillAdd(input: { addId: number; requestedBy?: string | null }): Promise<{ evaluationIds: number[] }>;
 }

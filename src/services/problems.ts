@@ -68,7 +68,7 @@ export interface ProblemSummary {
 }
 
 export async function listProblems(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, 'db'>,
   opts: { status?: ProblemStatus[] } = {},
 ): Promise<ProblemSummary[]> {
   const problems = await listProblemRows(deps.db, opts.status ? { status: opts.status } : {});

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { ChannelBusy, createReservations, currentDeferrableJob, type Reservations } from './pacing.ts';
 
 export interface PostMessage {
   channel: string;
@@ -9,7 +10,7 @@ export interface PostMessage {
   blocks?: KnownBlock[] | undefined;
 }
 
-interface UpdateMessage {
+export interface UpdateMessage {
   channel: string;
   ts: string;
   text: string;
@@ -49,15 +50,28 @@ export interface PosterOptions {
 export function createSlackPoster(client: WebClient, opts: PosterOptions): PacedSlackPoster {
   const intervalMs = 1000 / opts.ratePerSecond;
   const now = opts.now ?? Date.now;
-  const lanes = new Map<string, { tail: Promise<unknown>; nextAt: number; pending: number }>();
+  const lanes = new Map<
+    string,
+    { tail: Promise<unknown>; nextAt: number; pending: number; reservations: Reservations }
+  >();
 
   function paced<T>(channel: string, send: () => Promise<T>): Promise<T> {
     let lane = lanes.get(channel);
     if (!lane) {
-      lane = { tail: Promise.resolve(), nextAt: 0, pending: 0 };
+      lane = { tail: Promise.resolve(), nextAt: 0, pending: 0, reservations: createReservations() };
       lanes.set(channel, lane);
     }
     const current = lane;
+    const job = currentDeferrableJob();
+    if (job !== undefined) {
+      // A queue job never waits here: it is told when its turn comes and gives its worker slot back meanwhile.
+      const until = current.reservations.claim(job, now(), {
+        nextAt: current.nextAt,
+        busy: current.pending > 0,
+        intervalMs,
+      });
+      if (until !== null) return Promise.reject(new ChannelBusy(channel, until));
+    }
     current.pending += 1;
     const result = current.tail.then(async () => {
       const wait = current.nextAt - now();
@@ -81,7 +95,7 @@ export function createSlackPoster(client: WebClient, opts: PosterOptions): Paced
     // nothing, so it is dropped then. Right after a send it has not passed yet, hence the timer; a send that
     // comes in meanwhile keeps the lane, and its own settle comes back for it.
     function dropWhenIdle(): void {
-      if (current.pending > 0 || lanes.get(channel) !== current) return;
+      if (current.pending > 0 || current.reservations.size() > 0 || lanes.get(channel) !== current) return;
       const wait = current.nextAt - now();
       // Timers may fire a millisecond early, so an early one looks again rather than giving up.
       if (wait > 0) setTimeout(dropWhenIdle, wait).unref();

@@ -11,7 +11,9 @@ import { announceFinished } from '../queue/finish.ts';
 import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
 import { createEvaluationBatchProcessor } from '../queue/processors/evaluation-batch.ts';
 import { createEvaluationRunProcessor } from '../queue/processors/evaluation-run.ts';
+import { createScheduler } from '../queue/producers.ts';
 import { createQueues, type Queues } from '../queue/queues.ts';
+import { createWatchdog } from '../queue/watchdog.ts';
 import { markEvaluationFailed } from '../services/evaluations.ts';
 
 export interface WorkerDeps {
@@ -104,6 +106,17 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   };
 
   makeWorker(QUEUE_NAMES.evaluations, evaluationProcessor, config.workers.concurrency);
+  // Stranded evaluations (queued/running with no live job) are replaced from here: every worker process sweeps.
+  const watchdog = createWatchdog({
+    db: deps.db,
+    queues,
+    scheduler: createScheduler({ db: deps.db, queues, config, log, events, now }),
+    log,
+    afterMs: config.workers.watchdogAfterMs,
+    events,
+    now,
+  });
+  watchdog.start(Math.min(60_000, Math.max(500, Math.floor(config.workers.watchdogAfterMs / 2))));
   if (deps.notifyProcessor) makeWorker(QUEUE_NAMES.notify, deps.notifyProcessor, config.workers.concurrency);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info(
@@ -131,6 +144,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     queues,
     close() {
       closing ??= (async () => {
+        await watchdog.stop();
         await Promise.allSettled(workers.map((w) => w.close()));
         if (ownsQueues) await queues.close();
         await adapters.closeAll();

@@ -30,6 +30,9 @@ export function recordingScheduler(db: Db): EvaluationScheduler & {
     async backfillRevision() {
       return { evaluationIds: [] };
     },
+    async backfillAdd() {
+      return { evaluationIds: [] };
+    },
   };
 }
 

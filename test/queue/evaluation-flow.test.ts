@@ -97,8 +97,8 @@ describe('evaluating a registered model', () => {
     const row = await waitForEvaluation(h.db, second.evaluationId);
     expect(row).toMatchObject({ status: 'done', total: 0, doneCount: 0 });
     expect(await resultsOf(h.db, modelId)).toHaveLength(revisionIds.length);
-    const finished = await h.queues.notify.getJob(`notify-finished-${second.evaluationId}`);
-    expect(finished?.data).toEqual({ evaluationId: second.evaluationId });
+    const finished = await h.queues.notify.getJob(`notify-finished-${second.evaluationId}-${row.jobKey}`);
+    expect(finished?.data).toEqual({ evaluationId: second.evaluationId, jobKey: row.jobKey });
   });
 
   it('keeps k runs per revision when the model repeats k times', async () => {
@@ -133,7 +133,8 @@ describe('evaluating a registered model', () => {
     ]);
     expect(new Set([a!.evaluationId, b!.evaluationId, c!.evaluationId]).size).toBe(1);
     // Queueing the same evaluation again is a no-op: its jobIds are already taken.
-    await h.scheduler.enqueueEvaluation(a!.evaluationId, modelId, revisionIds, 1);
+    const [row] = await h.db.select().from(evaluations).where(eq(evaluations.id, a!.evaluationId));
+    await h.scheduler.enqueueEvaluation(a!.evaluationId, modelId, revisionIds, 1, row!.jobKey);
     await waitForEvaluation(h.db, a!.evaluationId);
     const rows = await h.db.select().from(evaluations).where(eq(evaluations.modelId, modelId));
     expect(rows).toHaveLength(1);

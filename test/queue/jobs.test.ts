@@ -21,6 +21,8 @@ const SAMPLES: { [N in JobName]: unknown } = {
   'notify.evaluation-progress': { evaluationId: 12 },
   'notify.evaluation-finished': { evaluationId: 12 },
   'notify.pattern-backfilled': { patternRevisionId: 9 },
+  'notify.patterns-added': { addId: 4, jobKey: 'k1' },
+  'notify.add-backfilled': { addId: 4, jobKey: 'k1', evaluationId: 12 },
   'digest.tick': { tick: '2026-11-26T09:00:00Z' },
 };
 

@@ -26,6 +26,15 @@ export class RecordingScheduler implements EvaluationScheduler {
     this.backfills.push(input.patternRevisionId);
     return { evaluationIds: [this.nextId++] };
   }
+
+  /** Bulk adds back-filled together: one call per add. */
+  readonly adds: number[] = [];
+
+  async backfillAdd(input: { addId: number }) {
+    if (this.failBackfill) throw new Error('queue unavailable');
+    this.adds.push(input.addId);
+    return { evaluationIds: [this.nextId++] };
+  }
 }
 
 export function makeDeps(

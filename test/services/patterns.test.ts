@@ -39,7 +39,7 @@ async function patternRows(problemId: number) {
 }
 
 describe('addPatterns', () => {
-  it('creates patterns with revision 1 and back-fills each after commit', async () => {
+  it('creates patterns with revision 1 and back-fills them together after commit, as one bulk add', async () => {
     const deps = makeDeps(database.db);
     const p = await createProblem(deps, { title: 'Sarcasm' });
     const res = await addPatterns(
@@ -58,7 +58,15 @@ describe('addPatterns', () => {
       creatorId: 'U1',
       active: true,
     });
-    expect(deps.scheduler.backfills.sort()).toEqual(res.created.map((c) => c.revisionId).sort());
+    // One back-fill for the whole add, never one per pattern.
+    expect(deps.scheduler.backfills).toEqual([]);
+    expect(res.addId).not.toBeNull();
+    expect(deps.scheduler.adds).toEqual([res.addId]);
+    const tagged = await database.db
+      .select({ id: patternRevisions.id, addId: patternRevisions.addId })
+      .from(patternRevisions)
+      .where(eq(patternRevisions.addId, res.addId as number));
+    expect(tagged.map((t) => t.id).sort()).toEqual(res.created.map((c) => c.revisionId).sort());
   });
 
   it('with deferBackfill commits only; scheduleBackfills queues it later and reports what it could not queue', async () => {
@@ -95,7 +103,8 @@ describe('addPatterns', () => {
     });
     expect(reflagged).toEqual({ pattern: flagged.pattern, created: false });
     expect(await patternRows(p.id)).toHaveLength(2);
-    expect(deps.scheduler.backfills).toHaveLength(2);
+    // Two adds created something; the repeats created nothing and queue nothing.
+    expect(deps.scheduler.adds).toHaveLength(2);
     expect(patternFingerprint({ a: 1, b: 2 }, { label: 'x' })).toBe(
       patternFingerprint({ b: 2, a: 1 }, { label: 'x' }),
     );
@@ -141,6 +150,41 @@ describe('addPatterns', () => {
     expect((await database.db.select().from(problems)).length).toBe(before);
   });
 
+  it('accounts for every item sent, in order: created, already there, or a repeat of an earlier item', async () => {
+    const deps = makeDeps(database.db);
+    const p = await createProblem(deps, { title: 'Accounting' });
+    const before = await addPattern(deps, draft(p.key, 'already here'));
+    // 240 items: 238 new, one already stored, one repeat of item 3 (same input, keys in another order).
+    const items = Array.from({ length: 238 }, (_, i) => draft(p.key, { n: i, text: `item ${i}` }));
+    items.splice(10, 0, draft(p.key, 'already here'));
+    items.push(draft(p.key, { text: 'item 3', n: 3 }));
+    const res = await addPatterns(deps, items);
+    expect(res.items).toHaveLength(240);
+    const count = (s: string) => res.items.filter((i) => i.status === s).length;
+    expect([count('created'), count('existing'), count('repeat')]).toEqual([238, 1, 1]);
+    expect(res.repeats).toBe(1);
+    expect(res.items[10]).toEqual({ status: 'existing', id: before.pattern.id });
+    const third = res.items[3];
+    expect(third?.status).toBe('created');
+    expect(res.items[239]).toEqual({ status: 'repeat', id: third?.id, of: 3 });
+    expect(new Set(res.created.map((c) => c.id)).size).toBe(238);
+    expect(await patternRows(p.id)).toHaveLength(239);
+  });
+
+  it('writes a 20,000-pattern add in chunks under the parameter limit, with a repeat across chunks', async () => {
+    const deps = makeDeps(database.db);
+    const p = await createProblem(deps, { title: 'Large import' });
+    const items = Array.from({ length: 20_000 }, (_, i) => draft(p.key, `large ${i}`));
+    // Item 15,000 repeats item 1: they land in different write chunks.
+    items[15_000] = draft(p.key, 'large 1');
+    const res = await addPatterns(deps, items);
+    expect(res.items).toHaveLength(20_000);
+    expect(res.repeats).toBe(1);
+    expect(res.items[15_000]).toMatchObject({ status: 'repeat', of: 1 });
+    expect(res.created).toHaveLength(19_999);
+    expect(deps.scheduler.adds).toEqual([res.addId]);
+  }, 120_000);
+
   it('leaves one row when the same patterns are added concurrently', async () => {
     const deps = makeDeps(database.db);
     const p = await createProblem(deps, { title: 'Concurrent' });
@@ -155,7 +199,8 @@ describe('addPatterns', () => {
     expect(revisions).toHaveLength(3);
     expect(results.reduce((n, r) => n + r.created.length, 0)).toBe(3);
     for (const r of results) expect(r.created.length + r.existing.length).toBe(3);
-    expect(deps.scheduler.backfills).toHaveLength(3);
+    // The add that created the three back-fills them; the others found them there.
+    expect(deps.scheduler.adds).toHaveLength(1);
   });
 
   it('counts a failed back-fill as unscheduled but keeps the pattern', async () => {

@@ -37,6 +37,9 @@ export function recordingScheduler(): RecordingScheduler {
       backfills.push({ patternRevisionId: input.patternRevisionId, requestedBy: input.requestedBy ?? null });
       return { evaluationIds: [] };
     },
+    async backfillAdd() {
+      return { evaluationIds: [] };
+    },
   };
 }
 

@@ -75,8 +75,10 @@ describe('startWorkers', () => {
       expect(seen.some((j) => j.name === 'notify.evaluation-started' && isFor(j.data, evaluationId))).toBe(
         true,
       );
-      // Ids only: notifications load what they need themselves.
-      expect(seen.every((j) => Object.keys(j.data as object).every((k) => k.endsWith('Id')))).toBe(true);
+      // Ids only (and the row's job key): notifications load what they need themselves.
+      expect(
+        seen.every((j) => Object.keys(j.data as object).every((k) => k.endsWith('Id') || k === 'jobKey')),
+      ).toBe(true);
     } finally {
       await extra.close();
     }

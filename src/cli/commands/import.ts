@@ -9,7 +9,8 @@ import { CliFailure, EXIT, usageError } from '../failure.ts';
 const IMPORT_USAGE = `Usage: canary import <file.jsonl|file.csv> [--create-problems] [--format jsonl|csv] [--json]
 
 Every row is checked before anything is written: one bad row and nothing is imported.
-Rows already present (same problem, input and expectation) are counted as existing, never duplicated.
+Rows already present (same problem, input and expectation) are counted as existing, never duplicated;
+a row that repeats an earlier row of the file is counted as a repeat. Each such row is printed with its line.
   --create-problems   create problems named by title that do not exist yet`;
 
 export async function importCommand(ctx: CliContext, argv: string[]): Promise<number> {
@@ -45,12 +46,28 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
       parsed.drafts.map((d) => d.draft),
       { createProblems: values['create-problems'] === true },
     );
-    if (values.json) ctx.stdout.write(`${JSON.stringify(outcome)}\n`);
+    const lineOf = (index: number) => parsed.drafts[index]?.line ?? index + 1;
+    // Each item names its row in the file, so every row sent is accounted for.
+    const items = outcome.items.map((item, index) =>
+      item.status === 'repeat'
+        ? { line: lineOf(index), ...item, ofLine: lineOf(item.of) }
+        : { line: lineOf(index), ...item },
+    );
+    if (values.json) ctx.stdout.write(`${JSON.stringify({ ...outcome, items })}\n`);
     else {
+      for (const item of items) {
+        if (item.status === 'existing')
+          ctx.stdout.write(`${file}:${item.line}: already there as pattern #${item.id}\n`);
+        if (item.status === 'repeat')
+          ctx.stdout.write(
+            `${file}:${item.line}: repeats line ${item.ofLine}${item.id === null ? '' : ` (pattern #${item.id})`}\n`,
+          );
+      }
       const made = outcome.problemsCreated.length;
       ctx.stdout.write(
-        `${file}: ${outcome.created} created, ${outcome.existing} already existed` +
-          `${made > 0 ? `, ${made} problem${made === 1 ? '' : 's'} created (${outcome.problemsCreated.join(', ')})` : ''}.\n`,
+        `${file}: ${outcome.sent} sent: ${outcome.created} created, ${outcome.existing} already existed, ` +
+          `${outcome.repeats} repeat${outcome.repeats === 1 ? '' : 's'} of earlier rows` +
+          `${made > 0 ? `; ${made} problem${made === 1 ? '' : 's'} created (${outcome.problemsCreated.join(', ')})` : ''}.\n`,
       );
     }
     return 0;

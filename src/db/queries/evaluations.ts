@@ -10,6 +10,7 @@ export interface NewEvaluation {
   trigger: EvaluationTrigger;
   total: number;
   patternRevisionId?: number | null;
+  patternAddId?: number | null;
   requestedBy?: string | null;
   slack?: { channel: string; threadTs?: string | null } | null;
 }
@@ -22,6 +23,7 @@ export async function insertEvaluation(db: Db, values: NewEvaluation): Promise<E
       trigger: values.trigger,
       total: values.total,
       patternRevisionId: values.patternRevisionId ?? null,
+      patternAddId: values.patternAddId ?? null,
       requestedBy: values.requestedBy ?? null,
       slackChannel: values.slack?.channel ?? null,
       slackThreadTs: values.slack?.threadTs ?? null,
@@ -47,11 +49,12 @@ export async function lockModelScheduling(db: Db, modelId: number): Promise<void
   await db.execute(sql`select pg_advisory_xact_lock(${SCHEDULE_LOCK}, ${modelId})`);
 }
 
-/** A queued or running evaluation of the model covering the same thing (whole model, or one revision). */
+/** A queued or running evaluation of the model covering the same thing (whole model, one revision, one bulk add). */
 export async function findActiveEvaluation(
   db: Db,
-  params: { modelId: number; patternRevisionId: number | null },
+  params: { modelId: number; patternRevisionId: number | null; patternAddId?: number | null },
 ): Promise<EvaluationRow | null> {
+  const addId = params.patternAddId ?? null;
   const [row] = await db
     .select()
     .from(evaluations)
@@ -62,6 +65,7 @@ export async function findActiveEvaluation(
         params.patternRevisionId === null
           ? isNull(evaluations.patternRevisionId)
           : eq(evaluations.patternRevisionId, params.patternRevisionId),
+        addId === null ? isNull(evaluations.patternAddId) : eq(evaluations.patternAddId, addId),
       ),
     )
     .orderBy(evaluations.id)
@@ -208,6 +212,15 @@ export async function evaluationIdsOfRevision(db: Db, patternRevisionId: number)
   return rows.map((r) => r.id);
 }
 
+/** The back-fill evaluations one bulk add queued (one per model). */
+export async function evaluationIdsOfAdd(db: Db, patternAddId: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: evaluations.id })
+    .from(evaluations)
+    .where(eq(evaluations.patternAddId, patternAddId));
+  return rows.map((r) => r.id);
+}
+
 export async function problemHeaders(db: Db, ids: readonly number[]): Promise<ProblemHeader[]> {
   if (ids.length === 0) return [];
   return db
@@ -215,4 +228,27 @@ export async function problemHeaders(db: Db, ids: readonly number[]): Promise<Pr
     .from(problems)
     .where(inArray(problems.id, [...ids]))
     .orderBy(problems.id);
+}
+
+/** Evaluations still queued or running whose start (or creation) is older than `cutoff`: the watchdog's candidates. */
+export async function unfinishedEvaluationsOlderThan(
+  db: Db,
+  cutoff: Date,
+  limit: number,
+): Promise<EvaluationRow[]> {
+  return db
+    .select()
+    .from(evaluations)
+    .where(
+      and(
+        inArray(evaluations.status, ['queued', 'running']),
+        sql`coalesce(${evaluations.startedAt}, ${evaluations.createdAt}) < ${cutoff.toISOString()}::timestamptz`,
+      ),
+    )
+    .orderBy(evaluations.id)
+    .limit(limit);
+}
+
+export async function setEvaluationError(db: Db, id: number, error: string): Promise<void> {
+  await db.update(evaluations).set({ error }).where(eq(evaluations.id, id));
 }

@@ -57,7 +57,10 @@ export async function getPatternById(db: Db, id: number): Promise<Pattern | null
 
 export async function getPatternsByIds(db: Db, ids: readonly number[]): Promise<Pattern[]> {
   if (ids.length === 0) return [];
-  return selectPatterns(db, inArray(patterns.id, [...ids]));
+  const out: Pattern[] = [];
+  for (const part of chunksOf(ids, 5_000))
+    out.push(...(await selectPatterns(db, inArray(patterns.id, part))));
+  return out.sort((a, b) => a.id - b.id);
 }
 
 export async function listPatternsOfProblem(
@@ -90,38 +93,57 @@ export interface InsertedPatterns {
   created: Pattern[];
   /** Rows that already existed for the same (problem, fingerprint) or (channel, ts). */
   existing: Pattern[];
+  /** Per draft, in order: the id of the pattern it created or found (null only if it vanished meanwhile). */
+  patternIds: (number | null)[];
+}
+
+/**
+ * Rows per statement: a pattern row binds 9 parameters and Postgres allows 65,535 per statement, so 1,000 rows
+ * stay far below the limit whatever the import's size, and a lookup never grows one statement (or the query
+ * builder's work) with the number of drafts.
+ */
+export const WRITE_CHUNK = 1_000;
+
+export function chunksOf<T>(items: readonly T[], size = WRITE_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /**
  * Inserts patterns and their first revisions; call inside a transaction. Conflicts on either natural key are
  * skipped by the database (`on conflict do nothing`), so two concurrent imports of the same pattern leave one
- * row, and the conflicting rows are read back as `existing`.
+ * row, and the conflicting rows are read back as `existing`. Drafts must be distinct (the service drops repeats
+ * first). Works in chunks of WRITE_CHUNK rows, so 50,000 drafts are 50 small statements, not one that fails.
  */
 export async function insertPatternsWithRevisions(
   db: Db,
   drafts: readonly NewPattern[],
+  opts: { addId?: number | null } = {},
 ): Promise<InsertedPatterns> {
-  if (drafts.length === 0) return { created: [], existing: [] };
-  const inserted = await db
-    .insert(patterns)
-    .values(
-      drafts.map((d) => ({
-        problemId: d.problemId,
-        fingerprint: d.fingerprint,
-        polarity: d.polarity,
-        source: d.source,
-        sourceChannel: d.sourceChannel,
-        sourceTs: d.sourceTs,
-        sourcePermalink: d.sourcePermalink,
-        creatorId: d.creatorId,
-        notes: d.notes,
-      })),
-    )
-    .onConflictDoNothing()
-    .returning({ id: patterns.id, problemId: patterns.problemId, fingerprint: patterns.fingerprint });
-
-  const draftByIdentity = new Map(drafts.map((d) => [identity(d.problemId, d.fingerprint), d]));
-  if (inserted.length > 0) {
+  if (drafts.length === 0) return { created: [], existing: [], patternIds: [] };
+  const idOf = new Map<string, number>();
+  const createdIds: number[] = [];
+  for (const part of chunksOf(drafts)) {
+    const inserted = await db
+      .insert(patterns)
+      .values(
+        part.map((d) => ({
+          problemId: d.problemId,
+          fingerprint: d.fingerprint,
+          polarity: d.polarity,
+          source: d.source,
+          sourceChannel: d.sourceChannel,
+          sourceTs: d.sourceTs,
+          sourcePermalink: d.sourcePermalink,
+          creatorId: d.creatorId,
+          notes: d.notes,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: patterns.id, problemId: patterns.problemId, fingerprint: patterns.fingerprint });
+    if (inserted.length === 0) continue;
+    const draftByIdentity = new Map(part.map((d) => [identity(d.problemId, d.fingerprint), d]));
     await db.insert(patternRevisions).values(
       inserted.map((row) => {
         const draft = draftByIdentity.get(identity(row.problemId, row.fingerprint)) as NewPattern;
@@ -131,18 +153,33 @@ export async function insertPatternsWithRevisions(
           input: draft.input,
           expectation: draft.expectation,
           createdBy: draft.creatorId,
+          addId: opts.addId ?? null,
         };
       }),
     );
+    for (const row of inserted) {
+      idOf.set(identity(row.problemId, row.fingerprint), row.id);
+      createdIds.push(row.id);
+    }
   }
-  const createdIds = new Set(inserted.map((r) => r.id));
-  const createdIdentities = new Set(inserted.map((r) => identity(r.problemId, r.fingerprint)));
-  const skipped = drafts.filter((d) => !createdIdentities.has(identity(d.problemId, d.fingerprint)));
-  const [created, existing] = await Promise.all([
-    getPatternsByIds(db, [...createdIds]),
-    findExistingPatterns(db, skipped),
+  const skipped = drafts.filter((d) => !idOf.has(identity(d.problemId, d.fingerprint)));
+  const found = await findExistingPatternKeys(db, skipped);
+  const byFingerprint = new Map(found.map((f) => [identity(f.problemId, f.fingerprint), f.id]));
+  const bySource = new Map(
+    found.filter((f) => f.sourceChannel !== null).map((f) => [`${f.sourceChannel}/${f.sourceTs}`, f.id]),
+  );
+  const patternIds = drafts.map((d) => {
+    const key = identity(d.problemId, d.fingerprint);
+    const source = d.sourceChannel === null ? undefined : bySource.get(`${d.sourceChannel}/${d.sourceTs}`);
+    return idOf.get(key) ?? byFingerprint.get(key) ?? source ?? null;
+  });
+  const created = new Set(createdIds);
+  const existingIds = [...new Set(patternIds.filter((id): id is number => id !== null && !created.has(id)))];
+  const [createdRows, existingRows] = await Promise.all([
+    getPatternsByIds(db, createdIds),
+    getPatternsByIds(db, existingIds),
   ]);
-  return { created, existing: existing.filter((p) => !createdIds.has(p.id)) };
+  return { created: createdRows, existing: existingRows, patternIds };
 }
 
 /** Arbitrary constant naming the lock below. */
@@ -160,21 +197,44 @@ function identity(problemId: number, fingerprint: string): string {
   return `${problemId}:${fingerprint}`;
 }
 
-async function findExistingPatterns(db: Db, drafts: readonly NewPattern[]): Promise<Pattern[]> {
-  if (drafts.length === 0) return [];
-  const conditions: SQL[] = drafts.map((d) => {
-    const byFingerprint = and(
-      eq(patterns.problemId, d.problemId),
-      eq(patterns.fingerprint, d.fingerprint),
-    ) as SQL;
-    if (d.sourceChannel === null || d.sourceTs === null) return byFingerprint;
-    const bySource = and(
-      eq(patterns.sourceChannel, d.sourceChannel),
-      eq(patterns.sourceTs, d.sourceTs),
-    ) as SQL;
-    return sql`(${byFingerprint} or ${bySource})`;
-  });
-  return selectPatterns(db, sql`(${sql.join(conditions, sql` or `)})`);
+interface ExistingKey {
+  id: number;
+  problemId: number;
+  fingerprint: string;
+  sourceChannel: string | null;
+  sourceTs: string | null;
+}
+
+/** The patterns that made these drafts conflict, by either natural key, looked up a chunk at a time. */
+async function findExistingPatternKeys(db: Db, drafts: readonly NewPattern[]): Promise<ExistingKey[]> {
+  const out: ExistingKey[] = [];
+  // An OR of three-parameter terms: 300 drafts per statement keeps it well under the parameter limit.
+  for (const part of chunksOf(drafts, 300)) {
+    const conditions: SQL[] = part.map((d) => {
+      const byFingerprint = and(
+        eq(patterns.problemId, d.problemId),
+        eq(patterns.fingerprint, d.fingerprint),
+      ) as SQL;
+      if (d.sourceChannel === null || d.sourceTs === null) return byFingerprint;
+      const bySource = and(
+        eq(patterns.sourceChannel, d.sourceChannel),
+        eq(patterns.sourceTs, d.sourceTs),
+      ) as SQL;
+      return sql`(${byFingerprint} or ${bySource})`;
+    });
+    const rows = await db
+      .select({
+        id: patterns.id,
+        problemId: patterns.problemId,
+        fingerprint: patterns.fingerprint,
+        sourceChannel: patterns.sourceChannel,
+        sourceTs: patterns.sourceTs,
+      })
+      .from(patterns)
+      .where(sql`(${sql.join(conditions, sql` or `)})`);
+    out.push(...rows);
+  }
+  return out;
 }
 
 /** Appends the next revision number; the pattern row is locked so concurrent edits number in turn. Use in a transaction. */
@@ -225,6 +285,8 @@ interface EvaluationScope {
   onlyMissing: boolean;
   runs: number;
   revisionIds?: readonly number[];
+  /** Only revisions that arrived with this bulk add. */
+  addId?: number;
 }
 
 /**
@@ -273,6 +335,7 @@ function evaluationScope(params: EvaluationScope): SQL | undefined {
     eq(patterns.active, true),
     params.problemId === undefined ? undefined : eq(patterns.problemId, params.problemId),
     params.revisionIds === undefined ? undefined : inArray(patternRevisions.id, [...params.revisionIds]),
+    params.addId === undefined ? undefined : eq(patternRevisions.addId, params.addId),
     params.onlyMissing ? lacksAnswers(params.modelId, params.runs) : undefined,
   );
 }

@@ -83,8 +83,8 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
         addJob(
           deps.queues,
           'notify.evaluation-progress',
-          { evaluationId: payload.evaluationId },
-          { deduplication: progressDeduplication(payload.evaluationId) },
+          { evaluationId: payload.evaluationId, jobKey: payload.jobKey },
+          { deduplication: progressDeduplication(payload.evaluationId, payload.jobKey) },
         ),
       ]);
       deps.events?.emit('evaluation.progress', progress);
