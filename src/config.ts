@@ -46,6 +46,7 @@ const schema = z.object({
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_ENDPOINT_SECRETS: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
+  CANARY_MAX_RESPONSE_BYTES: int(1_048_576, 1_024, 100_000_000),
 
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -103,6 +104,10 @@ export interface Config {
     maxInputBytes: number;
     /** Names of the environment variables a model endpoint may send as headers (headersFromEnv); values stay out of Config. */
     secretNames: string[];
+    /** A model response larger than this is cut off and recorded as "response too large". */
+    maxResponseBytes: number;
+    /** Hosts of Canary's own Postgres and Redis: never a model endpoint unless the allowlist names them. */
+    protectedHosts: string[];
   };
   slack: {
     botToken: string | undefined;
@@ -168,6 +173,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowlist: e.CANARY_ENDPOINT_ALLOWLIST,
       maxInputBytes: e.CANARY_MAX_INPUT_BYTES,
       secretNames: e.CANARY_ENDPOINT_SECRETS,
+      maxResponseBytes: e.CANARY_MAX_RESPONSE_BYTES,
+      protectedHosts: hostsOf([e.DATABASE_URL, e.REDIS_URL]),
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -186,6 +193,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
     metrics: { port: e.CANARY_METRICS_PORT },
   };
+}
+
+function hostsOf(urls: (string | undefined)[]): string[] {
+  const hosts = urls.flatMap((u) => {
+    if (!u) return [];
+    try {
+      return [new URL(u).hostname];
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(hosts.filter(Boolean))];
 }
 
 function redact(name: string, value: string): string {

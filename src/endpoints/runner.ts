@@ -1,5 +1,6 @@
 import { tryParseJson } from '../core/json.ts';
 import type { PatternInput, Prediction } from '../core/types.ts';
+import { createAddressGuard } from './guarded-lookup.ts';
 import { createLimiter } from './limit.ts';
 import type { CommonOptions } from './options.ts';
 import { type AttemptResult, withRetry } from './retry.ts';
@@ -27,7 +28,12 @@ export function createWireAdapter(
   deps: AdapterDeps,
   protocol: WireProtocol,
 ): EndpointAdapter {
-  const transport = createTransport({ maxSockets: options.concurrency, timeoutMs: options.timeoutMs });
+  const transport = createTransport({
+    maxSockets: options.concurrency,
+    timeoutMs: options.timeoutMs,
+    ...(deps.maxResponseBytes === undefined ? {} : { maxResponseBytes: deps.maxResponseBytes }),
+    guard: createAddressGuard({ allowlist: deps.allowlist ?? [], protectedHosts: deps.protectedHosts ?? [] }),
+  });
   const limiter = createLimiter(options.concurrency);
 
   async function send(
@@ -94,7 +100,13 @@ function interpret(
   protocol: WireProtocol,
   secrets: readonly string[],
 ): AttemptResult<Prediction[]> {
-  if (!response.ok) return { ok: false, error: response.error, retryable: response.kind !== 'aborted' };
+  if (!response.ok)
+    return {
+      ok: false,
+      error: response.error,
+      // A refused address or an oversized answer would be the same on the next try.
+      retryable: response.kind === 'timeout' || response.kind === 'connection',
+    };
   const { status, body } = response;
   if (status < 200 || status >= 300) {
     // Redact before cutting: a cut through an echoed secret would leave its first part behind.

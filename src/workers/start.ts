@@ -47,6 +47,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const adapters = createAdapterCache({
     secrets: deps.secrets,
     allowlist: config.endpoints.allowlist,
+    protectedHosts: config.endpoints.protectedHosts,
+    maxResponseBytes: config.endpoints.maxResponseBytes,
     defaultBatchSize: config.workers.batchSize,
   });
 

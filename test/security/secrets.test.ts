@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => modelServer.listen(0, '127.0.0.1', r));
   modelUrl = `http://127.0.0.1:${(modelServer.address() as AddressInfo).port}`;
-  s = await startStack({ endpointSecrets: ['MODEL_TOKEN'] });
+  s = await startStack({ endpointSecrets: ['MODEL_TOKEN'], allowlist: ['127.0.0.1'] });
 });
 afterAll(async () => {
   await s?.close();
@@ -39,7 +39,7 @@ async function predictVia(path: string): Promise<string> {
       url: `${modelUrl}${path}`,
       options: { headersFromEnv: { Authorization: 'MODEL_TOKEN' }, retries: 0, labelPath: 'label' },
     },
-    { secrets: { MODEL_TOKEN: SECRET } },
+    { secrets: { MODEL_TOKEN: SECRET }, allowlist: ['127.0.0.1'] },
   );
   try {
     return JSON.stringify(await adapter.predict(['hello']));
