@@ -40,7 +40,13 @@ const schema = z.object({
   CANARY_WORKER_CONCURRENCY: int(4, 1, 256),
   CANARY_JOB_CHUNK_SIZE: int(100, 1, 10_000),
   CANARY_BATCH_SIZE: int(32, 1, 10_000),
-  CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
+  // Below a second the stalled check itself becomes Redis load, and lock renewals have no slack.
+  CANARY_STALLED_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000, 'must be at least 1000 (ms): shorter intervals make live workers lose their job locks')
+    .max(3_600_000)
+    .default(30_000),
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
@@ -216,7 +222,10 @@ function redact(name: string, value: string): string {
 function redactUrlPassword(value: string): string {
   // Greedy up to the last @, so a password that itself holds an @ (or a value no URL parser accepts) is
   // still covered; hiding a little too much in an error message costs nothing.
-  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^\s:/?#@]*):.*@/i, '$1:<redacted>@');
+  // The query goes too: redis://h?password=…, https://chart?token=… carry credentials there.
+  return value
+    .replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^\s:/?#@]*):.*@/i, '$1:<redacted>@')
+    .replace(/\?.*$/s, '?<redacted>');
 }
 
 /**
