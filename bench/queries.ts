@@ -77,7 +77,7 @@ export async function benchQueries(cfg: QueriesConfig): Promise<QueriesResult> {
       log: pino({ level: 'silent' }),
       scheduler: noScheduler,
       now: () => new Date(),
-      limits: { maxInputBytes: 32_768, endpointAllowlist: [] },
+      limits: { maxInputBytes: 32_768, endpointAllowlist: ['127.0.0.1'] },
     };
     const totalResults = cfg.models * cfg.problems * cfg.patternsPerProblem;
     const pk: number[] = [];

@@ -158,7 +158,12 @@ export async function benchSlack(cfg: SlackBenchConfig): Promise<SlackBenchResul
       let inProcess: Awaited<ReturnType<typeof startWorkers>> | undefined;
       if (placement === 'process') worker = await startWorkerProcess({ databaseUrl: database.url, prefix });
       else {
-        const config = loadConfig({ REDIS_URL, CANARY_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' });
+        const config = loadConfig({
+          REDIS_URL,
+          CANARY_QUEUE_PREFIX: prefix,
+          LOG_LEVEL: 'warn',
+          CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
+        });
         inProcess = await startWorkers({ config, db: database.db, log, secrets: {} });
       }
       let stop = false;

@@ -27,6 +27,7 @@ export function serviceDeps(
     limits: {
       maxInputBytes: config.endpoints.maxInputBytes,
       endpointAllowlist: config.endpoints.allowlist,
+      protectedHosts: config.endpoints.protectedHosts,
       endpointSecretNames: config.endpoints.secretNames,
     },
   };

@@ -42,13 +42,20 @@ const schema = z.object({
   CANARY_WORKER_CONCURRENCY: int(4, 1, 256),
   CANARY_JOB_CHUNK_SIZE: int(100, 1, 10_000),
   CANARY_BATCH_SIZE: int(32, 1, 10_000),
-  CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
+  // Below a second the stalled check itself becomes Redis load, and lock renewals have no slack.
+  CANARY_STALLED_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000, 'must be at least 1000 (ms): shorter intervals make live workers lose their job locks')
+    .max(3_600_000)
+    .default(30_000),
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
   CANARY_WATCHDOG_AFTER_MS: int(600_000, 1_000, 86_400_000),
   CANARY_API_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_ENDPOINT_SECRETS: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
+  CANARY_MAX_RESPONSE_BYTES: int(1_048_576, 1_024, 100_000_000),
 
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -127,6 +134,8 @@ const configSchema = schema
       maxInputBytes: e.CANARY_MAX_INPUT_BYTES,
       /** Names of the environment variables a model endpoint may send as headers (headersFromEnv); values stay out of Config. */
       secretNames: e.CANARY_ENDPOINT_SECRETS,
+      maxResponseBytes: e.CANARY_MAX_RESPONSE_BYTES,
+      protectedHosts: hostsOf([e.DATABASE_URL, e.REDIS_URL]),
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -188,6 +197,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   throw new ConfigError(`Invalid configuration: ${name} ${first?.message ?? 'is invalid'}${shown}.`);
 }
 
+function hostsOf(urls: (string | undefined)[]): string[] {
+  const hosts = urls.flatMap((u) => {
+    if (!u) return [];
+    try {
+      return [new URL(u).hostname];
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(hosts.filter(Boolean))];
+}
+
 function redact(name: string, value: string): string {
   if (/TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(name)) return '<redacted>';
   return redactUrlPassword(value);
@@ -197,7 +218,10 @@ function redact(name: string, value: string): string {
 function redactUrlPassword(value: string): string {
   // Greedy up to the last @, so a password that itself holds an @ (or a value no URL parser accepts) is
   // still covered; hiding a little too much in an error message costs nothing.
-  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^\s:/?#@]*):.*@/i, '$1:<redacted>@');
+  // The query goes too: redis://h?password=…, https://chart?token=… carry credentials there.
+  return value
+    .replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^\s:/?#@]*):.*@/i, '$1:<redacted>@')
+    .replace(/\?.*$/s, '?<redacted>');
 }
 
 /**

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'redis://canary:hunter2@redis.internal:63 79'],
     ['QUICKCHART_URL', 'https://admin:hunter2@chart s.internal'],
     ['CANARY_PUBLIC_URL', 'https://me:pass@word:hunter2@canary .example.com'],
+    ['REDIS_URL', 'redis://u:hunter2@h:port?password=hunter2'],
   ])('hides the password of a URL in %s when echoing it', (name, value) => {
     let message = '';
     try {
@@ -49,6 +50,33 @@ describe('loadConfig', () => {
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}`));
     expect(message).toContain(':<redacted>@');
     expect(message).not.toContain('hunter2');
+  });
+
+  it.each([
+    ['REDIS_URL', 'redis://redis.internal:port?password=hunter2'],
+    ['QUICKCHART_URL', 'https://chart s.internal/?token=hunter2&x=1'],
+  ])('hides the query of a URL in %s, where credentials also travel', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(/\?<redacted>/);
+    expect(() => loadConfig({ [name]: value })).not.toThrow(/hunter2/);
+  });
+
+  it('refuses a stalled interval below one second, saying why', () => {
+    expect(() => loadConfig({ CANARY_STALLED_INTERVAL_MS: '500' })).toThrow(
+      /CANARY_STALLED_INTERVAL_MS must be at least 1000 \(ms\): shorter intervals make live workers lose their job locks/,
+    );
+    expect(loadConfig({ CANARY_STALLED_INTERVAL_MS: '1000' }).workers.stalledIntervalMs).toBe(1000);
+  });
+
+  it('caps model responses at 1 MiB unless told otherwise', () => {
+    expect(loadConfig({}).endpoints.maxResponseBytes).toBe(1_048_576);
+    expect(loadConfig({ CANARY_MAX_RESPONSE_BYTES: '4096' }).endpoints.maxResponseBytes).toBe(4096);
+  });
+
+  it("lists the hosts of Canary's own database and Redis as protected", () => {
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u:p@db.internal/canary', REDIS_URL: 'redis://cache:6379' })
+        .endpoints.protectedHosts,
+    ).toEqual(['db.internal', 'cache']);
   });
 
   it('still echoes a URL without credentials, so the mistake can be seen', () => {

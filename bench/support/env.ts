@@ -160,6 +160,7 @@ export async function startWorkerProcess(opts: WorkerEnv): Promise<Child> {
     DATABASE_URL: opts.databaseUrl,
     REDIS_URL,
     CANARY_QUEUE_PREFIX: opts.prefix,
+    CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
     ...(opts.concurrency ? { CANARY_WORKER_CONCURRENCY: String(opts.concurrency) } : {}),
   };
   const { child } = await startChild(['workers/evaluation.ts'], env, /"msg":"workers started"/, 'worker');
@@ -174,7 +175,12 @@ export interface Producer {
 
 /** The producer side (scheduler + queues) as the web process builds it. */
 export function createProducer(db: Database, prefix: string): Producer {
-  const config = loadConfig({ REDIS_URL, CANARY_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    REDIS_URL,
+    CANARY_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
+  });
   const queues = createQueues(config);
   const log = pino({ level: 'warn' });
   const scheduler = createScheduler({ db: db.db, queues, config, log });
@@ -183,7 +189,10 @@ export function createProducer(db: Database, prefix: string): Producer {
     log,
     scheduler,
     now: () => new Date(),
-    limits: { maxInputBytes: config.endpoints.maxInputBytes, endpointAllowlist: [] },
+    limits: {
+      maxInputBytes: config.endpoints.maxInputBytes,
+      endpointAllowlist: config.endpoints.allowlist,
+    },
   };
   return {
     deps,

@@ -111,6 +111,29 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** Each variant is one more call to every model, for every later model too. */
+export const MAX_VARIANTS = 50;
+/** All variants of one pattern together, in multiples of the per-input limit. */
+export const VARIANTS_TOTAL_FACTOR = 4;
+
+/**
+ * Variants reach the model like the input does, so they get the input's checks (size, depth), each on
+ * its own, plus a cap on their number and on their total size.
+ */
+export function checkVariants(variants: readonly unknown[], maxBytes: number): string | null {
+  if (variants.length > MAX_VARIANTS)
+    return `"invariant" lists ${variants.length} variants; the limit is ${MAX_VARIANTS} (each one is another call to every model).`;
+  let total = 0;
+  for (const [i, variant] of variants.entries()) {
+    const parsed = parsePatternInput(variant, maxBytes);
+    if (!parsed.ok) return `"invariant" variant ${i + 1}: ${parsed.error}`;
+    total += byteLength(typeof variant === 'string' ? variant : canonicalJson(variant));
+  }
+  const limit = maxBytes * VARIANTS_TOTAL_FACTOR;
+  if (total > limit) return `"invariant" variants are ${total} bytes together; the limit is ${limit} bytes.`;
+  return null;
+}
+
 export function parsePolarity(value: unknown): Result<Polarity> {
   const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
   const found = POLARITIES.find((p) => p === text);
@@ -184,6 +207,10 @@ export function validatePatternDraft(
       ? ({ ok: false, error: 'The expectation ("expect") is missing, e.g. {"label": "negative"}.' } as const)
       : parseExpectation(expectationValue);
   if (!expectation.ok) errors.push({ field: 'expect', message: expectation.error });
+  else if ('invariant' in expectation.value) {
+    const problem = checkVariants(expectation.value.invariant, maxBytes);
+    if (problem) errors.push({ field: 'expect', message: problem });
+  }
 
   const polarity =
     raw['polarity'] === undefined

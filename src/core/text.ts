@@ -48,24 +48,48 @@ function boundaryTailLength(chars: string[], limit: number): number | null {
   return best;
 }
 
+/** U+0000, or a UTF-16 surrogate without its pair: what Postgres text and jsonb cannot hold. */
+const UNSTORABLE_CHAR = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** How deep user JSON may nest anywhere it is stored; deeper values overflow recursive code (a 500). */
+export const MAX_USER_JSON_DEPTH = 64;
+
+export interface Unstorable {
+  path: string;
+  problem: 'nul' | 'surrogate' | 'depth';
+}
+
 /**
- * Postgres text and jsonb cannot hold U+0000, so a value carrying one would fail deep in a write. The path of
- * the first one found (e.g. `input.text`), or null; walks objects and arrays without recursion.
+ * Postgres text and jsonb cannot hold U+0000 or an unpaired surrogate, so a value carrying one would fail
+ * deep in a write; a value nesting thousands deep would overflow the stack of whatever walks it next.
+ * The first such place found (e.g. `input.text`), or null; walks objects and arrays without recursion.
  */
-export function findNul(value: unknown, path = ''): string | null {
-  const stack: [unknown, string][] = [[value, path]];
+export function findUnstorable(value: unknown, path = '', maxDepth = MAX_USER_JSON_DEPTH): Unstorable | null {
+  const stack: [unknown, string, number][] = [[value, path, 0]];
   while (stack.length > 0) {
-    const [v, p] = stack.pop()!;
+    const [v, p, depth] = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return p || 'value';
-    } else if (Array.isArray(v)) {
-      for (const [i, item] of v.entries()) stack.push([item, `${p}[${i}]`]);
+      const found = UNSTORABLE_CHAR.exec(v);
+      if (found) return { path: p || 'value', problem: found[0] === '\u0000' ? 'nul' : 'surrogate' };
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, item] of Object.entries(v)) {
-        if (k.includes('\u0000')) return p ? `${p}.${k}` : k;
-        stack.push([item, p ? `${p}.${k}` : k]);
+      if (depth >= maxDepth) return { path: p || 'value', problem: 'depth' };
+      if (Array.isArray(v)) {
+        for (const [i, item] of v.entries()) stack.push([item, `${p}[${i}]`, depth + 1]);
+      } else {
+        for (const [k, item] of Object.entries(v)) {
+          const at = p ? `${p}.${k}` : k;
+          const bad = UNSTORABLE_CHAR.exec(k);
+          if (bad) return { path: at, problem: bad[0] === '\u0000' ? 'nul' : 'surrogate' };
+          stack.push([item, at, depth + 1]);
+        }
       }
     }
   }
   return null;
+}
+
+/** The path of the first U+0000 in a value, or null (see findUnstorable for the wider check). */
+export function findNul(value: unknown, path = ''): string | null {
+  const found = findUnstorable(value, path, Number.POSITIVE_INFINITY);
+  return found?.problem === 'nul' ? found.path : null;
 }

@@ -10,7 +10,13 @@ import { runDemo } from './run.ts';
  */
 async function main(): Promise<number> {
   // The demo's web side listens on a free port: it must not collide with a Canary already running on PORT.
-  let config = loadConfigOrStop({ LOG_LEVEL: 'warn', ...process.env, PORT: '0' });
+  // Its model server listens on loopback, which Canary refuses as an endpoint unless allow-listed.
+  let config = loadConfigOrStop({
+    LOG_LEVEL: 'warn',
+    CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
+    ...process.env,
+    PORT: '0',
+  });
   const redis = await demoRedis({
     url: config.redis.url,
     explicit: config.redis.explicit,

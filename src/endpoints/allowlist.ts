@@ -1,30 +1,68 @@
-import { isIP } from 'node:net';
+import { type Cidr, contains, normaliseHost, parseCidr, parseIp } from './ip.ts';
 
 export type UrlCheck = { ok: true } | { ok: false; error: string };
 
-interface Cidr {
-  version: 4 | 6;
-  base: bigint;
-  prefix: number;
+/** What may be reached besides the public internet and private networks (see the README's "Model endpoints"). */
+export interface EndpointPolicy {
+  /** CANARY_ENDPOINT_ALLOWLIST entries: exact hosts, `*.suffix`, IPs and CIDRs. */
+  allowlist: readonly string[];
+  /** Hosts of Canary's own Postgres and Redis: refused unless an allowlist entry names them. */
+  protectedHosts?: readonly string[];
 }
 
-/** Cloud metadata and link-local targets: refused even with an empty allowlist, unless named explicitly. */
-const BLOCKED_CIDRS: Cidr[] = ['169.254.0.0/16', '100.100.100.200/32', 'fe80::/10', 'fd00:ec2::254/128'].map(
-  (c) => parseCidr(c)!,
-);
-const BLOCKED_HOSTS = new Set(['metadata.google.internal', 'metadata']);
+const cidrs = (list: string[]) => list.map((c) => parseCidr(c) as Cidr);
 
 /**
- * Is Canary allowed to send pattern inputs to this URL? Only http(s); with a non-empty allowlist the host
- * must match an entry (exact host, `*.suffix`, or a CIDR for IP literals); metadata / link-local targets are
- * refused unless an entry names them exactly (a wildcard or a wider CIDR is not enough).
- *
- * Pure on purpose: no DNS. A lookup here would only prove what the name resolved to at registration time
- * (DNS rebinding defeats it), would make the check slow and flaky, and would tie a validation to the
- * network. Names are therefore judged as written; deployments that must stop names resolving to internal
- * addresses should egress through a proxy or firewall that checks the connected address.
+ * Link-local (where every cloud's metadata service lives) and the metadata addresses outside it: Alibaba
+ * 100.100.100.200, Oracle 192.0.0.192, AWS IPv6 fd00:ec2::254. Refused always, whatever the allowlist says:
+ * nothing a model endpoint needs lives there, and credentials do.
  */
-export function checkEndpointUrl(url: string, allowlist: readonly string[]): UrlCheck {
+const METADATA_CIDRS = cidrs([
+  '169.254.0.0/16',
+  '100.100.100.200/32',
+  '192.0.0.192/32',
+  'fe80::/10',
+  'fd00:ec2::254/128',
+]);
+const METADATA_HOSTS = [
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+];
+
+/** This machine: 0.0.0.0 and :: connect to it too on Linux. Refused unless allow-listed explicitly. */
+const LOOPBACK_CIDRS = cidrs(['127.0.0.0/8', '0.0.0.0/8', '::1/128', '::/128']);
+
+const METADATA_REFUSAL = 'a link-local or cloud metadata address and is refused';
+
+function isMetadataName(host: string): boolean {
+  return METADATA_HOSTS.some((h) => host === h || host.endsWith(`.${h}`));
+}
+
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost');
+}
+
+const inAny = (ranges: readonly Cidr[], ip: Cidr) => ranges.some((r) => contains(r, ip));
+
+function entriesOf(policy: EndpointPolicy): string[] {
+  return policy.allowlist.map((e) => e.trim().toLowerCase()).filter(Boolean);
+}
+
+function protectedOf(policy: EndpointPolicy): string[] {
+  return (policy.protectedHosts ?? []).map(normaliseHost).filter(Boolean);
+}
+
+/**
+ * Is Canary allowed to send pattern inputs to this URL, judged by the URL as written (registration and
+ * adapter creation)? Only http(s), no credentials; metadata names and addresses never; loopback and
+ * Canary's own database and Redis hosts only when an entry names them explicitly; with a non-empty
+ * allowlist the host must match an entry. Names are judged again by the address they resolve to when a
+ * connection is made (checkConnectedAddress), which is what stops rebinding and `*.nip.io`-style names.
+ */
+export function checkEndpointUrl(url: string, rules: EndpointPolicy): UrlCheck {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -43,26 +81,57 @@ export function checkEndpointUrl(url: string, allowlist: readonly string[]): Url
     };
   const host = normaliseHost(parsed.hostname);
   const ip = parseIp(host);
-  const entries = allowlist.map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const entries = entriesOf(rules);
 
-  if (isBlocked(host, ip) && !entries.some((e) => matchesExplicitly(e, host, ip)))
-    return {
-      ok: false,
-      error: `endpoint host ${host} is a link-local or cloud metadata address and is refused`,
-    };
+  if (isMetadataName(host) || (ip && inAny(METADATA_CIDRS, ip)))
+    return { ok: false, error: `endpoint host ${host} is ${METADATA_REFUSAL}` };
+  const internal = internalKind(host, ip, rules);
+  if (internal && !entries.some((e) => explicitlyAllows(e, host, ip, internal.ranges)))
+    return { ok: false, error: internalRefusal(host, internal.what) };
   if (entries.length > 0 && !entries.some((e) => matches(e, host, ip)))
     return { ok: false, error: `endpoint host ${host} is not in the endpoint allowlist` };
   return { ok: true };
 }
 
-function normaliseHost(hostname: string): string {
-  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  return bare.toLowerCase().replace(/\.$/, '');
+/**
+ * The check at connect time, on the address a name actually resolved to (or the IP literal): metadata and
+ * link-local always refused; loopback and the addresses of Canary's own database and Redis refused unless
+ * the allowlist names the host or the address explicitly. Returns the refusal sentence, or null.
+ */
+export function checkConnectedAddress(
+  hostname: string,
+  address: string,
+  policy: EndpointPolicy,
+  protectedAddresses: readonly string[] = [],
+): string | null {
+  const host = normaliseHost(hostname);
+  const ip = parseIp(normaliseHost(address));
+  if (!ip) return `endpoint host ${host} resolved to ${address}, which is not an IP address`;
+  const shown = host === normaliseHost(address) ? host : `${host} (${address})`;
+  if (inAny(METADATA_CIDRS, ip)) return `endpoint host ${shown} is ${METADATA_REFUSAL}`;
+  const entries = entriesOf(policy);
+  if (inAny(LOOPBACK_CIDRS, ip) && !entries.some((e) => explicitlyAllows(e, host, ip, LOOPBACK_CIDRS)))
+    return internalRefusal(shown, 'a loopback address');
+  const own = protectedAddresses.map(parseIp).filter((p): p is Cidr => p !== null);
+  if (inAny(own, ip) && !entries.some((e) => explicitlyAllows(e, host, ip, own)))
+    return internalRefusal(shown, "the address of Canary's own database or Redis");
+  return null;
 }
 
-function isBlocked(host: string, ip: Cidr | null): boolean {
-  if (BLOCKED_HOSTS.has(host)) return true;
-  return ip !== null && BLOCKED_CIDRS.some((c) => contains(c, ip));
+function internalKind(
+  host: string,
+  ip: Cidr | null,
+  policy: EndpointPolicy,
+): { what: string; ranges: readonly Cidr[] } | null {
+  if (isLoopbackName(host) || (ip && inAny(LOOPBACK_CIDRS, ip)))
+    return { what: 'a loopback address', ranges: LOOPBACK_CIDRS };
+  if (protectedOf(policy).includes(host))
+    return { what: "the host of Canary's own database or Redis", ranges: ip ? [ip] : [] };
+  return null;
+}
+
+function internalRefusal(host: string, what: string): string {
+  return `endpoint host ${host} is ${what}; it is refused unless CANARY_ENDPOINT_ALLOWLIST names it explicitly`;
 }
 
 function matches(entry: string, host: string, ip: Cidr | null): boolean {
@@ -72,59 +141,10 @@ function matches(entry: string, host: string, ip: Cidr | null): boolean {
   return normaliseHost(entry) === host;
 }
 
-/** An exact host, or a CIDR that lies entirely inside a blocked range (so `0.0.0.0/0` does not count). */
-function matchesExplicitly(entry: string, host: string, ip: Cidr | null): boolean {
+/** An exact host, or an address / CIDR lying entirely inside the refused ranges (so `0.0.0.0/0` does not count). */
+function explicitlyAllows(entry: string, host: string, ip: Cidr | null, ranges: readonly Cidr[]): boolean {
   if (entry.startsWith('*.')) return false;
   const cidr = parseCidr(entry);
   if (!cidr) return normaliseHost(entry) === host;
-  return ip !== null && contains(cidr, ip) && BLOCKED_CIDRS.some((b) => contains(b, cidr));
-}
-
-/** Does `outer` contain the whole of `inner` (an address is a /32 or /128)? */
-function contains(outer: Cidr, inner: Cidr): boolean {
-  if (outer.version !== inner.version || inner.prefix < outer.prefix) return false;
-  const bits = outer.version === 4 ? 32 : 128;
-  const shift = BigInt(bits - outer.prefix);
-  return outer.base >> shift === inner.base >> shift;
-}
-
-function parseCidr(text: string): Cidr | null {
-  const [addr, prefixText, ...rest] = normaliseHost(text).split('/');
-  if (rest.length > 0 || addr === undefined) return null;
-  const ip = parseIp(addr);
-  if (!ip) return null;
-  if (prefixText === undefined) return ip;
-  if (!/^\d{1,3}$/.test(prefixText)) return null;
-  const prefix = Number(prefixText);
-  if (prefix > (ip.version === 4 ? 32 : 128)) return null;
-  return { ...ip, prefix };
-}
-
-/** An IP literal as a full-length Cidr; IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as the IPv4 it carries. */
-function parseIp(text: string): Cidr | null {
-  const version = isIP(text);
-  if (version === 4) return { version: 4, base: ipv4ToBigInt(text), prefix: 32 };
-  if (version !== 6) return null;
-  const value = ipv6ToBigInt(text);
-  if (value >> 32n === 0xffffn) return { version: 4, base: value & 0xffffffffn, prefix: 32 };
-  return { version: 6, base: value, prefix: 128 };
-}
-
-function ipv4ToBigInt(text: string): bigint {
-  return text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-}
-
-function ipv6ToBigInt(text: string): bigint {
-  let groups = text;
-  const lastColon = groups.lastIndexOf(':');
-  const tail = groups.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const v4 = ipv4ToBigInt(tail);
-    groups = `${groups.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head = '', rest] = groups.split('::');
-  const left = head ? head.split(':') : [];
-  const right = rest ? rest.split(':') : [];
-  const fill = rest === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...fill, ...right].reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
+  return ip !== null && contains(cidr, ip) && ranges.some((r) => contains(r, cidr));
 }

@@ -23,16 +23,16 @@ const PROTOCOLS = {
 
 /**
  * Builds the adapter for a stored endpoint config. Throws CanaryError for a config that does not validate
- * or a URL the allowlist refuses (link-local / metadata targets are always refused unless allow-listed):
+ * or a URL the allowlist refuses (metadata / link-local targets always, loopback and Canary's own hosts unless allow-listed):
  * those are mistakes to report, not endpoint trouble to record per input.
  */
-export function createAdapter(
-  config: EndpointConfig,
-  deps: AdapterDeps & { allowlist?: readonly string[] },
-): EndpointAdapter {
+export function createAdapter(config: EndpointConfig, deps: AdapterDeps): EndpointAdapter {
   const parsed = parseEndpointConfig(config);
   if (!parsed.ok) throw new CanaryError('invalid_endpoint', parsed.error, 'endpoint');
-  const allowed = checkEndpointUrl(parsed.value.url, deps.allowlist ?? []);
+  const allowed = checkEndpointUrl(parsed.value.url, {
+    allowlist: deps.allowlist ?? [],
+    protectedHosts: deps.protectedHosts ?? [],
+  });
   if (!allowed.ok) throw new CanaryError('endpoint_not_allowed', allowed.error, 'endpoint.url');
   const kind = parsed.value.adapter;
   return createWireAdapter(kind, adapterOptions(kind, parsed.value), deps, PROTOCOLS[kind](parsed.value));

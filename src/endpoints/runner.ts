@@ -1,7 +1,9 @@
 import { tryParseJson } from '../core/json.ts';
 import type { PatternInput, Prediction } from '../core/types.ts';
+import { createAddressGuard } from './guarded-lookup.ts';
 import { createLimiter } from './limit.ts';
 import type { CommonOptions } from './options.ts';
+import { createRedactor } from './redact.ts';
 import { type AttemptResult, withRetry } from './retry.ts';
 import { createTransport, type HttpResult } from './transport.ts';
 import type { AdapterDeps, EndpointAdapter, EndpointAnswer } from './types.ts';
@@ -27,7 +29,12 @@ export function createWireAdapter(
   deps: AdapterDeps,
   protocol: WireProtocol,
 ): EndpointAdapter {
-  const transport = createTransport({ maxSockets: options.concurrency, timeoutMs: options.timeoutMs });
+  const transport = createTransport({
+    maxSockets: options.concurrency,
+    timeoutMs: options.timeoutMs,
+    ...(deps.maxResponseBytes === undefined ? {} : { maxResponseBytes: deps.maxResponseBytes }),
+    guard: createAddressGuard({ allowlist: deps.allowlist ?? [], protectedHosts: deps.protectedHosts ?? [] }),
+  });
   const limiter = createLimiter(options.concurrency);
 
   async function send(
@@ -94,7 +101,13 @@ function interpret(
   protocol: WireProtocol,
   secrets: readonly string[],
 ): AttemptResult<Prediction[]> {
-  if (!response.ok) return { ok: false, error: response.error, retryable: response.kind !== 'aborted' };
+  if (!response.ok)
+    return {
+      ok: false,
+      error: response.error,
+      // A refused address or an oversized answer would be the same on the next try.
+      retryable: response.kind === 'timeout' || response.kind === 'connection',
+    };
   const { status, body } = response;
   if (status < 200 || status >= 300) {
     // Redact before cutting: a cut through an echoed secret would leave its first part behind.
@@ -107,7 +120,9 @@ function interpret(
   const parsed = tryParseJson(body);
   if (!parsed.ok)
     return { ok: false, error: `response is not valid JSON (${parsed.error})`, retryable: true };
-  const predictions = protocol.read(parsed.value, inputs);
+  // A server that echoes the credential in a successful answer must not have it stored in results.output.
+  const answer = secrets.length > 0 ? createRedactor(secrets).json(parsed.value) : parsed.value;
+  const predictions = protocol.read(answer, inputs);
   if (typeof predictions === 'string')
     return { ok: false, error: `malformed response: ${predictions}`, retryable: true };
   if (predictions.length !== inputs.length)
@@ -133,9 +148,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-/** Servers sometimes echo credentials in error bodies; no secret value may reach a stored error. */
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
-  return out;
+/** Servers sometimes echo credentials in error bodies, in any encoding; no secret may reach a stored error. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return createRedactor(secrets).text(text);
 }

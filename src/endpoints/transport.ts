@@ -1,9 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { AddressGuard } from './guarded-lookup.ts';
+import { RefusedAddressError } from './guarded-lookup.ts';
 
+/** `refused` and `too_large` will not change on a retry; the others may. */
 export type HttpResult =
   | { ok: true; status: number; body: string; retryAfter?: string | undefined }
-  | { ok: false; kind: 'timeout' | 'connection' | 'aborted'; error: string };
+  | { ok: false; kind: 'timeout' | 'connection' | 'aborted' | 'refused' | 'too_large'; error: string };
 
 export interface Transport {
   /** POSTs JSON and reads the whole answer as text. Never throws: network trouble comes back as data. */
@@ -20,25 +23,48 @@ export interface TransportOptions {
   /** Sockets per host; match the adapter's concurrency so requests never queue inside the agent. */
   maxSockets: number;
   timeoutMs: number;
+  /** Reading stops past this many bytes of body (CANARY_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
+  /** Checks the address every connection goes to (see guarded-lookup.ts). */
+  guard?: AddressGuard;
 }
 
-const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /**
  * A keep-alive JSON client on node:http. Global fetch (undici) works too, but a plain agent with reused
  * sockets costs less per request, which matters when an evaluation sends thousands of small ones.
  */
 export function createTransport(opts: TransportOptions): Transport {
-  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets };
+  const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const tooLarge = `response too large (over ${maxBytes.toLocaleString('en-US')} bytes)`;
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: opts.maxSockets,
+    maxFreeSockets: opts.maxSockets,
+    ...(opts.guard ? { lookup: opts.guard.lookup } : {}),
+  };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
-  function postJson(
+  async function postJson(
     url: string,
     body: unknown,
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<HttpResult> {
-    if (signal?.aborted) return Promise.resolve({ ok: false, kind: 'aborted', error: 'request aborted' });
+    if (signal?.aborted) return { ok: false, kind: 'aborted', error: 'request aborted' };
+    // IP literals never reach the agent's lookup: they are judged here, before a socket is opened.
+    const refusal = opts.guard ? await opts.guard.checkLiteral(new URL(url).hostname) : null;
+    if (refusal) return { ok: false, kind: 'refused', error: refusal };
+    return send(url, body, headers, signal);
+  }
+
+  function send(
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<HttpResult> {
     const payload = JSON.stringify(body);
     const secure = url.startsWith('https:');
     let timedOut = false;
@@ -64,6 +90,9 @@ export function createTransport(opts: TransportOptions): Transport {
         if (timedOut)
           return finish({ ok: false, kind: 'timeout', error: `timed out after ${opts.timeoutMs} ms` });
         if (signal?.aborted) return finish({ ok: false, kind: 'aborted', error: 'request aborted' });
+        if (err instanceof RefusedAddressError)
+          return finish({ ok: false, kind: 'refused', error: err.message });
+        if (err instanceof ResponseTooLarge) return finish({ ok: false, kind: 'too_large', error: tooLarge });
         const e = err as NodeJS.ErrnoException;
         finish({ ok: false, kind: 'connection', error: `connection error: ${e.code ?? e.message}` });
       };
@@ -81,12 +110,24 @@ export function createTransport(opts: TransportOptions): Transport {
           },
         },
         (res) => {
+          // A declared length over the cap is refused before its first byte is read.
+          if (Number(res.headers['content-length'] ?? 0) > maxBytes) {
+            fail(new ResponseTooLarge());
+            request.destroy();
+            return;
+          }
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES) res.destroy(new Error('response too large'));
-            else chunks.push(chunk);
+            if (size <= maxBytes) {
+              chunks.push(chunk);
+              return;
+            }
+            // Destroying the request closes the socket: nothing more is read, and it is not reused.
+            chunks.length = 0;
+            fail(new ResponseTooLarge());
+            request.destroy();
           });
           res.on('end', () =>
             finish({
@@ -113,3 +154,5 @@ export function createTransport(opts: TransportOptions): Transport {
     },
   };
 }
+
+class ResponseTooLarge extends Error {}

@@ -23,4 +23,8 @@ export interface AdapterDeps {
   secrets: Record<string, string | undefined>;
   /** CANARY_ENDPOINT_ALLOWLIST: checked again when an adapter is built, not only at registration. */
   allowlist?: readonly string[];
+  /** Hosts of Canary's own Postgres and Redis (refused unless the allowlist names them). */
+  protectedHosts?: readonly string[];
+  /** Responses larger than this are cut off: "response too large". Default 1 MiB. */
+  maxResponseBytes?: number;
 }

@@ -14,6 +14,8 @@ export interface AdapterCache {
 export interface AdapterCacheOptions {
   secrets: Record<string, string | undefined>;
   allowlist: readonly string[];
+  protectedHosts?: readonly string[];
+  maxResponseBytes?: number;
   /** Used when the model's options do not set one. */
   defaultBatchSize: number;
 }
@@ -30,7 +32,12 @@ export function createAdapterCache(opts: AdapterCacheOptions): AdapterCache {
       const options = { batchSize: opts.defaultBatchSize, ...model.endpoint.options };
       const adapter = createAdapter(
         { ...model.endpoint, options },
-        { secrets: opts.secrets, allowlist: opts.allowlist },
+        {
+          secrets: opts.secrets,
+          allowlist: opts.allowlist,
+          protectedHosts: opts.protectedHosts ?? [],
+          ...(opts.maxResponseBytes === undefined ? {} : { maxResponseBytes: opts.maxResponseBytes }),
+        },
       );
       cache.set(model.id, { key, adapter });
       return adapter;

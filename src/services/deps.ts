@@ -12,6 +12,8 @@ export interface ServiceDeps {
     maxInputBytes: number;
     /** Hosts a model endpoint may live on (empty: any, except link-local / metadata addresses). */
     endpointAllowlist: string[];
+    /** Hosts of Canary's own Postgres and Redis: refused as endpoints unless the allowlist names them. */
+    protectedHosts?: readonly string[];
     /**
      * Environment variables a model's headersFromEnv may name (CANARY_ENDPOINT_SECRETS). Absent or empty:
      * none, so a registration cannot have an arbitrary variable of the worker sent to its URL.

@@ -1,6 +1,6 @@
 import { CanaryError } from '../core/errors.ts';
 import type { Result } from '../core/result.ts';
-import { findNul } from '../core/text.ts';
+import { findUnstorable, MAX_USER_JSON_DEPTH } from '../core/text.ts';
 
 export { CanaryError };
 
@@ -43,8 +43,22 @@ export function httpStatusOf(code: string): number {
   return 500;
 }
 
-/** Refuses user input carrying a NUL character (Postgres cannot store it) before anything is written. */
+/**
+ * Refuses user JSON Postgres cannot store or Canary cannot safely walk — a NUL character, an unpaired
+ * UTF-16 surrogate, nesting past MAX_USER_JSON_DEPTH — before anything is written: a 400 naming the place,
+ * never a 500 from deep inside a write.
+ */
 export function rejectNul(value: unknown, field: string): void {
-  const at = findNul(value, field);
-  if (at) invalid(`${at} contains a NUL character (\\u0000), which cannot be stored; remove it.`, at);
+  // A little slack over the limit: the value passed in wraps the user's JSON in a level or two of its own.
+  const found = findUnstorable(value, field, MAX_USER_JSON_DEPTH + 4);
+  if (!found) return;
+  const at = found.path;
+  if (found.problem === 'nul')
+    invalid(`${at} contains a NUL character (\\u0000), which cannot be stored; remove it.`, at);
+  if (found.problem === 'surrogate')
+    invalid(
+      `${at} contains an unpaired UTF-16 surrogate (broken Unicode), which cannot be stored; remove it.`,
+      at,
+    );
+  invalid(`${at} nests more than ${MAX_USER_JSON_DEPTH} levels deep; flatten it.`, at);
 }

@@ -41,9 +41,47 @@ export async function recordBatchResults(
   const revisionIds = [...new Set(ordered.map((r) => r.patternRevisionId))];
   return db.transaction(async (tx) => {
     const prior = await lockPriorResults(tx, batch.modelId, revisionIds);
-    await recordResults(tx, ordered);
-    return addEvaluationCounts(tx, batch.evaluationId, countDelta(batch.evaluationId, prior, ordered));
+    const stored = await recordIsolated(tx, ordered);
+    return addEvaluationCounts(tx, batch.evaluationId, countDelta(batch.evaluationId, prior, stored));
   });
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * One statement for the batch, inside a savepoint; should Postgres still refuse it (a value storableResult
+ * did not foresee), each row is tried alone, and a row that cannot be stored becomes an errored row
+ * saying why, without its output. One bad value never costs the other rows, nor a retry of the batch.
+ */
+async function recordIsolated(tx: Tx, rows: readonly NewResult[]): Promise<NewResult[]> {
+  try {
+    await tx.transaction((sp) => recordResults(sp as unknown as Db, rows));
+    return [...rows];
+  } catch {
+    const stored: NewResult[] = [];
+    for (const row of rows) {
+      try {
+        await tx.transaction((sp) => recordResults(sp as unknown as Db, [row]));
+        stored.push(row);
+      } catch (err) {
+        const { output: _o, prediction: _p, ...rest } = row;
+        const errored: NewResult = {
+          ...rest,
+          status: 'errored',
+          reason: `the result could not be stored: ${rootMessage(err)}`.slice(0, 500),
+        };
+        await recordResults(tx as unknown as Db, [errored]);
+        stored.push(errored);
+      }
+    }
+    return stored;
+  }
+}
+
+function rootMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
 }
 
 /**

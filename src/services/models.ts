@@ -58,7 +58,10 @@ export async function registerModel(
   const parsed = parseEndpointConfig(input.endpoint);
   if (!parsed.ok) invalid(`The endpoint is not valid: ${parsed.error}.`, 'endpoint');
   const endpoint = parsed.value;
-  const allowed = checkEndpointUrl(endpoint.url, deps.limits.endpointAllowlist);
+  const allowed = checkEndpointUrl(endpoint.url, {
+    allowlist: deps.limits.endpointAllowlist,
+    protectedHosts: deps.limits.protectedHosts ?? [],
+  });
   if (!allowed.ok) fail('endpoint_refused', `${capitalise(allowed.error)}.`, 'endpoint.url');
   checkSecretNames(endpoint, deps.limits.endpointSecretNames ?? []);
   const metrics = checkMetrics(input.metrics ?? {});

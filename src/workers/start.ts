@@ -39,6 +39,9 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+/** Below this a busy-but-alive worker loses its lock (see `timing` below). */
+export const MIN_LOCK_MS = 5_000;
+
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config } = deps;
   const log = deps.log.child({ module: 'workers' });
@@ -49,6 +52,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const adapters = createAdapterCache({
     secrets: deps.secrets,
     allowlist: config.endpoints.allowlist,
+    protectedHosts: config.endpoints.protectedHosts,
+    maxResponseBytes: config.endpoints.maxResponseBytes,
     defaultBatchSize: config.workers.batchSize,
   });
 
@@ -62,9 +67,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   };
 
   // The lock is renewed every half lockDuration; a worker that dies stops renewing, and the stalled
-  // check (run by any live worker every stalledInterval) hands its job to someone else.
+  // check (run by any live worker every stalledInterval) hands its job to someone else. A live worker
+  // whose event loop is busy for more than half the lock (parsing a large answer, checking a long chunk,
+  // a model server in the same process) misses a renewal and loses the job to another worker, which
+  // calls the endpoint again: with the lock equal to a 1 s interval that cost 781 calls for 464 results.
+  // The lock therefore never drops below MIN_LOCK_MS; a short interval still makes the check run often.
   const timing = {
-    lockDuration: config.workers.stalledIntervalMs,
+    lockDuration: Math.max(config.workers.stalledIntervalMs, MIN_LOCK_MS),
     stalledInterval: config.workers.stalledIntervalMs,
     // A job caught by two crashes in a row is still retried once more before it is failed.
     maxStalledCount: 2,

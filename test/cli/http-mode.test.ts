@@ -26,7 +26,7 @@ beforeAll(async () => {
     log: pino({ level: 'silent' }),
     scheduler: harness.scheduler,
     now: () => new Date(),
-    limits: { maxInputBytes: 4096, endpointAllowlist: [] },
+    limits: { maxInputBytes: 4096, endpointAllowlist: ['127.0.0.1'] },
     tokens: [TOKEN],
     ping: async () => ({ postgres: true, redis: true }),
   });
@@ -125,6 +125,7 @@ describe('canary in direct mode with a queue', () => {
       DATABASE_URL: harness.database.url,
       REDIS_URL: harness.config.redis.url,
       CANARY_QUEUE_PREFIX: harness.prefix,
+      CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
     };
     const register = await runCli(
       [

@@ -77,9 +77,55 @@ describe('renderMarkdown', () => {
   it('keeps pipes in titles from breaking the table', () => {
     const md = renderMarkdown(view);
     expect(md).toContain(
-      '| P-1 A \\| B & "quotes" | 50% (1/2) | [10%, 90%] | 80% | ❌ below threshold | – |',
+      '| P-1 A \\| B &amp; "quotes" | 50% (1/2) | [10%, 90%] | 80% | ❌ below threshold | – |',
     );
     expect(md).toContain('❌ failed');
+  });
+});
+
+describe('renderMarkdown with hostile titles', () => {
+  const hostile = [
+    '[click](https://evil.example/phish)',
+    '![img](https://evil.example/t.png)',
+    'ping @acme/security-team and @octocat',
+    '<!here> <img src=x onerror=alert(1)> <script>x</script>',
+    '# Heading **bold** _it_ `code` ~strike~',
+    'visit https://evil.example or www.evil.example',
+    'line\nbreak | pipe',
+  ];
+  const md = renderMarkdown({
+    ...view,
+    model: '@octocat/model@v1',
+    baseline: '<b>base</b>`x`',
+    problems: hostile.map((title, i) => ({
+      ...(view.problems[0] as (typeof view.problems)[number]),
+      key: `P-${i}`,
+      title,
+    })),
+    reasons: ['P-0 [click](https://evil.example) is below @team'],
+  });
+
+  it.each([
+    ['a link or image', /(^|[^\\])\[[^\]]*\]\(/m],
+    ['an @mention', /(^|[^&#\w])@[a-z]/im],
+    ['raw HTML or <!here>', /<[!a-z/]/i],
+    ['a bare URL', /https?:\/\//],
+    ['a www autolink', /www\.evil/],
+    ['unescaped emphasis or code', /(^|[^\\])[*_`~](?!\s*\|)/m],
+    ['an extra table line', /line\s*\n\s*break/],
+  ])('contains no %s', (_what, pattern) => {
+    const body = md
+      .split('\n')
+      .filter((l) => !l.startsWith('| Problem') && !l.startsWith('| ---') && !l.startsWith('**'))
+      .join('\n');
+    expect(body.replace(/^### Canary gate: /m, '')).not.toMatch(pattern);
+  });
+
+  it('keeps the text readable', () => {
+    expect(md).toContain('\\[click\\]\\(https&#58;//evil.example/phish\\)');
+    expect(md).toContain('&#64;acme/security-team');
+    expect(md).toContain('&lt;\\!here&gt;');
+    expect(md.split('\n').filter((l) => l.startsWith('| P-'))).toHaveLength(hostile.length);
   });
 });
 

@@ -38,6 +38,7 @@ describe('npm run demo (runDemo)', () => {
       SLACK_API_URL: slack.url,
       CANARY_DEMO_CHANNEL: 'C0DEMO',
       CANARY_SLACK_RATE_PER_SEC: '100',
+      CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
     });
 
   beforeAll(async () => {

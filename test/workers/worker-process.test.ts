@@ -40,6 +40,7 @@ function spawnWorker(): Promise<WorkerProcess> {
       REDIS_URL,
       CANARY_QUEUE_PREFIX: h.prefix,
       CANARY_STALLED_INTERVAL_MS: '1000',
+      CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
       CANARY_JOB_CHUNK_SIZE: String(h.config.workers.chunkSize),
       CANARY_WORKER_CONCURRENCY: '1',
     },

@@ -14,7 +14,7 @@ const STATUS_LABEL: Record<GateProblemStatus, string> = {
 export function renderMarkdown(view: GateView): string {
   const heading = `### Canary gate: ${cell(view.model)} ${view.pass ? '✅ passed' : '❌ failed'}`;
   const against = view.baseline
-    ? `Compared with \`${cell(view.baseline)}\`.`
+    ? `Compared with ${cell(view.baseline)}.`
     : 'No baseline model to compare with.';
   const rows = view.problems.map(row);
   const lines = [
@@ -27,8 +27,10 @@ export function renderMarkdown(view: GateView): string {
     ...rows,
   ];
   if (view.problems.length === 0) lines.push('| _no problems_ | | | | | |');
-  if (view.reasons.length > 0) lines.push('', '**Why it failed**', '', ...view.reasons.map((r) => `- ${r}`));
-  if (view.warnings.length > 0) lines.push('', '**Warnings**', '', ...view.warnings.map((w) => `- ${w}`));
+  if (view.reasons.length > 0)
+    lines.push('', '**Why it failed**', '', ...view.reasons.map((r) => `- ${cell(r)}`));
+  if (view.warnings.length > 0)
+    lines.push('', '**Warnings**', '', ...view.warnings.map((w) => `- ${cell(w)}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -48,7 +50,20 @@ function versus(p: GateProblemView): string {
   return `${word}: +${c.fixed} fixed / −${c.broken} broken (${p3})`;
 }
 
-/** Pipes and newlines would break the table. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/**
+ * User text (problem titles, model names) as inert Markdown for a pull-request comment: HTML and
+ * Slack-style `<!here>` become entities; link, image, emphasis and heading syntax is backslash-escaped;
+ * `@team` mentions and bare URLs are broken with entities GitHub shows as the same characters but does not
+ * act on; pipes and newlines would break the table.
+ */
+export function cell(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
+    .replace(/@/g, '&#64;')
+    .replace(/:\/\//g, '&#58;//')
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}&#46;`);
 }

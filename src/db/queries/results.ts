@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { storableJson, storableText } from '../../core/storable.ts';
 import type { Expectation, OutcomeStatus, PatternInput } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { patternRevisions, patterns, results } from '../schema.ts';
@@ -38,7 +39,7 @@ const ROWS_PER_STATEMENT = 4_000;
  */
 async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> {
   if (rows.length === 0) return;
-  const payload = JSON.stringify(rows.map(toRecord));
+  const payload = JSON.stringify(rows.map((r) => toRecord(storableResult(r))));
   await db.execute(sql`
     insert into ${results} (model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
       status, output, prediction, reason, latency_ms, attempts)
@@ -58,6 +59,32 @@ async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> 
       latency_ms = excluded.latency_ms,
       attempts = excluded.attempts,
       created_at = now()`);
+}
+
+/**
+ * The row with everything Postgres cannot hold (U+0000, unpaired surrogates, absurd nesting) replaced,
+ * and a note in the reason saying so: one model output with a NUL must not fail the statement that
+ * carries the whole batch.
+ */
+export function storableResult(row: NewResult): NewResult {
+  const output = storableJson(row.output ?? null);
+  const prediction = storableJson(row.prediction ?? null);
+  const reason = storableText(row.reason);
+  const replaced = output.replaced + prediction.replaced + reason.replaced;
+  const cut = output.cut + prediction.cut;
+  if (replaced === 0 && cut === 0) return row;
+  const notes = [
+    replaced > 0
+      ? `${replaced} character(s) Postgres cannot store (NUL or unpaired surrogate) replaced by U+FFFD`
+      : '',
+    cut > 0 ? `output nested more than 100 levels deep cut` : '',
+  ].filter(Boolean);
+  return {
+    ...row,
+    output: output.value,
+    prediction: prediction.value,
+    reason: `${reason.value} [stored with ${notes.join('; ')}]`,
+  };
 }
 
 /** Column-named, and a JSON null comes out of jsonb_to_recordset as SQL NULL, as an absent value should. */
@@ -94,7 +121,7 @@ async function fillGaps(db: Db, rows: readonly NewResult[]): Promise<number> {
   if (rows.length === 0) return 0;
   const inserted = await db
     .insert(results)
-    .values(rows.map(toValues))
+    .values(rows.map((r) => toValues(storableResult(r))))
     .onConflictDoUpdate({
       target: [results.modelId, results.patternRevisionId, results.run],
       set: {
