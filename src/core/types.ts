@@ -1,3 +1,5 @@
+import type { Evidence } from './evidence.ts';
+
 /**
  * The vocabulary of Canary, shared by every layer. Pure types: no I/O, no clock.
  * Implementations live beside this file (expectations/, metrics.ts, statistics.ts, compare.ts, gate.ts, …).
@@ -24,7 +26,8 @@ export type Expectation =
   | { not_contains: string }
   | { regex: string; flags?: string }
   | { range: { min?: number; max?: number } }
-  | { invariant: PatternInput[] };
+  | { invariant: PatternInput[] }
+  | { direction: { from: PatternInput; score: 'up' | 'down' } };
 
 export type ExpectationKind =
   | 'label'
@@ -34,7 +37,8 @@ export type ExpectationKind =
   | 'not_contains'
   | 'regex'
   | 'range'
-  | 'invariant';
+  | 'invariant'
+  | 'direction';
 
 /** What an endpoint adapter hands back for one input, normalised. */
 export interface Prediction {
@@ -160,7 +164,14 @@ export interface GateProblemInput {
   comparison?: Comparison;
 }
 
-export type GateProblemStatus = 'meets' | 'below' | 'not_evaluated' | 'regressed' | 'ungated';
+export type GateProblemStatus =
+  | 'meets'
+  | 'below'
+  | 'not_evaluated'
+  | 'regressed'
+  | 'ungated'
+  /** Passes on its numbers, but its patterns cannot tell (interval straddles the threshold, or too little power). */
+  | 'too_few_patterns';
 
 export interface GateProblemVerdict {
   key: string;
@@ -168,6 +179,8 @@ export interface GateProblemVerdict {
   status: GateProblemStatus;
   reasons: string[];
   warnings: string[];
+  /** What the problem's patterns can show (evidence.ts). */
+  evidence?: Evidence;
 }
 
 export interface GateVerdict {

@@ -1,6 +1,7 @@
 import { isPlainObject, tryParseJson } from '../json.ts';
 import type { CheckResult, Expectation, ExpectationKind, PatternInput, Prediction } from '../types.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
+import { directionHandler } from './direction.ts';
 import type { ExpectationHandler, ExpectationOf, ParseResult } from './handler.ts';
 import { describeType } from './handler.ts';
 import { invariantHandler } from './invariant.ts';
@@ -19,6 +20,7 @@ export const expectationHandlers = {
   regex: regexHandler,
   range: rangeHandler,
   invariant: invariantHandler,
+  direction: directionHandler,
 } satisfies { [K in ExpectationKind]: ExpectationHandler<K> };
 
 export const EXPECTATION_KINDS = Object.keys(expectationHandlers) as ExpectationKind[];
