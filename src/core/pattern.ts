@@ -1,7 +1,7 @@
 import { parseExpectation } from './expectations/index.ts';
 import { isPlainObject } from './json.ts';
 import type { Parsed } from './problem.ts';
-import type { Expectation, PatternInput, PatternSource, Polarity } from './types.ts';
+import type { DerivedFrom, Expectation, PatternInput, PatternSource, Polarity } from './types.ts';
 
 export const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
 export const PATTERN_SOURCES = [
@@ -21,6 +21,8 @@ export interface PatternDraft {
   notes: string;
   /** Where it came from: a Slack permalink, a ticket, a file name. */
   sourceRef?: string;
+  /** A related case: made from pattern #patternId by a perturbation. Written `derivedFrom` in import files. */
+  derivedFrom?: DerivedFrom;
 }
 
 export interface FieldError {
@@ -45,7 +47,29 @@ const DRAFT_KEYS = [
   'notes',
   'sourceRef',
   'source_ref',
+  'derivedFrom',
 ];
+
+export const MAX_PERTURBATION_NAME = 100;
+
+/** `{"pattern": 12, "perturbation": "typo:swap"}`: where a suggested related case came from. */
+export function parseDerivedFrom(value: unknown): Parsed<DerivedFrom> {
+  const shape = 'derivedFrom must look like {"pattern": 12, "perturbation": "typo:swap"}';
+  if (!isPlainObject(value)) return { ok: false, error: `${shape}.` };
+  // `patternId` is the in-memory spelling (a PatternDraft passed back through validation).
+  const unknown = Object.keys(value).filter((k) => !['pattern', 'patternId', 'perturbation'].includes(k));
+  if (unknown.length > 0) return { ok: false, error: `${shape}; "${unknown[0]}" is not one of its fields.` };
+  const id = value['pattern'] ?? value['patternId'];
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+    return { ok: false, error: `${shape}: "pattern" must be a pattern id (a positive whole number).` };
+  const name = value['perturbation'];
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_PERTURBATION_NAME)
+    return {
+      ok: false,
+      error: `${shape}: "perturbation" must be a name of at most ${MAX_PERTURBATION_NAME} characters.`,
+    };
+  return { ok: true, value: { patternId: id, perturbation: name.trim() } };
+}
 
 export function byteLength(text: string): number {
   return new TextEncoder().encode(text).length;
@@ -183,6 +207,9 @@ export function validatePatternDraft(
   if (refValue !== undefined && typeof refValue !== 'string')
     errors.push({ field: 'sourceRef', message: 'sourceRef must be text.' });
 
+  const derived = raw['derivedFrom'] === undefined ? undefined : parseDerivedFrom(raw['derivedFrom']);
+  if (derived && !derived.ok) errors.push({ field: 'derivedFrom', message: derived.error });
+
   if (errors.length > 0 || !input.ok || !expectation.ok || !polarity.ok || !source.ok)
     return { ok: false, errors };
   const draft: PatternDraft = {
@@ -194,6 +221,7 @@ export function validatePatternDraft(
     notes: typeof notesValue === 'string' ? notesValue : '',
   };
   if (typeof refValue === 'string' && refValue.trim() !== '') draft.sourceRef = refValue.trim();
+  if (derived?.ok) draft.derivedFrom = derived.value;
   return { ok: true, value: draft };
 }
 

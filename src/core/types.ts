@@ -87,6 +87,13 @@ export interface Pattern {
   notes: string;
   active: boolean;
   createdAt: Date;
+  /** Set for a related case made from another pattern by a perturbation (suggestions). */
+  derivedFrom?: DerivedFrom | null;
+}
+
+export interface DerivedFrom {
+  patternId: number;
+  perturbation: string;
 }
 
 export interface EndpointConfig {

@@ -15,6 +15,7 @@ import { getModelsByIds, modelRef } from '../db/queries/models.ts';
 import {
   appendRevision,
   getPatternById,
+  getPatternsByIds,
   insertPatternsWithRevisions,
   listPatternsOfProblem,
   lockPatternWrites,
@@ -84,6 +85,7 @@ export async function addPatterns(
       checked.map((d) => d.problem),
       opts,
     );
+    await checkDerivedFrom(tx, checked);
     const rows: NewPattern[] = checked.map((d) => {
       const problem = found.get(d.problem) as Problem;
       return {
@@ -98,6 +100,8 @@ export async function addPatterns(
         sourcePermalink: d.sourceRef ?? null,
         creatorId: opts.creatorId ?? null,
         notes: d.notes,
+        derivedFromPatternId: d.derivedFrom?.patternId ?? null,
+        perturbation: d.derivedFrom?.perturbation ?? null,
       };
     });
     const inserted = await insertPatternsWithRevisions(tx, rows);
@@ -120,6 +124,16 @@ export async function addPatterns(
     'patterns added',
   );
   return { ...outcome, unscheduled };
+}
+
+/** A related case must name a pattern that exists; otherwise the foreign key would fail the whole batch with a 500. */
+async function checkDerivedFrom(db: Db, drafts: readonly NewPatternDraft[]): Promise<void> {
+  const ids = [...new Set(drafts.flatMap((d) => (d.derivedFrom ? [d.derivedFrom.patternId] : [])))];
+  if (ids.length === 0) return;
+  const found = new Set((await getPatternsByIds(db, ids)).map((p) => p.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined)
+    invalid(`derivedFrom names pattern #${missing}, which does not exist.`, 'derivedFrom');
 }
 
 /** One pattern; the result says whether it was new. */

@@ -7,5 +7,6 @@ export {
   effectOf,
   impliedExpectation,
   MAX_SUGGESTIONS,
+  proposalDraft,
   suggestRelated,
 } from './suggest.ts';

@@ -1,6 +1,6 @@
 import { expectationKind } from '../expectations/index.ts';
-import { canonicalJson } from '../pattern.ts';
-import type { Expectation, PatternInput } from '../types.ts';
+import { canonicalJson, type PatternDraft } from '../pattern.ts';
+import type { Expectation, PatternInput, Polarity } from '../types.ts';
 import { OPPOSITE_LABELS } from './lexicon.ts';
 import {
   PERTURBATIONS,
@@ -160,4 +160,20 @@ export function suggestRelated(source: SuggestSource, opts: SuggestOptions = {})
     }
   }
   return out;
+}
+
+/** The import-format draft of a proposal: a contrived pattern of the same problem, with its provenance. */
+export function proposalDraft(
+  origin: { problemKey: string; patternId: number; polarity: Polarity },
+  proposal: Pick<Proposal, 'input' | 'expectation' | 'perturbation' | 'detail'>,
+): PatternDraft {
+  return {
+    problem: origin.problemKey,
+    input: proposal.input,
+    expectation: proposal.expectation,
+    polarity: origin.polarity,
+    source: 'contrived',
+    notes: `Related case of #${origin.patternId} (${proposal.perturbation}): ${proposal.detail}`,
+    derivedFrom: { patternId: origin.patternId, perturbation: proposal.perturbation },
+  };
 }
