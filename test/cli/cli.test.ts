@@ -303,7 +303,9 @@ describe('gate', () => {
     // 90% [60%, 98%] passes on the numbers, but ten patterns cannot place it above 80%: said, and with
     // --require-evidence, a failure.
     expect(run.stdout).toContain('Too few patterns to tell:');
-    expect(run.stdout).toMatch(/straddles the 80% threshold; about \d+ more at this pass rate would settle it/);
+    expect(run.stdout).toMatch(
+      /straddles the 80% threshold; about \d+ more at this pass rate would settle it/,
+    );
     const strict = await runCli(['gate', '--model', 'sentiment@v2', '--require-evidence'], env);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('FAILED');

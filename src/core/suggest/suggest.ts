@@ -114,11 +114,14 @@ export function impliedExpectation(
       return { implied: 'change', expectation: { not_label: sentiment.label } };
     return { implied: 'change', expectation: { label: opposite(sentiment.label) } };
   }
-  // Scores are read as "how positive": a stronger complaint scores lower, a weaker one higher.
-  const stronger = effect === 'intensify' ? 1 : -1;
+  // Models report a score as "how positive" (VADER's compound, a positive-class probability) or as the
+  // confidence in their label (KServe classifiers: the top probability). For praise both readings move the
+  // same way; for a complaint they disagree (a stronger complaint is less positive but more confidently
+  // negative), so a direction is only implied for praise.
+  if (sentiment.sign < 0) return null;
   return {
     implied: 'direction',
-    expectation: { direction: { from: source.input, score: stronger * sentiment.sign > 0 ? 'up' : 'down' } },
+    expectation: { direction: { from: source.input, score: effect === 'intensify' ? 'up' : 'down' } },
   };
 }
 
