@@ -17,6 +17,8 @@ export const EVIDENCE_POWER = 0.8;
 export const EVIDENCE_EFFECT = 0.2;
 /** Searches stop here: past it the answer is "more than this many", which is as good as "never". */
 export const MAX_PATTERNS_SEARCHED = 5000;
+/** The same limit when patterns also break (two-way churn), where each power figure is far dearer. */
+export const MAX_CHURN_SEARCHED = 400;
 
 /**
  * The fewest one-way flips (k fixed, none broken) for which the exact two-sided McNemar test gives p < α:
@@ -110,7 +112,8 @@ export function patternsForPower(
     }
     return high;
   }
-  for (let n = minOneWayFlips(alpha); n <= Math.min(MAX_PATTERNS_SEARCHED, 2000); n++)
+  // Each exact power here costs O(n²), so the linear search stops at MAX_CHURN_SEARCHED (null past it).
+  for (let n = minOneWayFlips(alpha); n <= MAX_CHURN_SEARCHED; n++)
     if (mcnemarPower(n, pFixed, pBroken, alpha) >= target) return n;
   return null;
 }
