@@ -55,7 +55,15 @@ interface Word {
   end: number;
 }
 
+/** Every perturbation tokenises the same text several times; the last tokenisation is kept (32 KB inputs). */
+let cached: { text: string; words: Word[] } | null = null;
+
 function words(text: string): Word[] {
+  if (cached?.text !== text) cached = { text, words: tokenise(text) };
+  return cached.words;
+}
+
+function tokenise(text: string): Word[] {
   return [...text.matchAll(/[A-Za-z][A-Za-z'’]*/g)].map((m) => ({
     word: m[0],
     start: m.index,
