@@ -1,6 +1,7 @@
 import type { ModelRef } from '../core/model.ts';
 import type { PatternDraft } from '../core/pattern.ts';
-import type { EndpointConfig, EvaluationStatus } from '../core/types.ts';
+import type { Proposal } from '../core/suggest/index.ts';
+import type { EndpointConfig, EvaluationStatus, Polarity } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
 import type { AddedItem } from '../services/patterns.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
@@ -22,6 +23,14 @@ export interface EvaluationProgress {
   done: number;
   total: number;
   error: string | null;
+}
+
+export interface SuggestionList {
+  pattern: number;
+  problem: string;
+  polarity: Polarity;
+  seed: number;
+  proposals: Proposal[];
 }
 
 export interface ImportOutcome {
@@ -55,7 +64,10 @@ export interface CanaryClient {
     model: ModelRef;
     baseline?: 'production' | ModelRef | null;
     strict: boolean;
+    requireEvidence?: boolean;
   }): Promise<GateReport>;
+  /** Related cases proposed for one pattern; writes nothing. */
+  suggest(input: { patternId: number; n?: number; seed?: number }): Promise<SuggestionList>;
   report(ref: ModelRef): Promise<ModelReport>;
   compare(baseline: ModelRef, candidate: ModelRef): Promise<ModelComparison>;
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import { getModelByRef, registerModel } from '../services/models.ts';
 import { addPatterns } from '../services/patterns.ts';
 import type { EvaluationScheduler } from '../services/ports.ts';
 import { compareModels, modelReport } from '../services/reports.ts';
+import { suggestForPattern } from '../services/suggestions.ts';
 import type { CanaryClient } from './client.ts';
 import { CliFailure } from './failure.ts';
 
@@ -78,6 +79,16 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
     },
     gate: (input) => gateReport(deps, input),
     report: (ref) => modelReport(deps, ref),
+    async suggest(input) {
+      const s = await suggestForPattern(deps, input);
+      return {
+        pattern: s.pattern.id,
+        problem: s.problem.key,
+        polarity: s.pattern.polarity,
+        seed: s.seed,
+        proposals: s.proposals,
+      };
+    },
     compare: (a, b) => compareModels(deps, a, b),
     async close() {
       if (built) await (await built).close().catch(() => {});

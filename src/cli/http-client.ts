@@ -6,6 +6,7 @@ import type {
   ImportOutcome,
   ModelComparison,
   ModelReport,
+  SuggestionList,
 } from './client.ts';
 import { apiRequest, type HttpTarget } from './http-request.ts';
 
@@ -26,6 +27,9 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
         source: d.source,
         notes: d.notes,
         ...(d.sourceRef === undefined ? {} : { sourceRef: d.sourceRef }),
+        ...(d.derivedFrom === undefined
+          ? {}
+          : { derivedFrom: { pattern: d.derivedFrom.patternId, perturbation: d.derivedFrom.perturbation } }),
       }));
       const res = (await call('POST', 'patterns', {
         body,
@@ -69,8 +73,15 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
               ? 'production'
               : formatModelRef(input.baseline);
       return (await call('GET', `models/${ref(input.model)}/gate`, {
-        query: { baseline, strict: input.strict ? 'true' : undefined },
+        query: {
+          baseline,
+          strict: input.strict ? 'true' : undefined,
+          requireEvidence: input.requireEvidence ? 'true' : undefined,
+        },
       })) as GateReport;
+    },
+    async suggest({ patternId, ...body }) {
+      return (await call('POST', `patterns/${patternId}/suggestions`, { body })) as SuggestionList;
     },
     async report(r) {
       return (await call('GET', `models/${ref(r)}/report`)) as ModelReport;

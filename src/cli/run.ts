@@ -7,6 +7,7 @@ import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { modelCommand } from './commands/model.ts';
 import { reportCommand } from './commands/report.ts';
+import { suggestCommand } from './commands/suggest.ts';
 import { type CliContext, createContext, type Output, reason } from './context.ts';
 import { CliFailure, EXIT } from './failure.ts';
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   compare: compareCommand,
   digest: digestCommand,
+  suggest: suggestCommand,
 };
 
 const USAGE = `Usage: canary <command> [options]
@@ -34,6 +36,7 @@ Commands:
   report --model N@V [--json]               pass rates per problem
   compare N@V1 N@V2 [--json]                baseline against candidate
   digest --now                              post the digest now
+  suggest --pattern ID [--n 10] [--seed 7]  print related cases of a pattern as JSONL for \`canary import\`
 
 Talks to a running Canary when CANARY_URL and CANARY_TOKEN are set; otherwise opens the database
 directly (DATABASE_URL, or embedded PGlite in CANARY_DATA_DIR).

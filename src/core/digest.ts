@@ -22,6 +22,8 @@ export interface DigestLatest {
   production: DigestRate | null;
   /** The candidate against production, when both were evaluated. */
   verdict: Verdict | null;
+  /** Whether the patterns can tell (evidence.ts); only "too_few" is listed. */
+  evidence?: { status: string; sentence: string };
 }
 
 export interface DigestInput {
@@ -104,6 +106,12 @@ export function buildDigest(input: DigestInput): Digest {
     section(
       'Improved',
       improved.map((p) => `${name(p.problemKey)}: ${describeAgainstProduction(p)}`),
+    ),
+    section(
+      'Too few patterns to tell',
+      input.latest
+        .filter((p) => p.evidence?.status === 'too_few')
+        .map((p) => `${name(p.problemKey)}: ${p.evidence?.sentence}`),
     ),
     section(
       'Awaiting sign-off',

@@ -1,4 +1,5 @@
 import type { Comparison } from './compare.ts';
+import { assessEvidence, type Evidence } from './evidence.ts';
 import { formatInterval, formatRate, type Metrics } from './metrics.ts';
 import { meetsThreshold } from './threshold.ts';
 
@@ -11,7 +12,14 @@ export interface GateProblemInput {
   comparison?: Comparison;
 }
 
-export type GateProblemStatus = 'meets' | 'below' | 'not_evaluated' | 'regressed' | 'ungated';
+export type GateProblemStatus =
+  | 'meets'
+  | 'below'
+  | 'not_evaluated'
+  | 'regressed'
+  | 'ungated'
+  /** Passes on its numbers, but its patterns cannot tell (interval straddles the threshold, or too little power). */
+  | 'too_few_patterns';
 
 export interface GateProblemVerdict {
   key: string;
@@ -19,6 +27,8 @@ export interface GateProblemVerdict {
   status: GateProblemStatus;
   reasons: string[];
   warnings: string[];
+  /** What the problem's patterns can show (evidence.ts). */
+  evidence?: Evidence;
 }
 
 export interface GateVerdict {
@@ -35,6 +45,8 @@ export interface GateOptions {
   alpha?: number;
   /** Share of patterns that must give an answer (not error) for the problem to count as evaluated. */
   minEvaluatedShare?: number;
+  /** Also fail problems whose patterns are too few to tell (status too_few_patterns). */
+  requireEvidence?: boolean;
 }
 
 /**
@@ -42,8 +54,8 @@ export interface GateOptions {
  * or was not really evaluated, or when it regressed significantly against the baseline, gated or not.
  */
 export function evaluateGate(problems: readonly GateProblemInput[], opts: GateOptions = {}): GateVerdict {
-  const verdicts = problems.map((p) => judgeProblem(p, opts));
-  const failing = verdicts.filter(fails);
+  const verdicts = problems.map((p) => withEvidence(p, judgeProblem(p, opts), opts));
+  const failing = verdicts.filter((v) => fails(v, opts));
   return {
     pass: failing.length === 0,
     problems: verdicts,
@@ -52,8 +64,35 @@ export function evaluateGate(problems: readonly GateProblemInput[], opts: GateOp
   };
 }
 
-function fails(verdict: GateProblemVerdict): boolean {
+/**
+ * A problem that passes on its numbers but whose patterns cannot tell (the interval straddles the threshold,
+ * or a comparison has too little power) gets its own status; with requireEvidence that fails the gate.
+ */
+function withEvidence(
+  problem: GateProblemInput,
+  verdict: GateProblemVerdict,
+  opts: GateOptions,
+): GateProblemVerdict {
+  const evidence = assessEvidence({
+    metrics: problem.metrics,
+    threshold: problem.threshold,
+    comparison: problem.comparison,
+  });
+  const passing = verdict.status === 'meets' || verdict.status === 'ungated';
+  if (!passing || evidence.status !== 'too_few') return { ...verdict, evidence };
+  const name = `${problem.key} ${JSON.stringify(problem.title)}`;
+  const sentence = `${name}: ${evidence.sentence}`;
+  return {
+    ...verdict,
+    status: 'too_few_patterns',
+    reasons: opts.requireEvidence ? [...verdict.reasons, sentence] : verdict.reasons,
+    evidence,
+  };
+}
+
+function fails(verdict: GateProblemVerdict, opts: GateOptions): boolean {
   return (
+    (verdict.status === 'too_few_patterns' && opts.requireEvidence === true) ||
     verdict.status === 'below' ||
     verdict.status === 'regressed' ||
     (verdict.status === 'not_evaluated' && verdict.reasons.length > 0)

@@ -144,6 +144,8 @@ export function toJsonl(drafts: readonly PatternDraft[]): string {
         notes: d.notes,
       };
       if (d.sourceRef !== undefined) row['sourceRef'] = d.sourceRef;
+      if (d.derivedFrom !== undefined)
+        row['derivedFrom'] = { pattern: d.derivedFrom.patternId, perturbation: d.derivedFrom.perturbation };
       return JSON.stringify(row);
     })
     .map((line) => `${line}\n`)

@@ -26,6 +26,13 @@ export interface Pattern {
   notes: string;
   active: boolean;
   createdAt: Date;
+  /** Set for a related case made from another pattern by a perturbation (suggestions). */
+  derivedFrom?: DerivedFrom | null;
+}
+
+export interface DerivedFrom {
+  patternId: number;
+  perturbation: string;
 }
 
 const POLARITIES = ['positive', 'negative'] as const satisfies readonly Polarity[];
@@ -42,6 +49,8 @@ export interface PatternDraft {
   notes: string;
   /** Where it came from: a Slack permalink, a ticket, a file name. */
   sourceRef?: string;
+  /** A related case: made from pattern #patternId by a perturbation. Written `derivedFrom` in import files. */
+  derivedFrom?: DerivedFrom;
 }
 
 export interface FieldError {
@@ -66,9 +75,31 @@ const DRAFT_KEYS = [
   'notes',
   'sourceRef',
   'source_ref',
+  'derivedFrom',
 ];
 
-function byteLength(text: string): number {
+export const MAX_PERTURBATION_NAME = 100;
+
+/** `{"pattern": 12, "perturbation": "typo:swap"}`: where a suggested related case came from. */
+export function parseDerivedFrom(value: unknown): Result<DerivedFrom> {
+  const shape = 'derivedFrom must look like {"pattern": 12, "perturbation": "typo:swap"}';
+  if (!isPlainObject(value)) return { ok: false, error: `${shape}.` };
+  // `patternId` is the in-memory spelling (a PatternDraft passed back through validation).
+  const unknown = Object.keys(value).filter((k) => !['pattern', 'patternId', 'perturbation'].includes(k));
+  if (unknown.length > 0) return { ok: false, error: `${shape}; "${unknown[0]}" is not one of its fields.` };
+  const id = value['pattern'] ?? value['patternId'];
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+    return { ok: false, error: `${shape}: "pattern" must be a pattern id (a positive whole number).` };
+  const name = value['perturbation'];
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_PERTURBATION_NAME)
+    return {
+      ok: false,
+      error: `${shape}: "perturbation" must be a name of at most ${MAX_PERTURBATION_NAME} characters.`,
+    };
+  return { ok: true, value: { patternId: id, perturbation: name.trim() } };
+}
+
+export function byteLength(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 
@@ -231,6 +262,9 @@ export function validatePatternDraft(
   if (refValue !== undefined && typeof refValue !== 'string')
     errors.push({ field: 'sourceRef', message: 'sourceRef must be text.' });
 
+  const derived = raw['derivedFrom'] === undefined ? undefined : parseDerivedFrom(raw['derivedFrom']);
+  if (derived && !derived.ok) errors.push({ field: 'derivedFrom', message: derived.error });
+
   if (errors.length > 0 || !input.ok || !expectation.ok || !polarity.ok || !source.ok)
     return { ok: false, errors };
   const draft: PatternDraft = {
@@ -242,6 +276,7 @@ export function validatePatternDraft(
     notes: typeof notesValue === 'string' ? notesValue : '',
   };
   if (typeof refValue === 'string' && refValue.trim() !== '') draft.sourceRef = refValue.trim();
+  if (derived?.ok) draft.derivedFrom = derived.value;
   return { ok: true, value: draft };
 }
 

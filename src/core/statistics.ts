@@ -24,7 +24,7 @@ function logChoose(n: number, k: number): number {
 }
 
 /** ln P(X = k) for X ~ Bin(n, p). */
-function binomialLogPmf(k: number, n: number, p: number): number {
+export function binomialLogPmf(k: number, n: number, p: number): number {
   if (k < 0 || k > n) return Number.NEGATIVE_INFINITY;
   if (p === 0) return k === 0 ? 0 : Number.NEGATIVE_INFINITY;
   if (p === 1) return k === n ? 0 : Number.NEGATIVE_INFINITY;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   doublePrecision,
@@ -70,6 +71,12 @@ export const patterns = pgTable(
     creatorId: text('creator_id'),
     notes: text('notes').notNull().default(''),
     active: boolean('active').notNull().default(true),
+    /** Provenance of a suggested related case: the pattern it was made from… */
+    derivedFromPatternId: integer('derived_from_pattern_id').references((): AnyPgColumn => patterns.id, {
+      onDelete: 'set null',
+    }),
+    /** …and by which perturbation (e.g. `typo:swap`, `negation:add`). */
+    perturbation: text('perturbation'),
     ...timestamps,
   },
   (t) => [

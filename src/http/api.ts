@@ -10,11 +10,13 @@ import { getModelByRef, listModels, promoteModel, registerModel } from '../servi
 import { addPatterns, listPatterns } from '../services/patterns.ts';
 import { createProblem, getProblem, listProblems, updateProblem } from '../services/problems.ts';
 import { compareModels, modelReport, problemHistory } from '../services/reports.ts';
+import { suggestForPattern } from '../services/suggestions.ts';
 import { bearerAuth } from './auth.ts';
 import {
   createProblemBody,
   parseBody,
   registerModelBody,
+  suggestionsBody,
   toEndpointEnvelope,
   updateProblemBody,
 } from './bodies.ts';
@@ -111,6 +113,14 @@ export function createApi(deps: ApiDeps): Hono {
       201,
     );
   });
+  api.post('/patterns/:id/suggestions', async (c) => {
+    const body = parseBody(suggestionsBody, await readOptionalJson(c));
+    const { pattern, problem, seed, proposals } = await suggestForPattern(deps, {
+      patternId: positiveId(c.req.param('id'), 'id'),
+      ...body,
+    });
+    return c.json({ pattern: pattern.id, problem: problem.key, polarity: pattern.polarity, seed, proposals });
+  });
   api.get('/patterns/export', async (c) => {
     const problem = c.req.query('problem');
     const jsonl = await exportPatterns(deps, problem ? { problem } : {});
@@ -147,10 +157,12 @@ export function createApi(deps: ApiDeps): Hono {
   api.get('/models/:name/:version/gate', async (c) => {
     const baseline = c.req.query('baseline');
     const strict = flag(c.req.query('strict'), 'strict');
+    const requireEvidence = flag(c.req.query('requireEvidence'), 'requireEvidence');
     const result = await gateReport(deps, {
       model: refOf(c),
       ...(baseline ? { baseline: baselineOf(baseline) } : {}),
       strict,
+      ...(requireEvidence ? { requireEvidence } : {}),
     });
     return c.json(result);
   });
@@ -177,6 +189,29 @@ export function createApi(deps: ApiDeps): Hono {
 async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') badRequest('The request body is empty; send JSON.');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    return badRequest(
+      `The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}.`,
+    );
+  }
+}
+
+function positiveId(value: string | undefined, field: string): number {
+  const id = Number(value);
+  if (!/^\d+$/.test(value ?? '') || !Number.isSafeInteger(id) || id <= 0)
+    badRequest(`The ${field} must be a positive whole number, got "${value}".`, field);
+  return id;
+}
+
+/** An optional body: empty means "all defaults". */
+async function readOptionalJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  return text.trim() === '' ? {} : readJsonText(text);
+}
+
+function readJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -26,6 +26,12 @@ export const updateProblemBody = z.strictObject({
   ownerId: z.string().nullable().optional(),
 });
 
+/** POST /patterns/:id/suggestions: how many proposals, from which seed (both optional). */
+export const suggestionsBody = z.strictObject({
+  n: z.number().int().optional(),
+  seed: z.number().int().optional(),
+});
+
 export const registerModelBody = z.strictObject({
   name: z.string().min(1),
   version: z.string().min(1),

@@ -30,5 +30,6 @@ function toDraft(problem: Problem, pattern: Pattern): PatternDraft {
     source: pattern.source,
     notes: pattern.notes,
     ...(pattern.sourcePermalink ? { sourceRef: pattern.sourcePermalink } : {}),
+    ...(pattern.derivedFrom ? { derivedFrom: pattern.derivedFrom } : {}),
   };
 }

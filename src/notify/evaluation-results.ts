@@ -68,6 +68,8 @@ export interface ProblemResult {
   broken: PatternChange[];
   fixed: PatternChange[];
   acrossModels: ProblemAcrossModelsInput;
+  /** A failing pattern of this model, to grow related cases from (the evidence button); null when none fails. */
+  suggestFrom?: number | null;
 }
 
 export interface EvaluationResults {
@@ -190,6 +192,7 @@ export async function gatherProblemResults(
         thresholdMet: meetsThreshold(rate, problem.threshold),
         broken: changesOf(basis?.broken ?? []),
         fixed: changesOf(basis?.fixed ?? []),
+        suggestFrom: firstFailing(outcomesOf(model, summary.problemId)),
         acrossModels: {
           problem: { key: problem.key, title: problem.title, threshold: problem.threshold },
           points: shown.flatMap((m) => {
@@ -250,4 +253,9 @@ export async function trainingMetricsOfName(db: Db, name: string): Promise<Train
 /** metrics is free JSON from registration: anything but a finite number is "not reported". */
 function finiteOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The pattern a "Suggest related cases" button starts from: a failing one, else any. */
+function firstFailing(outcomes: readonly PatternOutcome[]): number | null {
+  return (outcomes.find((o) => o.status === 'failed') ?? outcomes[0])?.patternId ?? null;
 }

@@ -164,6 +164,7 @@ export async function announceFinished(deps: PostingDeps, outcome: FinishedOutco
       chartUrl: chartUrlOf(chart),
       gridChartUrl: chartUrlOf(grid),
       ids: { evaluationId: evaluation.id, problemId: problem.id },
+      suggestPatternId: result.suggestFrom,
     });
     await postOrUpdate(deps.db, deps.slack, keys.problem(evaluation.id, problem.id), {
       channel: problem.homeChannel,

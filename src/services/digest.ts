@@ -2,6 +2,7 @@ import type { ChartRenderer } from '../charts/index.ts';
 import { problemsOverModelsChart } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { buildDigest, type Digest, type DigestInput, type DigestLatest } from '../core/digest.ts';
+import { assessEvidence } from '../core/evidence.ts';
 import { formatModelRef } from '../core/model.ts';
 import type { Model, PatternOutcome } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
@@ -83,13 +84,16 @@ async function collectDigestInput(
     const candidate = chosen.get(p.id) ?? null;
     const prodMetrics = production ? table.get(production.id)?.get(p.id) : undefined;
     const prod = production && prodMetrics && prodMetrics.n > 0 ? production : null;
-    const verdict =
+    const comparison =
       candidate && prod
         ? compareOutcomes(
             outcomes.get(`${prod.id}:${p.id}`) ?? [],
             outcomes.get(`${candidate.id}:${p.id}`) ?? [],
-          ).verdict
+          )
         : null;
+    const verdict = comparison?.verdict ?? null;
+    const subject = candidate ?? prod;
+    const subjectMetrics = subject ? table.get(subject.id)?.get(p.id) : undefined;
     return {
       problemKey: p.key,
       title: p.title,
@@ -99,6 +103,9 @@ async function collectDigestInput(
         : null,
       production: prod ? { model: formatModelRef(prod), passRate: prodMetrics?.passRate ?? null } : null,
       verdict,
+      ...(subjectMetrics
+        ? { evidence: assessEvidence({ metrics: subjectMetrics, threshold: p.threshold, comparison }) }
+        : {}),
     };
   });
 

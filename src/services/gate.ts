@@ -24,6 +24,8 @@ export interface GateInput {
   baseline?: 'production' | ModelSelector | null;
   /** Fail too when the 95% interval reaches below a threshold. */
   strict?: boolean;
+  /** Fail too when a problem's patterns are too few to tell (status too_few_patterns). */
+  requireEvidence?: boolean;
 }
 
 interface GateFailure {
@@ -76,7 +78,10 @@ export async function gateModel(deps: ServiceDeps, input: GateInput): Promise<Ga
       ...(baseline ? { comparison: compareOutcomes(baselineOutcomes.get(p.id) ?? [], mine) } : {}),
     };
   });
-  const verdict = evaluateGate(inputs, input.strict ? { strict: true } : {});
+  const verdict = evaluateGate(inputs, {
+    ...(input.strict ? { strict: true } : {}),
+    ...(input.requireEvidence ? { requireEvidence: true } : {}),
+  });
 
   const failingKeys = new Set(
     verdict.problems

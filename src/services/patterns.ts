@@ -17,6 +17,7 @@ import { deletePatternAdd, insertPatternAdd, setPatternAddSize } from '../db/que
 import {
   appendRevision,
   getPatternById,
+  getPatternsByIds,
   insertPatternsWithRevisions,
   listPatternsOfProblem,
   lockPatternWrites,
@@ -113,6 +114,7 @@ export async function addPatterns(
       [...new Set(checked.map((d) => d.problem))],
       opts,
     );
+    await checkDerivedFrom(tx, checked);
     const rows: NewPattern[] = checked.map((d) => {
       const problem = found.get(d.problem) as Problem;
       return {
@@ -127,6 +129,8 @@ export async function addPatterns(
         sourcePermalink: d.sourceRef ?? null,
         creatorId: opts.creatorId ?? null,
         notes: d.notes,
+        derivedFromPatternId: d.derivedFrom?.patternId ?? null,
+        perturbation: d.derivedFrom?.perturbation ?? null,
       };
     });
     // Repeats inside the request are answered from the first occurrence, never written (or counted) twice.
@@ -215,6 +219,16 @@ function dropRepeats(rows: readonly NewPattern[]): { distinct: number[]; firstOf
     firstOf.push(i);
   }
   return { distinct, firstOf };
+}
+
+/** A related case must name a pattern that exists; otherwise the foreign key would fail the whole batch with a 500. */
+async function checkDerivedFrom(db: Db, drafts: readonly NewPatternDraft[]): Promise<void> {
+  const ids = [...new Set(drafts.flatMap((d) => (d.derivedFrom ? [d.derivedFrom.patternId] : [])))];
+  if (ids.length === 0) return;
+  const found = new Set((await getPatternsByIds(db, ids)).map((p) => p.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined)
+    invalid(`derivedFrom names pattern #${missing}, which does not exist.`, 'derivedFrom');
 }
 
 /** One pattern; the result says whether it was new. */

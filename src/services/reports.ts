@@ -1,4 +1,5 @@
 import { compareOutcomes } from '../core/compare.ts';
+import { assessEvidence, type Evidence } from '../core/evidence.ts';
 import { computeMetrics } from '../core/metrics.ts';
 import { formatModelRef } from '../core/model.ts';
 import { meetsThreshold } from '../core/threshold.ts';
@@ -34,6 +35,8 @@ export interface ModelReportRow {
   /** null when the problem is not gated or nothing was measured. */
   meetsThreshold: boolean | null;
   flakyPatterns: number[];
+  /** What these patterns can show about the threshold (evidence.ts). */
+  evidence: Evidence;
 }
 
 /** Problems that have patterns to run, in key order; won't-fix problems are left out of reports and gates. */
@@ -84,6 +87,7 @@ export async function modelReport(
         ...m,
         meetsThreshold: meetsThreshold(m.passRate, p.threshold),
         flakyPatterns: flakyOf(p.id),
+        evidence: assessEvidence({ metrics: m, threshold: p.threshold }),
       };
     }),
   };
@@ -126,6 +130,8 @@ export interface ProblemComparison {
   /** Each model's metrics on the revisions both have a clear answer for, so the numbers compare like with like. */
   metricsA: Metrics;
   metricsB: Metrics;
+  /** Whether "no clear change" means alike or too few patterns to tell (evidence.ts). */
+  evidence: Evidence;
 }
 
 /** A (baseline) against B (candidate), per problem, on the same pattern revisions. */
@@ -155,12 +161,14 @@ export async function compareModels(
         ...comparison.stillPassing,
       ]);
       const onShared = (o: PatternOutcome) => shared.has(o.patternRevisionId);
+      const metricsB = computeMetrics(ob.filter(onShared));
       return {
         key: p.key,
         title: p.title,
         comparison,
         metricsA: computeMetrics(oa.filter(onShared)),
-        metricsB: computeMetrics(ob.filter(onShared)),
+        metricsB,
+        evidence: assessEvidence({ metrics: metricsB, threshold: null, comparison }),
       };
     }),
   };

@@ -297,9 +297,19 @@ describe('gate', () => {
     expect(md).toContain('| Problem | Pass rate | 95% interval | Threshold | Status | vs baseline |');
     expect(md).toMatch(
       new RegExp(
-        `\\| ${problem.key} Negation \\| 90% \\(9/10\\) \\| \\[\\d+%, \\d+%\\] \\| 80% \\| ✅ meets \\| – \\|`,
+        `\\| ${problem.key} Negation \\| 90% \\(9/10\\) \\| \\[\\d+%, \\d+%\\] \\| 80% \\| 🔍 too few patterns to tell \\| – \\|`,
       ),
     );
+    // 90% [60%, 98%] passes on the numbers, but ten patterns cannot place it above 80%: said, and with
+    // --require-evidence, a failure.
+    expect(run.stdout).toContain('Too few patterns to tell:');
+    expect(run.stdout).toMatch(
+      /straddles the 80% threshold; about \d+ more at this pass rate would settle it/,
+    );
+    const strict = await runCli(['gate', '--model', 'sentiment@v2', '--require-evidence'], env);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('FAILED');
+    expect(strict.stdout).toMatch(/Failed because:\n {2}- P-\d+ "Negation": Not enough patterns to tell/);
   });
 
   it('fails (exit 1) when a problem misses its threshold, naming it', async () => {

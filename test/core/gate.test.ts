@@ -23,9 +23,39 @@ const slightDrop = compareOutcomes(
 );
 
 describe('evaluateGate', () => {
-  it.each<[string, GateProblemInput, { strict?: boolean }, GateProblemStatus, boolean]>([
-    ['meets', problem(0.8, { passed: 13, failed: 2, errored: 0 }), {}, 'meets', true],
-    ['exactly at threshold', problem(0.8, { passed: 8, failed: 2, errored: 0 }), {}, 'meets', true],
+  it.each<
+    [string, GateProblemInput, { strict?: boolean; requireEvidence?: boolean }, GateProblemStatus, boolean]
+  >([
+    ['meets, interval clear of it', problem(0.8, { passed: 95, failed: 5, errored: 0 }), {}, 'meets', true],
+    // 87% [62%, 96%]: meets on the numbers, but 15 patterns cannot tell which side of 80% the model is on.
+    [
+      'meets, too few to tell',
+      problem(0.8, { passed: 13, failed: 2, errored: 0 }),
+      {},
+      'too_few_patterns',
+      true,
+    ],
+    [
+      'too few to tell fails with requireEvidence',
+      problem(0.8, { passed: 13, failed: 2, errored: 0 }),
+      { requireEvidence: true },
+      'too_few_patterns',
+      false,
+    ],
+    [
+      'requireEvidence passes what is clear',
+      problem(0.8, { passed: 95, failed: 5, errored: 0 }),
+      { requireEvidence: true },
+      'meets',
+      true,
+    ],
+    [
+      'exactly at threshold',
+      problem(0.8, { passed: 8, failed: 2, errored: 0 }),
+      {},
+      'too_few_patterns',
+      true,
+    ],
     ['below', problem(0.8, { passed: 9, failed: 6, errored: 1 }), {}, 'below', false],
     [
       'strict: interval reaches below',
@@ -50,7 +80,13 @@ describe('evaluateGate', () => {
       false,
     ],
     ['mostly errored, gated', problem(0.8, { passed: 4, failed: 0, errored: 5 }), {}, 'not_evaluated', false],
-    ['half errored is enough', problem(0.8, { passed: 5, failed: 0, errored: 5 }), {}, 'meets', true],
+    [
+      'half errored is enough to evaluate',
+      problem(0.8, { passed: 5, failed: 0, errored: 5 }),
+      {},
+      'too_few_patterns',
+      true,
+    ],
     [
       'nothing evaluated, ungated',
       problem(null, { passed: 0, failed: 0, errored: 0 }),
@@ -83,7 +119,7 @@ describe('evaluateGate', () => {
       'slight drop only warns',
       problem(0.5, { passed: 8, failed: 2, errored: 0 }, { comparison: slightDrop }),
       {},
-      'meets',
+      'too_few_patterns',
       true,
     ],
   ])('%s', (_name, input, opts, status, pass) => {

@@ -64,6 +64,11 @@ describe('reports', () => {
       ci: wilson(2, 4),
       meetsThreshold: false,
       flakyPatterns: [],
+      // 50% [15%, 85%] against a 60% threshold: four patterns cannot tell.
+      evidence: expect.objectContaining({
+        status: 'too_few',
+        threshold: expect.objectContaining({ straddles: true }),
+      }),
     });
     expect(a.problems[1]).toMatchObject({ n: 2, passed: 1, passRate: 0.5, meetsThreshold: null });
     const b = await modelReport(deps, fx.ref('B'));

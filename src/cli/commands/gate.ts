@@ -11,13 +11,16 @@ import { renderMarkdown } from '../output/markdown.ts';
 import { clip, renderTable } from '../output/table.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
-                   [--junit FILE] [--markdown FILE] [--json]
+export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
+                   [--require-evidence] [--junit FILE] [--markdown FILE] [--json]
 
 Exit 0 when every gated problem meets its threshold and nothing regressed significantly against the
 baseline, 1 when the gate fails, 2 on usage or infrastructure errors.
   --baseline   model to compare with (default: the production model of the same name)
   --strict     also fail when a problem's 95% interval reaches below its threshold
+  --require-evidence
+               also fail problems whose patterns are too few to tell (status too_few_patterns:
+               the interval straddles the threshold, or a 20-point change would likely go unseen)
   --wait       first run any patterns the model has no result for, and wait for them
   --junit      write a JUnit XML report (one suite per problem, one case per pattern)
   --markdown   write a Markdown table for a pull-request comment
@@ -30,6 +33,7 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
       model: { type: 'string' },
       baseline: { type: 'string' },
       strict: { type: 'boolean' },
+      'require-evidence': { type: 'boolean' },
       wait: { type: 'boolean' },
       junit: { type: 'string' },
       markdown: { type: 'string' },
@@ -49,7 +53,12 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
       const { evaluationId } = await client.evaluateModel(model);
       await waitForEvaluation(client, evaluationId, ctx.stderr);
     }
-    const report = await client.gate({ model, ...(baseline === undefined ? {} : { baseline }), strict });
+    const report = await client.gate({
+      model,
+      ...(baseline === undefined ? {} : { baseline }),
+      strict,
+      ...(values['require-evidence'] ? { requireEvidence: true } : {}),
+    });
     view = toGateView(report, strict);
   } finally {
     await client.close();
@@ -118,5 +127,8 @@ function renderText(view: GateView): string {
   if (view.reasons.length > 0)
     text += `\nFailed because:\n${view.reasons.map((r) => `  - ${r}`).join('\n')}\n`;
   if (view.warnings.length > 0) text += `\nWarnings:\n${view.warnings.map((w) => `  - ${w}`).join('\n')}\n`;
+  const short = view.problems.filter((p) => p.status === 'too_few_patterns' && p.evidence);
+  if (short.length > 0)
+    text += `\nToo few patterns to tell:\n${short.map((p) => `  - ${p.key}: ${p.evidence}`).join('\n')}\n`;
   return text;
 }

@@ -33,13 +33,18 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
       p.threshold === null ? '–' : formatRate(p.threshold),
       p.meetsThreshold === null ? '–' : p.meetsThreshold ? 'meets' : 'BELOW',
     ]);
+    const evidence = report.problems.filter((p) => p.evidence?.status === 'too_few');
+    const notes =
+      evidence.length === 0
+        ? ''
+        : `\nEvidence:\n${evidence.map((p) => `  - ${p.key}: ${p.evidence.sentence}`).join('\n')}\n`;
     ctx.stdout.write(
       rows.length === 0
         ? 'No problems with active patterns yet.\n'
         : renderTable(
             ['Problem', 'Title', 'Pass rate', '95% interval', 'Errored', 'Threshold', 'Status'],
             rows,
-          ),
+          ) + notes,
     );
     return 0;
   } finally {

@@ -29,6 +29,8 @@ export interface GateProblemView {
   status: GateProblemStatus;
   reasons: string[];
   warnings: string[];
+  /** What the patterns can show, e.g. "Not enough patterns to tell: …" (null from an older server). */
+  evidence?: string | null;
   vsBaseline: { verdict: Verdict; fixed: number; broken: number; pValue: number } | null;
   patterns: GatePatternView[];
 }
@@ -56,6 +58,7 @@ export interface GateReportLike {
       status: GateProblemStatus;
       reasons: string[];
       warnings: string[];
+      evidence?: { status: string; sentence: string };
     }[];
   };
   model: { name: string; version: string };
@@ -114,6 +117,7 @@ export function toGateView(report: GateReportLike, strict: boolean): GateView {
         status: v.status,
         reasons: v.reasons,
         warnings: v.warnings,
+        evidence: v.evidence?.sentence ?? null,
         vsBaseline: c
           ? { verdict: c.verdict, fixed: c.fixed.length, broken: c.broken.length, pValue: c.pValue }
           : null,

@@ -8,6 +8,7 @@ const STATUS_LABEL: Record<GateProblemStatus, string> = {
   regressed: '❌ regressed',
   not_evaluated: '⚠️ not evaluated',
   ungated: '➖ not gated',
+  too_few_patterns: '🔍 too few patterns to tell',
 };
 
 /** A table fit for a pull-request comment. */

@@ -11,7 +11,8 @@ export type Expectation =
   | { not_contains: string }
   | { regex: string; flags?: string }
   | { range: { min?: number; max?: number } }
-  | { invariant: PatternInput[] };
+  | { invariant: PatternInput[] }
+  | { direction: { from: PatternInput; score: 'up' | 'down' } };
 
 export type ExpectationKind =
   | 'label'
@@ -21,7 +22,8 @@ export type ExpectationKind =
   | 'not_contains'
   | 'regex'
   | 'range'
-  | 'invariant';
+  | 'invariant'
+  | 'direction';
 
 /** What an endpoint adapter hands back for one input, normalised. */
 export interface Prediction {

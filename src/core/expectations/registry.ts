@@ -2,6 +2,7 @@ import { isPlainObject, tryParseJson } from '../json.ts';
 import type { PatternInput } from '../pattern.ts';
 import type { Result } from '../result.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
+import { directionHandler } from './direction.ts';
 import type {
   CheckResult,
   Expectation,
@@ -27,6 +28,7 @@ const expectationHandlers = {
   regex: regexHandler,
   range: rangeHandler,
   invariant: invariantHandler,
+  direction: directionHandler,
 } satisfies { [K in ExpectationKind]: ExpectationHandler<K> };
 
 export const EXPECTATION_KINDS = Object.keys(expectationHandlers) as ExpectationKind[];

@@ -33,6 +33,8 @@ const patternColumns = {
   notes: patterns.notes,
   active: patterns.active,
   createdAt: patterns.createdAt,
+  derivedFromPatternId: patterns.derivedFromPatternId,
+  perturbation: patterns.perturbation,
 };
 
 /** Patterns with their current revision, in id order. */
@@ -43,10 +45,14 @@ async function selectPatterns(db: Db, where: SQL | undefined): Promise<Pattern[]
     .innerJoin(patternRevisions, and(eq(patternRevisions.patternId, patterns.id), isCurrentRevision))
     .where(where)
     .orderBy(asc(patterns.id));
-  return rows.map((row) => ({
+  return rows.map(({ derivedFromPatternId, perturbation, ...row }) => ({
     ...row,
     input: row.input as PatternInput,
     expectation: row.expectation as Expectation,
+    derivedFrom:
+      derivedFromPatternId !== null && perturbation !== null
+        ? { patternId: derivedFromPatternId, perturbation }
+        : null,
   }));
 }
 
@@ -86,6 +92,8 @@ export interface NewPattern {
   sourcePermalink: string | null;
   creatorId: string | null;
   notes: string;
+  derivedFromPatternId?: number | null;
+  perturbation?: string | null;
 }
 
 export interface InsertedPatterns {
@@ -138,6 +146,8 @@ export async function insertPatternsWithRevisions(
           sourcePermalink: d.sourcePermalink,
           creatorId: d.creatorId,
           notes: d.notes,
+          derivedFromPatternId: d.derivedFromPatternId ?? null,
+          perturbation: d.perturbation ?? null,
         })),
       )
       .onConflictDoNothing()

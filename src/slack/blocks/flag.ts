@@ -5,6 +5,7 @@ import { ACTION, BLOCK, FIELD } from './ids.ts';
 import { context, LIMITS, link, mrkdwnSection, plain, safe } from './limits.ts';
 import type { ProblemChoice } from './modals.ts';
 import type { SlackMessageContent } from './problem-card.ts';
+import { suggestButton } from './suggestions.ts';
 
 /** The thread prompt under a flagged message: pick a problem, say what was expected, Save. */
 export function flagPrompt(input: {
@@ -81,6 +82,6 @@ export function flagSaved(input: {
   const text = `:white_check_mark: <@${input.savedBy}> saved this as pattern #${input.patternId} in ${problem} (expect ${safe(describeExpectation(input.expectation), 300)}). Every model will be checked on it; results will follow in this thread.`;
   return {
     text: `Saved as pattern #${input.patternId} in ${input.problemKey}.`,
-    blocks: [mrkdwnSection(text)],
+    blocks: [mrkdwnSection(text), { type: 'actions', elements: [suggestButton(input.patternId)] }],
   };
 }

@@ -9,12 +9,15 @@ export const ACTION = {
   /** On a per-problem evaluation result message; their value is resultIdsValue (evaluation + problem ids). */
   resultShowAll: 'result_show_all',
   resultSignOff: 'result_sign_off',
+  /** "Suggest related cases": value is suggestValue (the pattern id). */
+  suggestRelated: 'suggest_related',
 } as const;
 
 export const VIEW = {
   newProblem: 'problem_new',
   addPattern: 'pattern_add',
   setThreshold: 'problem_threshold',
+  suggestions: 'pattern_suggestions',
 } as const;
 
 export const SHORTCUT = { addAsPattern: 'add_as_pattern' } as const;
@@ -37,4 +40,6 @@ export const BLOCK = {
   notes: 'notes',
   flagProblem: 'flag_problem',
   flagExpected: 'flag_expected',
+  /** The suggestions modal: the checkboxes, then suggest_input_<i> and suggest_expect_<i> per proposal. */
+  suggestPick: 'suggest_pick',
 } as const;

@@ -3,6 +3,7 @@ import { describeExpectation } from '../../core/expectations/index.ts';
 import type { OutcomeStatus, Pattern, Problem } from '../../core/types.ts';
 import { capBlocks, LIMITS, link, mrkdwnSection, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';
+import { suggestButton } from './suggestions.ts';
 
 export interface PatternListingData {
   pattern: Pattern;
@@ -34,15 +35,14 @@ export function patternList(
       .join(' · ');
     const ref = pattern.sourcePermalink;
     const source = ref && /^https?:\/\//.test(ref) ? ` · ${link(ref, 'source')}` : '';
-    blocks.push(
-      mrkdwnSection(
-        [
-          `#${pattern.id} “${safe(inputText(pattern), 500).replace(/\s+/g, ' ')}”`,
-          `expect ${safe(describeExpectation(pattern.expectation), 300)}${pattern.polarity === 'negative' ? ' (negative)' : ''} · ${pattern.source}${source}`,
-          results || 'not evaluated yet',
-        ].join('\n'),
-      ),
+    const section = mrkdwnSection(
+      [
+        `#${pattern.id} “${safe(inputText(pattern), 500).replace(/\s+/g, ' ')}”`,
+        `expect ${safe(describeExpectation(pattern.expectation), 300)}${pattern.polarity === 'negative' ? ' (negative)' : ''} · ${pattern.source}${source}${pattern.derivedFrom ? ` · from #${pattern.derivedFrom.patternId} (${safe(pattern.derivedFrom.perturbation, 100)})` : ''}`,
+        results || 'not evaluated yet',
+      ].join('\n'),
     );
+    blocks.push({ ...section, accessory: suggestButton(pattern.id) } as KnownBlock);
   }
   return {
     text: `${problem.key}: ${patterns.length} pattern(s)`,

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { assessEvidence, type Evidence } from '../../core/evidence.ts';
 import { describeExpectation } from '../../core/expectations/index.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { truncate } from '../../core/text.ts';
@@ -14,6 +15,7 @@ import type {
 } from '../../core/types.ts';
 import { ACTION } from './ids.ts';
 import { context, header, LIMITS, mrkdwnSection, packLines, plain, safe } from './limits.ts';
+import { suggestButton } from './suggestions.ts';
 
 /**
  * Messages about evaluation results: one per affected problem (in its home thread), the run summary (in the
@@ -51,6 +53,10 @@ export interface ProblemResultView {
   gridChartUrl?: string | undefined;
   /** What the buttons act on; without it (previews) the message has no buttons. */
   ids?: ResultIds | undefined;
+  /** What these patterns can show; computed from metrics and the comparison when not given. */
+  evidence?: Evidence | undefined;
+  /** A pattern to grow related cases from (a failing one), for the button beside the evidence sentence. */
+  suggestPatternId?: number | null | undefined;
 }
 
 /** A result message's button value: ids only, so the listener reads everything else fresh from the database. */
@@ -154,6 +160,8 @@ export function problemResultMessage(view: ProblemResultView): MessageContent {
     againstLine('production', view.production),
   ].filter((l): l is string => l !== null);
   const blocks: KnownBlock[] = [mrkdwnSection(lines.join('\n'))];
+  const evidence = evidenceBlock(view);
+  if (evidence) blocks.push(evidence);
   const broken = changeList('Newly broken', view.broken);
   const fixed = changeList('Newly fixed', view.fixed);
   if (broken) blocks.push(mrkdwnSection(broken));
@@ -179,6 +187,27 @@ export function problemResultMessage(view: ProblemResultView): MessageContent {
     LIMITS.messageText,
   );
   return { text, blocks };
+}
+
+/**
+ * The evidence sentence ("Not enough patterns to tell: …"); when the patterns are too few, with the button
+ * that proposes related cases beside it, so the fix is one click from the diagnosis.
+ */
+function evidenceBlock(view: ProblemResultView): KnownBlock | null {
+  const evidence =
+    view.evidence ??
+    assessEvidence({
+      metrics: view.metrics,
+      threshold: view.problem.threshold,
+      comparison: (view.previous ?? view.production)?.comparison,
+    });
+  if (evidence.status === 'not_applicable') return null;
+  if (evidence.status === 'enough') return context(evidence.sentence);
+  const section = mrkdwnSection(`:mag: ${evidence.sentence}`);
+  const from = view.suggestPatternId ?? view.broken[0]?.patternId ?? view.fixed[0]?.patternId;
+  return view.ids && from !== undefined && from !== null
+    ? ({ ...section, accessory: suggestButton(from) } as KnownBlock)
+    : section;
 }
 
 function resultActions(ids: ResultIds, model: string, problemKey: string, truncated: boolean): KnownBlock {
@@ -343,11 +372,15 @@ export function evaluationSummaryMessage(view: SummaryView): MessageContent {
   const blocks: KnownBlock[] = [header(`Results: ${view.model}`), mrkdwnSection(headline)];
   const problems = view.problems ?? [];
   if (problems.length > 0) {
+    const tooFew = new Set(
+      (gate?.problems ?? []).filter((p) => p.status === 'too_few_patterns').map((p) => p.key),
+    );
     const rows = problems.slice(0, SUMMARY_PROBLEMS_SHOWN).map((row) => {
       const met = row.thresholdMet === null ? '' : row.thresholdMet ? ' ✓' : ' ✗ below threshold';
       const verdict =
         row.verdict === null || row.verdict === 'no_clear_change' ? '' : ` · ${verdictText(row.verdict)}`;
-      return `• ${safe(row.key, 20)} ${safe(row.title, 80)}: ${formatRate(row.metrics.passRate)} ${formatInterval(row.metrics.ci)}${met}${verdict}`;
+      const evidence = tooFew.has(row.key) ? ' · :mag: too few patterns to tell' : '';
+      return `• ${safe(row.key, 20)} ${safe(row.title, 80)}: ${formatRate(row.metrics.passRate)} ${formatInterval(row.metrics.ci)}${met}${verdict}${evidence}`;
     });
     if (problems.length > SUMMARY_PROBLEMS_SHOWN)
       rows.push(`_… and ${problems.length - SUMMARY_PROBLEMS_SHOWN} more problems_`);

@@ -7,6 +7,7 @@ import { problemSetThresholdAction } from './problem-set-threshold.ts';
 import { problemSignOffAction } from './problem-sign-off.ts';
 import { resultShowAllAction } from './result-show-all.ts';
 import { resultSignOffAction } from './result-sign-off.ts';
+import { suggestRelatedAction } from './suggest-related.ts';
 
 export function registerActions(app: App, ctx: SlackContext): void {
   app.action(ACTION.problemAddPattern, problemAddPatternAction(ctx));
@@ -15,4 +16,5 @@ export function registerActions(app: App, ctx: SlackContext): void {
   app.action(ACTION.flagSave, flagSaveAction(ctx));
   app.action(ACTION.resultShowAll, resultShowAllAction(ctx));
   app.action(ACTION.resultSignOff, resultSignOffAction(ctx));
+  app.action(ACTION.suggestRelated, suggestRelatedAction(ctx));
 }

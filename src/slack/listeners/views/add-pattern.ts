@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import { CanaryError } from '../../../core/types.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { AddPatternMetadata } from '../../blocks/modals.ts';
+import { patternReceipt } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
 import { readPatternForm, type ViewValues } from '../../pattern-form.ts';
 import { permalinkOf, within } from '../../permalink.ts';
@@ -86,7 +87,7 @@ export function addPatternSubmission(ctx: SlackContext) {
     await replyEphemeral(
       ctx,
       { client, channel: meta.channel, user },
-      `:white_check_mark: Saved pattern #${saved.pattern.id} in ${saved.problem.key}. Every model will be checked on it.`,
+      patternReceipt(saved.pattern.id, saved.problem.key),
     );
     await saved.announce({ permalink: await lookup });
   };

@@ -4,9 +4,11 @@ import type { SlackContext } from '../../context.ts';
 import { addPatternSubmission } from './add-pattern.ts';
 import { newProblemSubmission } from './new-problem.ts';
 import { setThresholdSubmission } from './set-threshold.ts';
+import { suggestionsSubmission } from './suggestions.ts';
 
 export function registerViews(app: App, ctx: SlackContext): void {
   app.view(VIEW.newProblem, newProblemSubmission(ctx));
   app.view(VIEW.addPattern, addPatternSubmission(ctx));
   app.view(VIEW.setThreshold, setThresholdSubmission(ctx));
+  app.view(VIEW.suggestions, suggestionsSubmission(ctx));
 }
