@@ -24,7 +24,16 @@ export type Expectation =
   | { not_contains: string }
   | { regex: string; flags?: string }
   | { range: { min?: number; max?: number } }
-  | { invariant: PatternInput[] };
+  | { invariant: PatternInput[] }
+  | { json_schema: { [key: string]: unknown } | boolean }
+  | { length: { min?: number; max?: number; unit: 'chars' | 'words' } }
+  | { judge: JudgeSpec }
+  | { similar: { to: string; min: number; embedder: string } };
+
+/** A grader's verdict decides: by its label or score (any adapter), or by a rubric (an LLM over openai). */
+export type JudgeSpec =
+  | { grader: string; label?: string; not_label?: string; min_score?: number; max_score?: number }
+  | { grader: string; rubric: string };
 
 export type ExpectationKind =
   | 'label'
@@ -34,20 +43,47 @@ export type ExpectationKind =
   | 'not_contains'
   | 'regex'
   | 'range'
-  | 'invariant';
+  | 'invariant'
+  | 'json_schema'
+  | 'length'
+  | 'judge'
+  | 'similar';
+
+/** What a model is registered for: candidates are evaluated on problems; graders and embedders serve checks. */
+export type ModelRole = 'candidate' | 'grader' | 'embedder';
+
+/** Tokens as the protocol reports them (OpenAI `usage`); absent when it does not. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
 
 /** What an endpoint adapter hands back for one input, normalised. */
 export interface Prediction {
   label?: string;
   score?: number;
   text?: string;
+  /** Embedding models answer with a vector. */
+  embedding?: number[];
+  usage?: TokenUsage;
   raw: unknown;
+}
+
+/**
+ * What another model said about an output, fetched by the worker before the core decides: a grader's
+ * prediction for `judge`, embeddings of output and reference for `similar`. The core never calls anything.
+ */
+export interface CheckAid {
+  grade?: { grader: string; prediction?: Prediction; error?: string };
+  embeddings?: { embedder: string; output?: number[]; reference?: number[]; error?: string };
 }
 
 /** A check never throws for a failed expectation: it says so, with a reason a person can read. */
 export interface CheckResult {
   pass: boolean;
   reason: string;
+  /** The check could not be made (a grader answer that does not parse, a missing embedding): errored, never failed. */
+  errored?: boolean;
 }
 
 export interface Problem {
@@ -86,7 +122,7 @@ export interface Pattern {
 }
 
 export interface EndpointConfig {
-  adapter: 'kserve-v2' | 'tfserving' | 'mlflow' | 'openai' | 'http';
+  adapter: 'kserve-v2' | 'tfserving' | 'mlflow' | 'openai' | 'openai-embeddings' | 'http';
   url: string;
   /** Adapter-specific options (batchSize, concurrency, timeoutMs, retries, labels, headersFromEnv, …). */
   options: Record<string, unknown>;
@@ -99,6 +135,7 @@ export interface Model {
   endpoint: EndpointConfig;
   metrics: Record<string, number>;
   status: ModelStatus;
+  role: ModelRole;
   repeats: number;
   registeredBy: string | null;
   slackChannel: string | null;

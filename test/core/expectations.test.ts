@@ -241,7 +241,20 @@ describe('kind, description, variants', () => {
 
   it('lists every kind once', () => {
     expect([...EXPECTATION_KINDS].sort()).toEqual(
-      ['contains', 'invariant', 'label', 'not_contains', 'not_label', 'one_of', 'range', 'regex'].sort(),
+      [
+        'contains',
+        'invariant',
+        'label',
+        'not_contains',
+        'not_label',
+        'one_of',
+        'range',
+        'regex',
+        'json_schema',
+        'length',
+        'judge',
+        'similar',
+      ].sort(),
     );
   });
 

@@ -1,5 +1,12 @@
 import type { JsonObject } from '../json.ts';
-import type { CheckResult, Expectation, ExpectationKind, PatternInput, Prediction } from '../types.ts';
+import type {
+  CheckAid,
+  CheckResult,
+  Expectation,
+  ExpectationKind,
+  PatternInput,
+  Prediction,
+} from '../types.ts';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -11,9 +18,25 @@ export interface ExpectationHandler<K extends ExpectationKind> {
   /** Keys besides the kind key this kind accepts (e.g. regex `flags`). */
   readonly extraKeys: readonly string[];
   parse(body: JsonObject): ParseResult<ExpectationOf<K>>;
-  check(expectation: ExpectationOf<K>, prediction: Prediction, variants: readonly Prediction[]): CheckResult;
+  check(
+    expectation: ExpectationOf<K>,
+    prediction: Prediction,
+    variants: readonly Prediction[],
+    aid?: CheckAid,
+  ): CheckResult;
   describe(expectation: ExpectationOf<K>): string;
   variantInputs?(expectation: ExpectationOf<K>): PatternInput[];
+  /** Another model this kind needs an answer from before it can decide (judge, similar). */
+  needs?(expectation: ExpectationOf<K>): GradingNeed;
+}
+
+/** What the worker must fetch for a check: a grader's answer to a text, or two embeddings. */
+export type GradingNeed =
+  | { kind: 'grader'; grader: string; rubric?: string }
+  | { kind: 'embedder'; embedder: string; reference: string };
+
+export function errored(reason: string): CheckResult {
+  return { pass: false, errored: true, reason };
 }
 
 export function ok<T>(value: T): ParseResult<T> {

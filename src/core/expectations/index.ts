@@ -1,5 +1,6 @@
 /** Expectations: what a pattern says the model must answer. One file per kind; the registry keeps them in step. */
-export type { ExpectationHandler, ExpectationOf, ParseResult } from './handler.ts';
+export type { ExpectationHandler, ExpectationOf, GradingNeed, ParseResult } from './handler.ts';
+export { parseRubricAnswer, rubricPrompt } from './judge-prompt.ts';
 export type { ExpectationParseResult } from './registry.ts';
 export {
   checkExpectation,
@@ -7,7 +8,9 @@ export {
   EXPECTATION_KINDS,
   expectationHandlers,
   expectationKind,
+  gradingNeed,
   parseExpectation,
   variantInputs,
 } from './registry.ts';
 export { parseExpectationShorthand } from './shorthand.ts';
+export { cosine } from './similar.ts';

@@ -1,14 +1,25 @@
 import { isPlainObject, tryParseJson } from '../json.ts';
-import type { CheckResult, Expectation, ExpectationKind, PatternInput, Prediction } from '../types.ts';
+import type {
+  CheckAid,
+  CheckResult,
+  Expectation,
+  ExpectationKind,
+  PatternInput,
+  Prediction,
+} from '../types.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
-import type { ExpectationHandler, ExpectationOf, ParseResult } from './handler.ts';
+import type { ExpectationHandler, ExpectationOf, GradingNeed, ParseResult } from './handler.ts';
 import { describeType } from './handler.ts';
 import { invariantHandler } from './invariant.ts';
+import { jsonSchemaHandler } from './json-schema.ts';
+import { judgeHandler } from './judge.ts';
 import { labelHandler } from './label.ts';
+import { lengthHandler } from './length.ts';
 import { notLabelHandler } from './not-label.ts';
 import { oneOfHandler } from './one-of.ts';
 import { rangeHandler } from './range.ts';
 import { regexHandler } from './regex.ts';
+import { similarHandler } from './similar.ts';
 
 export const expectationHandlers = {
   label: labelHandler,
@@ -19,6 +30,10 @@ export const expectationHandlers = {
   regex: regexHandler,
   range: rangeHandler,
   invariant: invariantHandler,
+  json_schema: jsonSchemaHandler,
+  length: lengthHandler,
+  judge: judgeHandler,
+  similar: similarHandler,
 } satisfies { [K in ExpectationKind]: ExpectationHandler<K> };
 
 export const EXPECTATION_KINDS = Object.keys(expectationHandlers) as ExpectationKind[];
@@ -82,10 +97,11 @@ export function checkExpectation(
   expectation: Expectation,
   prediction: Prediction,
   variants: readonly Prediction[] = [],
+  aid?: CheckAid,
 ): CheckResult {
   try {
     const kind = expectationKind(expectation);
-    return handlerFor(kind).check(expectation as ExpectationOf<ExpectationKind>, prediction, variants);
+    return handlerFor(kind).check(expectation as ExpectationOf<ExpectationKind>, prediction, variants, aid);
   } catch (err) {
     return {
       pass: false,
@@ -104,4 +120,14 @@ export function variantInputs(expectation: Expectation): PatternInput[] {
 export function describeExpectation(expectation: Expectation): string {
   const kind = expectationKind(expectation);
   return handlerFor(kind).describe(expectation as ExpectationOf<ExpectationKind>);
+}
+
+/** The other model this expectation needs an answer from (judge: a grader, similar: an embedder), if any. */
+export function gradingNeed(expectation: Expectation): GradingNeed | undefined {
+  try {
+    const kind = expectationKind(expectation);
+    return handlerFor(kind).needs?.(expectation as ExpectationOf<ExpectationKind>);
+  } catch {
+    return undefined;
+  }
 }
