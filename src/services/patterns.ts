@@ -26,6 +26,7 @@ import { findProblemsByKeyOrTitle, insertProblems } from '../db/queries/problems
 import { groupBy } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
 import { CanaryError, fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
+import { checkGraderRefs } from './grader-refs.ts';
 import { getProblem } from './problems.ts';
 
 export { patternRevisionsForEvaluation, type RevisionForEvaluation } from '../db/queries/patterns.ts';
@@ -75,6 +76,13 @@ export async function addPatterns(
     rejectNul(draft, drafts.length > 1 ? `patterns[${i}]` : 'pattern');
   const checked = drafts.map((draft, i) => checkDraft(deps, draft, i, drafts.length));
   if (checked.length === 0) return { created: [], existing: [], problemsCreated: [], unscheduled: [] };
+  await checkGraderRefs(
+    deps.db,
+    checked.map((d, i) => ({
+      expectation: d.expectation,
+      where: checked.length > 1 ? `Pattern ${i + 1}: ` : '',
+    })),
+  );
 
   const outcome = await deps.db.transaction(async (tx) => {
     // Taken first, so a concurrent import that creates the same problem finds it here instead of repeating it.
@@ -238,6 +246,7 @@ export async function editPattern(deps: ServiceDeps, patternId: number, edit: Pa
   const polarity =
     edit.polarity === undefined ? undefined : valueOrThrow(parsePolarity(edit.polarity), 'polarity');
   if (edit.notes !== undefined && typeof edit.notes !== 'string') invalid('Notes must be text.', 'notes');
+  if (edit.expectation !== undefined) await checkGraderRefs(deps.db, [{ expectation, where: '' }]);
   const changed =
     canonicalJson({ input, expectation }) !==
     canonicalJson({ input: current.input, expectation: current.expectation });
