@@ -192,7 +192,10 @@ describe('generative models graded by other models', () => {
     const rerunView = await getEvaluation(h, rows[0]!.evaluationId!);
     const c = rerunView!.cost.candidate;
     expect(c.requests).toBe(PATTERNS.length);
-    const tokens = rows.reduce((n, r) => n + ((r.prediction as Stored | null)?.usage?.completionTokens ?? 0), 0);
+    const tokens = rows.reduce(
+      (n, r) => n + ((r.prediction as Stored | null)?.usage?.completionTokens ?? 0),
+      0,
+    );
     expect(c.completionTokens).toBe(tokens);
     expect(c.usd).toBeCloseTo((c.promptTokens * 0.15 + c.completionTokens * 0.6) / 1e6, 9);
     expect(cost.candidate.requests).toBe(0);
