@@ -6,6 +6,7 @@ import {
   trainingMetricsChart,
 } from '../core/charts.ts';
 import type { Model } from '../core/types.ts';
+import { describeEvaluationCost } from '../db/queries/costs.ts';
 import { getModelById, modelRef } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import { selectSignoffs } from '../db/queries/signoffs.ts';
@@ -176,6 +177,7 @@ async function finalSummary(
     error: evaluation.error,
     chartUrl: chartUrlOf(chart),
     metricsChartUrl: chartUrlOf(metricsChart),
+    ...(hasCost(evaluation.cost) ? { costLines: describeEvaluationCost(evaluation.cost) } : {}),
     ...(results
       ? {
           gate: results.gate,
@@ -242,4 +244,11 @@ async function announceBrokenSignoffs(deps: PostingDeps, modelId: number, fresh:
       ...message,
     });
   }
+}
+
+/** Classifier evaluations over protocols without usage still made requests; the line is shown when anything was paid. */
+function hasCost(cost: EvaluationView['cost'] | undefined): cost is EvaluationView['cost'] {
+  return (
+    !!cost && (cost.candidate.promptTokens > 0 || cost.candidate.usd !== null || cost.graders.length > 0)
+  );
 }

@@ -1,6 +1,7 @@
 import { compareOutcomes } from '../core/compare.ts';
 import { computeMetrics } from '../core/metrics.ts';
 import type { Comparison, Metrics, Model, OutcomeStatus, PatternOutcome, Problem } from '../core/types.ts';
+import { type EvaluationCost, modelCost } from '../db/queries/costs.ts';
 import { getModelsByIds, listModelRows, modelRef } from '../db/queries/models.ts';
 import { listPatternsOfProblem } from '../db/queries/patterns.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
@@ -57,8 +58,9 @@ export async function outcomesByProblem(
 export async function modelReport(
   deps: ServiceDeps,
   ref: ModelRef,
-): Promise<{ model: Model; problems: ModelReportRow[] }> {
+): Promise<{ model: Model; problems: ModelReportRow[]; cost: EvaluationCost }> {
   const model = await getModelByRef(deps, ref);
+  const cost = await modelCost(deps.db, model.id);
   const problems = await reportedProblems(deps);
   const ids = problems.map((p) => p.id);
   let metricsOf: (problemId: number) => Metrics;
@@ -73,6 +75,7 @@ export async function modelReport(
   }
   return {
     model,
+    cost,
     problems: problems.map((p) => {
       const m = metricsOf(p.id);
       return {

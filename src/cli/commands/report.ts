@@ -1,4 +1,5 @@
 import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { describeEvaluationCost } from '../../db/queries/costs.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { clip, renderTable } from '../output/table.ts';
@@ -40,6 +41,12 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
             rows,
           ),
     );
+    if (report.cost && (report.cost.candidate.requests > 0 || report.cost.graders.length > 0))
+      ctx.stdout.write(
+        `\nCost\n${describeEvaluationCost(report.cost)
+          .map((l) => `  ${l}\n`)
+          .join('')}`,
+      );
     return 0;
   } finally {
     await client.close();

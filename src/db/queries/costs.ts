@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { results } from '../schema.ts';
 
@@ -28,6 +28,15 @@ const usd = (v: unknown) => (v === null || v === undefined ? null : Math.round(N
 
 /** Read from the cost each result carries (prediction.cost), so a re-run that overwrote rows is counted once. */
 export async function evaluationCost(db: Db, evaluationId: number): Promise<EvaluationCost> {
+  return costWhere(db, eq(results.evaluationId, evaluationId));
+}
+
+/** Everything a model's standing results cost (one row per pattern revision and run: re-runs replace). */
+export async function modelCost(db: Db, modelId: number): Promise<EvaluationCost> {
+  return costWhere(db, eq(results.modelId, modelId));
+}
+
+async function costWhere(db: Db, where: SQL): Promise<EvaluationCost> {
   const cost = sql`(${results.prediction} -> 'cost')`;
   const grader = sql`(${results.prediction} -> 'cost' -> 'grader')`;
   const sums = (of: ReturnType<typeof sql>) => ({
@@ -39,7 +48,7 @@ export async function evaluationCost(db: Db, evaluationId: number): Promise<Eval
   const [candidate] = await db
     .select({ ...sums(cost), latencyMs: sql<string>`coalesce(sum((${cost} ->> 'latencyMs')::bigint), 0)` })
     .from(results)
-    .where(eq(results.evaluationId, evaluationId));
+    .where(where);
   const by = sql<string>`${grader} ->> 'by'`;
   const graders = await db
     .select({
@@ -49,7 +58,7 @@ export async function evaluationCost(db: Db, evaluationId: number): Promise<Eval
       results: sql<string>`count(*)`,
     })
     .from(results)
-    .where(and(eq(results.evaluationId, evaluationId), sql`${grader} is not null`))
+    .where(and(where, sql`${grader} is not null`))
     .groupBy(by)
     .orderBy(by);
   return {
@@ -70,4 +79,22 @@ export async function evaluationCost(db: Db, evaluationId: number): Promise<Eval
       results: num(g.results),
     })),
   };
+}
+
+/** One line for people: "7 requests · 310 prompt + 95 completion tokens · $0.000104". */
+export function describeCost(c: CostTotals): string {
+  const parts = [`${c.requests} request${c.requests === 1 ? '' : 's'}`];
+  if (c.promptTokens + c.completionTokens > 0)
+    parts.push(`${c.promptTokens} prompt + ${c.completionTokens} completion tokens`);
+  if (c.usd !== null) parts.push(`$${c.usd < 0.01 ? c.usd.toPrecision(3) : c.usd.toFixed(2)}`);
+  return parts.join(' · ');
+}
+
+export function describeEvaluationCost(cost: EvaluationCost): string[] {
+  return [
+    `candidate: ${describeCost(cost.candidate)}`,
+    ...cost.graders.map(
+      (g) => `grader ${g.by}: ${describeCost(g)} (${g.cachedResults}/${g.results} answers from the cache)`,
+    ),
+  ];
 }
