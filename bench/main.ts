@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCharts } from './charts.ts';
+import { benchGenerative, GENERATIVE_FULL, GENERATIVE_QUICK } from './generative.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
 import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
@@ -11,12 +12,12 @@ import { cpuUnitMs, ratio } from './support/stats.ts';
 import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput.ts';
 
 /**
- * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick]`: one JSON report in bench/out/
+ * `npm run bench [-- --only throughput,peer,slack,charts,queries,generative] [--quick]`: one JSON report in bench/out/
  * and a short table. The machine is shared, so each figure sits beside a baseline measured in the same
  * minute (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task).
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries'] as const;
+export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'generative'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -41,6 +42,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
     }
     case 'queries':
       return benchQueries({ ...(quick ? QUERIES_QUICK : QUERIES_FULL), dbName });
+    case 'generative':
+      return benchGenerative({ ...(quick ? GENERATIVE_QUICK : GENERATIVE_FULL), dbName });
   }
 }
 
@@ -142,6 +145,22 @@ export function summarize(results: Record<string, unknown>): Row[] {
       'problemHistory p50/p95 ms',
       `${fmt(q.problemHistory.p50Ms)}/${fmt(q.problemHistory.p95Ms)}`,
       `x${fmt(q.problemHistory.p50RatioToBaseline)} of pk lookup`,
+    );
+  }
+  const g = r['generative'] as Awaited<ReturnType<typeof benchGenerative>> | undefined;
+  if (g && !('error' in g)) {
+    push(
+      'generative',
+      `back-fill ${g.shape.patterns} judge patterns × ${g.shape.versions} versions ms`,
+      g.gradedWallMs,
+      `x${fmt(g.wallRatioToBaseline)} of ungraded ${fmt(g.baselineWallMs)} ms`,
+      `${g.graderCalls} grader calls for ${g.distinctGradedTexts} distinct texts`,
+    );
+    push(
+      'generative',
+      'cost candidate / graders USD',
+      `${g.cost.candidateUsd}/${g.cost.graderUsd}`,
+      `${g.cost.graderRequests} grader requests`,
     );
   }
   for (const [section, result] of Object.entries(r)) {

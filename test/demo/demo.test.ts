@@ -51,7 +51,7 @@ describe('npm run demo (runDemo)', () => {
     };
     first = await runDemo(config(), opts);
     second = await runDemo(config(), opts);
-  }, 120_000);
+  }, 240_000); // two full demo runs (sentiment and support bot) on a shared, loaded CI machine
 
   afterAll(async () => {
     await models?.close();
