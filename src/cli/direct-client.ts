@@ -55,6 +55,7 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
         endpoint: toEndpointEnvelope(request.endpoint),
         metrics: request.metrics ?? {},
         ...(request.repeats === undefined ? {} : { repeats: request.repeats }),
+        ...(request.role === undefined ? {} : { role: request.role }),
       });
       return { id: model.id, evaluationId, ...(warning ? { warning } : {}) };
     },
