@@ -158,7 +158,10 @@ export async function benchGenerative(cfg: GenerativeConfig) {
     const graderCalls = (graded.stats.byModel['toxicity'] ?? 0) + (graded.stats.byModel['rubric-judge'] ?? 0);
     const costs = await Promise.all(bots.map((b) => modelReport(deps, { name: b.name, version: b.version })));
     const sum = (f: (c: (typeof costs)[number]['cost']) => number) =>
-      round(costs.reduce((n, c) => n + f(c.cost), 0), 6);
+      round(
+        costs.reduce((n, c) => n + f(c.cost), 0),
+        6,
+      );
     return {
       shape: { patterns: cfg.patterns, versions: cfg.versions, results: cfg.patterns * cfg.versions },
       baselineWallMs: baseline.wallMs,
