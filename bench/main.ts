@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCharts } from './charts.ts';
+import { benchGenerative, GENERATIVE_FULL, GENERATIVE_QUICK } from './generative.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
 import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
@@ -14,14 +15,14 @@ import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput
 import { benchVolume, VOLUME_FULL, VOLUME_QUICK } from './volume.ts';
 
 /**
- * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick] [--repeat N] [--check]`: one
+ * `npm run bench [-- --only throughput,peer,slack,charts,queries,volume,generative] [--quick] [--repeat N] [--check]`: one
  * JSON report in bench/out/ and a short table. The machine is shared, so each figure sits beside a baseline
  * measured in the same run (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task),
  * and each section runs N times (3 by default, 1 with --quick): the report holds the medians, every run,
  * and the [min, max] spread of each figure. `--check` exits 1 when a median misses its aim.
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'volume'] as const;
+export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'volume', 'generative'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -48,6 +49,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
       return benchQueries({ ...(quick ? QUERIES_QUICK : QUERIES_FULL), dbName });
     case 'volume':
       return benchVolume({ ...(quick ? VOLUME_QUICK : VOLUME_FULL), dbName });
+    case 'generative':
+      return benchGenerative({ ...(quick ? GENERATIVE_QUICK : GENERATIVE_FULL), dbName });
   }
 }
 
@@ -149,6 +152,22 @@ export function summarize(results: Record<string, unknown>, spreads: Record<stri
       'problemHistory p50/p95 ms',
       `${fmt(q.problemHistory.p50Ms)}/${fmt(q.problemHistory.p95Ms)}`,
       `x${fmt(q.problemHistory.p50RatioToBaseline)} of pk lookup`,
+    );
+  }
+  const g = r['generative'] as Awaited<ReturnType<typeof benchGenerative>> | undefined;
+  if (g && !('error' in g)) {
+    push(
+      'generative',
+      `back-fill ${g.shape.patterns} judge patterns × ${g.shape.versions} versions ms`,
+      g.gradedWallMs,
+      `x${fmt(g.wallRatioToBaseline)} of ungraded ${fmt(g.baselineWallMs)} ms`,
+      `${g.graderCalls} grader calls for ${g.distinctGradedTexts} distinct texts`,
+    );
+    push(
+      'generative',
+      'cost candidate / graders USD',
+      `${g.cost.candidateUsd}/${g.cost.graderUsd}`,
+      `${g.cost.graderRequests} grader requests`,
     );
   }
   for (const [section, result] of Object.entries(r)) {

@@ -15,6 +15,8 @@ export interface RegisterModelRequest {
   endpoint: { adapter: EndpointConfig['adapter']; url: string; [option: string]: unknown };
   metrics?: Record<string, number>;
   repeats?: number;
+  /** grader / embedder: registered for judge and similar checks, not evaluated (docs/generative.md). */
+  role?: 'candidate' | 'grader' | 'embedder';
 }
 
 export interface EvaluationProgress {

@@ -64,6 +64,7 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
         endpoint: toEndpointEnvelope(request.endpoint),
         metrics: request.metrics ?? {},
         ...(request.repeats === undefined ? {} : { repeats: request.repeats }),
+        ...(request.role === undefined ? {} : { role: request.role }),
       });
       return { id: model.id, evaluationId, ...(warning ? { warning } : {}) };
     },

@@ -26,6 +26,7 @@ export const ADAPTERS = [
   'tfserving',
   'mlflow',
   'openai',
+  'openai-embeddings',
   'http',
 ] as const satisfies readonly EndpointConfig['adapter'][];
 

@@ -7,8 +7,11 @@ import type { Result } from './result.ts';
 
 export type ModelStatus = 'candidate' | 'production' | 'retired';
 
+/** What a model is registered for: candidates are evaluated on problems; graders and embedders serve checks. */
+export type ModelRole = 'candidate' | 'grader' | 'embedder';
+
 export interface EndpointConfig {
-  adapter: 'kserve-v2' | 'tfserving' | 'mlflow' | 'openai' | 'http';
+  adapter: 'kserve-v2' | 'tfserving' | 'mlflow' | 'openai' | 'openai-embeddings' | 'http';
   url: string;
   /** Adapter-specific options (batchSize, concurrency, timeoutMs, retries, labels, headersFromEnv, …). */
   options: Record<string, unknown>;
@@ -21,6 +24,7 @@ export interface Model {
   endpoint: EndpointConfig;
   metrics: Record<string, number>;
   status: ModelStatus;
+  role: ModelRole;
   repeats: number;
   registeredBy: string | null;
   slackChannel: string | null;

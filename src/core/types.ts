@@ -5,7 +5,15 @@
  */
 export type { Comparison, Verdict } from './compare.ts';
 export { CanaryError } from './errors.ts';
-export type { CheckResult, Expectation, ExpectationKind, Prediction } from './expectations/handler.ts';
+export type {
+  CheckAid,
+  CheckResult,
+  Expectation,
+  ExpectationKind,
+  JudgeSpec,
+  Prediction,
+  TokenUsage,
+} from './expectations/handler.ts';
 export type {
   GateProblemInput,
   GateProblemStatus,
@@ -13,7 +21,7 @@ export type {
   GateVerdict,
 } from './gate.ts';
 export type { Metrics } from './metrics.ts';
-export type { EndpointConfig, Model, ModelStatus } from './model.ts';
+export type { EndpointConfig, Model, ModelRole, ModelStatus } from './model.ts';
 export type {
   EvaluationStatus,
   EvaluationTrigger,

@@ -121,6 +121,8 @@ export const models = pgTable(
     metrics: jsonb('metrics').$type<Record<string, number>>().notNull().default({}),
     status: modelStatus('status').notNull().default('candidate'),
     repeats: integer('repeats').notNull().default(1),
+    /** candidate: evaluated on problems; grader / embedder: serve judge and similar checks, never evaluated unless asked. */
+    role: text('role').$type<'candidate' | 'grader' | 'embedder'>().notNull().default('candidate'),
     registeredBy: text('registered_by'),
     slackChannel: text('slack_channel'),
     slackTs: text('slack_ts'),
@@ -293,3 +295,22 @@ export const patternAdds = pgTable('pattern_adds', {
     .default(sql`substr(md5(random()::text || clock_timestamp()::text), 1, 12)`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Answers of graders and embedders by (model, sha256 of the exact text sent): a back-fill or a repeat that sends the
+ * same text to the same grader version reads the answer here instead of paying for the call again.
+ */
+export const graderCalls = pgTable(
+  'grader_calls',
+  {
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    textHash: text('text_hash').notNull(),
+    /** The grader's prediction without its raw response (label, score, text, embedding, usage). */
+    answer: jsonb('answer').notNull(),
+    latencyMs: integer('latency_ms'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('grader_calls_uq').on(t.modelId, t.textHash)],
+);

@@ -33,6 +33,7 @@ import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts'
 import { modelReport, outcomesFor, patternGrid, problemHistory } from '../services/reports.ts';
 import { settingsFrom } from '../slack/context.ts';
 import { announceProblem } from '../slack/problem-data.ts';
+import { type GenerativeResult, generativeDemo } from './generative.ts';
 import { DEMO_PROBLEMS, LATE_PATTERN } from './problem-set.ts';
 import { demoHtml } from './report-html.ts';
 
@@ -70,6 +71,7 @@ export interface DemoResult {
   files: string[];
   slack: boolean;
   backfilled: { pattern: string; models: string[] };
+  generative: GenerativeResult;
 }
 
 export interface DemoOptions {
@@ -169,7 +171,14 @@ async function demo(canary: Canary, config: Config, opts: DemoOptions): Promise<
   say(`Charts and report: ${join(config.demo.outDir, 'index.html')}`);
 
   const late = await lateBackfill(canary, registered, lateRevision);
-  return { rows, models, production, files, slack: slackPosted, backfilled: late };
+  const generative = await generativeDemo(canary, {
+    modelServerUrl: opts.modelServerUrl,
+    outDir: config.demo.outDir,
+    say,
+    wait: (id, label) => waitFor(canary, id, label, opts.progress),
+  });
+  say(`Support bot report: ${join(config.demo.outDir, 'generative.html')}`);
+  return { rows, models, production, files, slack: slackPosted, backfilled: late, generative };
 }
 
 /** Threaded results are posted by notify jobs; let them land before the digest and before shutting down. */
@@ -288,7 +297,9 @@ async function table(canary: Canary, models: Model[]): Promise<DemoRow[]> {
   const production = models.find((m) => m.version === 'v2');
   const latest = models[models.length - 1];
   const rows: DemoRow[] = [];
-  for (const row of reports[0]?.problems ?? []) {
+  // Only the sentiment problem set: the support-bot problems have their own table (generative.ts).
+  const titles = new Set(DEMO_PROBLEMS.map((p) => p.title));
+  for (const row of (reports[0]?.problems ?? []).filter((p) => titles.has(p.title))) {
     const cells = reports.map((r) => {
       const cell = r.problems.find((p) => p.key === row.key);
       return {

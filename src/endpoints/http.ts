@@ -7,7 +7,7 @@ import type { WireProtocol } from './runner.ts';
 /**
  * Any JSON API. The body is a template in which the string "{{input}}" (or "{{inputs}}" in batch mode) is
  * replaced: a value that is exactly the placeholder becomes the input itself (string or object), a longer
- * string gets the input's text spliced in. The label is read at `labelPath`; without one, the whole
+ * string gets the input's text spliced in. The label is read at `labelPath`, generated text at `textPath`; without either, the whole
  * answer (or `result`) is read as a label, score or `{label, score}`.
  */
 export function httpProtocol(url: string, options: HttpOptions): WireProtocol {
@@ -23,7 +23,7 @@ export function httpProtocol(url: string, options: HttpOptions): WireProtocol {
         if (!Array.isArray(results)) return `no array at ${batch.resultsPath}`;
         const out: Prediction[] = [];
         for (const [i, r] of results.entries()) {
-          const p = readOne(r, batch.labelPath, batch.scorePath, options.labels);
+          const p = readOne(r, batch.labelPath, batch.scorePath, options.labels, batch.textPath);
           if (typeof p === 'string') return `result ${i}: ${p}`;
           out.push(p);
         }
@@ -37,7 +37,7 @@ export function httpProtocol(url: string, options: HttpOptions): WireProtocol {
     url,
     body: (inputs) => fill(template, '{{input}}', inputs[0] ?? ''),
     read(response) {
-      const p = readOne(response, options.labelPath, options.scorePath, options.labels);
+      const p = readOne(response, options.labelPath, options.scorePath, options.labels, options.textPath);
       return typeof p === 'string' ? p : [p];
     },
   };
@@ -69,8 +69,9 @@ function readOne(
   labelPath: string | undefined,
   scorePath: string | undefined,
   labels: readonly string[] | undefined,
+  textPath?: string,
 ): Prediction | string {
-  if (labelPath === undefined && scorePath === undefined) {
+  if (labelPath === undefined && scorePath === undefined && textPath === undefined) {
     const target = isPlainObject(response) && 'result' in response ? response['result'] : response;
     return toPrediction(target, labels);
   }
@@ -84,6 +85,11 @@ function readOne(
     const score = readPath(response, scorePath);
     if (typeof score !== 'number') return `expected a number at ${scorePath}, found ${describeValue(score)}`;
     prediction.score = score;
+  }
+  if (textPath !== undefined) {
+    const text = readPath(response, textPath);
+    if (typeof text !== 'string') return `expected text at ${textPath}, found ${describeValue(text)}`;
+    prediction.text = text;
   }
   return prediction;
 }

@@ -4,6 +4,7 @@ import { httpProtocol } from './http.ts';
 import { kserveV2Protocol } from './kserve-v2.ts';
 import { mlflowProtocol } from './mlflow.ts';
 import { openaiProtocol } from './openai.ts';
+import { openaiEmbeddingsProtocol } from './openai-embeddings.ts';
 import { type AdapterKind, adapterOptions, parseEndpointConfig } from './options.ts';
 import { createWireAdapter, type WireProtocol } from './runner.ts';
 import { tfservingProtocol } from './tfserving.ts';
@@ -18,6 +19,8 @@ const PROTOCOLS = {
   tfserving: (config) => tfservingProtocol(config.url, adapterOptions('tfserving', config)),
   mlflow: (config) => mlflowProtocol(config.url, adapterOptions('mlflow', config)),
   openai: (config) => openaiProtocol(config.url, adapterOptions('openai', config)),
+  'openai-embeddings': (config) =>
+    openaiEmbeddingsProtocol(config.url, adapterOptions('openai-embeddings', config)),
   http: (config) => httpProtocol(config.url, adapterOptions('http', config)),
 } satisfies Record<AdapterKind, (config: EndpointConfig) => WireProtocol>;
 

@@ -1,16 +1,17 @@
 import { isPlainObject } from '../core/json.ts';
-import type { Prediction } from '../core/types.ts';
+import type { Prediction, TokenUsage } from '../core/types.ts';
 import type { OpenaiOptions } from './options.ts';
 import { inputText } from './predictions.ts';
 import type { WireProtocol } from './runner.ts';
 
 /**
  * OpenAI-compatible chat completions, one request per input. `url` is the API base (…/v1) or the full
- * …/chat/completions URL. The reply is kept as text and, given `labels` or `labelMap`, read as a label.
+ * …/chat/completions URL. The reply is the output (text); only given `labels` or `labelMap` is a label read
+ * from it. Label expectations without them compare the trimmed text.
  */
 export function openaiProtocol(url: string, options: OpenaiOptions): WireProtocol {
   const target = /\/chat\/completions\/?$/.test(url) ? url : `${url.replace(/\/+$/, '')}/chat/completions`;
-  const findLabel = labelFinder(options);
+  const findLabel = options.labels || options.labelMap ? labelFinder(options) : undefined;
   return {
     maxBatchSize: 1,
     url: target,
@@ -29,8 +30,10 @@ export function openaiProtocol(url: string, options: OpenaiOptions): WireProtoco
       const content = isPlainObject(message) ? message['content'] : undefined;
       if (typeof content !== 'string') return 'first choice has no message content';
       const prediction: Prediction = { text: content, raw: response };
-      const label = findLabel(content);
+      const label = findLabel?.(content);
       if (label !== undefined) prediction.label = label;
+      const usage = readUsage(response['usage']);
+      if (usage) prediction.usage = usage;
       return [prediction];
     },
   };
@@ -64,4 +67,14 @@ export function labelFinder(
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** OpenAI `usage`; servers that omit it or send nonsense get no token counts rather than wrong ones. */
+export function readUsage(usage: unknown): TokenUsage | undefined {
+  if (!isPlainObject(usage)) return undefined;
+  const prompt = usage['prompt_tokens'];
+  const completion = usage['completion_tokens'] ?? 0;
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (!count(prompt) || !count(completion)) return undefined;
+  return { promptTokens: prompt, completionTokens: completion };
 }

@@ -28,6 +28,14 @@ const common = {
   retries: z.number().int().min(0).max(10).default(3),
   backoffMs: z.number().int().min(0).max(60_000).default(100),
   labels: z.array(z.string().min(1)).min(1).optional(),
+  /** What a call costs, so evaluations can say it in money (USD per million tokens, or per request). */
+  price: z
+    .strictObject({
+      promptPerMTok: z.number().min(0).max(1e6).optional(),
+      completionPerMTok: z.number().min(0).max(1e6).optional(),
+      perRequest: z.number().min(0).max(1e6).optional(),
+    })
+    .optional(),
   // Secrets are referenced by the name of the variable holding them, so configs can be stored and shown.
   headersFromEnv: z
     .record(
@@ -59,6 +67,11 @@ const openaiOptions = z.strictObject({
   labelMap: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
 
+const openaiEmbeddingsOptions = z.strictObject({
+  ...common,
+  model: z.string().min(1),
+});
+
 const path = z.string().min(1);
 
 const httpOptions = z.strictObject({
@@ -66,12 +79,15 @@ const httpOptions = z.strictObject({
   bodyTemplate: jsonTemplate.default({ text: '{{input}}' }),
   labelPath: path.optional(),
   scorePath: path.optional(),
+  /** Where a generative API puts its text (e.g. `choices.0.text`, `/output/text`). */
+  textPath: path.optional(),
   batch: z
     .strictObject({
       bodyTemplate: jsonTemplate,
       resultsPath: path,
       labelPath: path.optional(),
       scorePath: path.optional(),
+      textPath: path.optional(),
     })
     .optional(),
 });
@@ -81,6 +97,7 @@ export const ADAPTER_OPTIONS = {
   tfserving: tfservingOptions,
   mlflow: mlflowOptions,
   openai: openaiOptions,
+  'openai-embeddings': openaiEmbeddingsOptions,
   http: httpOptions,
 } satisfies Record<EndpointConfig['adapter'], z.ZodType>;
 
@@ -88,6 +105,7 @@ export type AdapterKind = keyof typeof ADAPTER_OPTIONS;
 export type CommonOptions = z.infer<typeof tfservingOptions>;
 export type KserveOptions = z.infer<typeof kserveOptions>;
 export type OpenaiOptions = z.infer<typeof openaiOptions>;
+export type OpenaiEmbeddingsOptions = z.infer<typeof openaiEmbeddingsOptions>;
 export type HttpOptions = z.infer<typeof httpOptions>;
 
 const envelope = z.strictObject({

@@ -136,6 +136,8 @@ export function createApi(deps: ApiDeps): Hono {
       endpoint: toEndpointEnvelope(body.endpoint),
       metrics: body.metrics ?? {},
       ...(body.repeats === undefined ? {} : { repeats: body.repeats }),
+      ...(body.role === undefined ? {} : { role: body.role }),
+      ...(body.evaluate === undefined ? {} : { evaluate: body.evaluate }),
     });
     // Registered even when the evaluation could not be queued: a retry would only get 409, so say how to queue it.
     return c.json({ id: model.id, evaluationId, model, ...(warning ? { warning } : {}) }, 201);

@@ -38,6 +38,9 @@ export const registerModelBody = z.strictObject({
   endpoint: z.looseObject({ adapter: z.string(), url: z.string() }),
   metrics: z.record(z.string(), z.number()).optional(),
   repeats: z.number().optional(),
+  role: z.enum(['candidate', 'grader', 'embedder']).optional(),
+  /** Evaluate a grader or embedder on the problems too. */
+  evaluate: z.boolean().optional(),
 });
 
 export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {

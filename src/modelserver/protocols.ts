@@ -32,7 +32,7 @@ function flatten(data: unknown[]): unknown[] {
 }
 
 /** KServe v2 / Open Inference Protocol REST. */
-const kserveV2: Protocol = {
+export const kserveV2: Protocol = {
   name: 'kserve-v2',
   texts(body) {
     if (!isObject(body) || !Array.isArray(body['inputs']) || body['inputs'].length === 0)
@@ -102,7 +102,7 @@ const genericHttp: Protocol = {
 };
 
 /** OpenAI-compatible chat completions: the last user message is scored, the label is the reply. */
-const openaiChat: Protocol = {
+export const openaiChat: Protocol = {
   name: 'openai',
   texts(body) {
     if (!isObject(body) || !Array.isArray(body['messages'])) return 'body must have a "messages" array';

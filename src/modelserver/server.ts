@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerGenerative, isGenerativePath } from './generative/index.ts';
 import { MODELS } from './models.ts';
 import { findModel, matchInferRoute, modelMetadata } from './protocols.ts';
 
@@ -156,9 +157,15 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
 
   async function infer(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const route = matchInferRoute(path);
-    if (!route) return sendJson(res, 404, { error: `no route for POST ${path}` });
+    const generativePath = isGenerativePath(path);
+    if (!route && !generativePath) return sendJson(res, 404, { error: `no route for POST ${path}` });
+    const protocolName = generativePath
+      ? path.startsWith('/v2/')
+        ? 'kserve-v2'
+        : 'openai-embeddings'
+      : (route?.protocol.name ?? '');
     stats.requests++;
-    stats.byProtocol[route.protocol.name] = (stats.byProtocol[route.protocol.name] ?? 0) + 1;
+    stats.byProtocol[protocolName] = (stats.byProtocol[protocolName] ?? 0) + 1;
     const seq = ++faultSeq;
     const raw = await readBody(req);
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
@@ -198,6 +205,13 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     } catch {
       return sendJson(res, 400, { error: 'body is not valid JSON' });
     }
+    const generative = answerGenerative(path, body);
+    if (generative) {
+      stats.byModel[generative.model] = (stats.byModel[generative.model] ?? 0) + 1;
+      stats.inputs += generative.inputs;
+      return sendJson(res, generative.status, generative.body);
+    }
+    if (!route) return sendJson(res, 404, { error: `no route for POST ${path}` });
     const modelName =
       route.model ??
       (typeof (body as { model?: unknown })?.model === 'string' ? (body as { model: string }).model : '');

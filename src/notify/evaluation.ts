@@ -6,6 +6,7 @@ import {
 } from '../core/charts.ts';
 import { formatModelRef } from '../core/model.ts';
 import type { Model } from '../core/types.ts';
+import { describeEvaluationCost } from '../db/queries/costs.ts';
 import { getModelById } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import { signoffsBrokenBy } from '../db/queries/signoffs.ts';
@@ -209,6 +210,7 @@ async function finalSummary(
     error: evaluation.error,
     chartUrl: chartUrlOf(chart),
     metricsChartUrl: chartUrlOf(metricsChart),
+    ...(hasCost(evaluation.cost) ? { costLines: describeEvaluationCost(evaluation.cost) } : {}),
     ...(results
       ? {
           gate: results.gate,
@@ -275,4 +277,11 @@ async function announceBrokenSignoffs(deps: PostingDeps, modelId: number, fresh:
       ...message,
     });
   }
+}
+
+/** Classifier evaluations over protocols without usage still made requests; the line is shown when anything was paid. */
+function hasCost(cost: EvaluationView['cost'] | undefined): cost is EvaluationView['cost'] {
+  return (
+    !!cost && (cost.candidate.promptTokens > 0 || cost.candidate.usd !== null || cost.graders.length > 0)
+  );
 }

@@ -39,6 +39,12 @@ export interface CanaryMetrics {
   endpointLatencyFor(modelName: string): (seconds: number) => void;
   /** Slack Web API calls that failed after the client's own retries, from the clients Canary builds. */
   slackApiErrors: Counter<'method' | 'error'>;
+  /** What model calls cost, by `name@version` and role (candidate, grader, embedder). */
+  modelRequests: Counter<'model' | 'role'>;
+  modelTokens: Counter<'model' | 'role' | 'kind'>;
+  modelCostUsd: Counter<'model' | 'role'>;
+  /** Grader and embedder answers, by where they came from: `call` (paid) or `cache`. */
+  graderAnswers: Counter<'model' | 'source'>;
   /** Queue depth is read from Redis at scrape time, so every replica reports the same global numbers. */
   watchQueues(queues: readonly CountableQueue[]): void;
 }
@@ -89,6 +95,30 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): CanaryMe
       name: 'canary_slack_api_errors_total',
       help: 'Slack Web API calls that failed, by method and error code',
       labelNames: ['method', 'error'],
+      registers: [registry],
+    }),
+    modelRequests: new Counter({
+      name: 'canary_model_requests_total',
+      help: 'Requests sent to model endpoints, retries included, by model and role',
+      labelNames: ['model', 'role'],
+      registers: [registry],
+    }),
+    modelTokens: new Counter({
+      name: 'canary_model_tokens_total',
+      help: 'Tokens reported by model endpoints (OpenAI usage), by model, role and kind (prompt, completion)',
+      labelNames: ['model', 'role', 'kind'],
+      registers: [registry],
+    }),
+    modelCostUsd: new Counter({
+      name: 'canary_model_cost_usd_total',
+      help: 'Money spent on model calls, for models whose options carry a price',
+      labelNames: ['model', 'role'],
+      registers: [registry],
+    }),
+    graderAnswers: new Counter({
+      name: 'canary_grader_answers_total',
+      help: 'Grader and embedder answers by source: call (paid) or cache (reused)',
+      labelNames: ['model', 'source'],
       registers: [registry],
     }),
     watchQueues(queues) {

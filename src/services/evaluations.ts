@@ -2,6 +2,7 @@ import { computeMetrics } from '../core/metrics.ts';
 import { foldRuns } from '../core/outcome.ts';
 import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
+import { type EvaluationCost, evaluationCost } from '../db/queries/costs.ts';
 import {
   addEvaluationCounts,
   type CountDelta,
@@ -141,6 +142,8 @@ export interface EvaluationView {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** Requests, tokens and money: the candidate's, and each grader's apart (docs/generative.md). */
+  cost: EvaluationCost;
 }
 
 export async function createEvaluation(db: Db, input: NewEvaluation): Promise<EvaluationRow> {
@@ -151,6 +154,7 @@ export async function getEvaluation(deps: { db: Db }, id: number): Promise<Evalu
   const found = await getEvaluationWithModel(deps.db, id);
   if (!found) return null;
   const e = found.evaluation;
+  const cost = await evaluationCost(deps.db, id);
   return {
     id: e.id,
     model: found.model,
@@ -171,6 +175,7 @@ export async function getEvaluation(deps: { db: Db }, id: number): Promise<Evalu
     createdAt: e.createdAt,
     startedAt: e.startedAt,
     finishedAt: e.finishedAt,
+    cost,
   };
 }
 

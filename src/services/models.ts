@@ -6,6 +6,7 @@ import {
   formatModelRef,
   type Model,
   type ModelRef,
+  type ModelRole,
   type ModelStatus,
   parseModelRef,
 } from '../core/model.ts';
@@ -34,9 +35,14 @@ export interface RegisterModelInput {
   endpoint: unknown;
   metrics?: Record<string, number>;
   repeats?: number;
+  /** Default candidate. Graders and embedders are not evaluated on problems unless `evaluate` is true. */
+  role?: ModelRole;
+  evaluate?: boolean;
   registeredBy?: string | null;
   slack?: { channel: string; threadTs?: string | null };
 }
+
+export const MODEL_ROLES: readonly ModelRole[] = ['candidate', 'grader', 'embedder'];
 
 /**
  * The model is registered either way; when its first evaluation cannot be queued (Redis down) the caller
@@ -45,7 +51,9 @@ export interface RegisterModelInput {
  */
 export type RegisterModelResult =
   | { model: Model; evaluationId: number; warning?: undefined }
-  | { model: Model; evaluationId: null; warning: string };
+  | { model: Model; evaluationId: null; warning: string }
+  /** A grader or embedder registered without `evaluate`: nothing was queued, on purpose. */
+  | { model: Model; evaluationId: null; warning?: undefined };
 
 /** Validates everything before writing; a duplicate name@version is refused by the unique index, not a pre-check. */
 export async function registerModel(
@@ -70,18 +78,35 @@ export async function registerModel(
     invalid(`Repeats must be a whole number from 1 to ${REPEATS_MAX}, got ${repeats}.`, 'repeats');
   }
 
+  const role = input.role ?? 'candidate';
+  if (!MODEL_ROLES.includes(role))
+    invalid(`The role must be one of ${MODEL_ROLES.join(', ')}, got ${JSON.stringify(role)}.`, 'role');
+  if (role === 'embedder' && endpoint.adapter !== 'openai-embeddings')
+    invalid(
+      'An embedder is served over the openai-embeddings adapter (an OpenAI-compatible /v1/embeddings).',
+      'endpoint',
+    );
+
   const model = await insertModel(deps.db, {
     name,
     version,
     endpoint,
     metrics,
     repeats,
+    role,
     registeredBy: input.registeredBy ?? null,
     slackChannel: input.slack?.channel ?? null,
     slackTs: input.slack?.threadTs ?? null,
   });
   if (!model)
     return fail('duplicate', `${formatModelRef({ name, version })} is already registered.`, 'version');
+  if (role !== 'candidate' && input.evaluate !== true) {
+    deps.log.info(
+      { model: formatModelRef(model), role },
+      'model registered (not a candidate: not evaluated)',
+    );
+    return { model, evaluationId: null };
+  }
   try {
     const { evaluationId } = await deps.scheduler.evaluateModel({
       modelId: model.id,
@@ -206,6 +231,11 @@ export async function productionModel(deps: ServiceDeps, name?: string): Promise
 
 /** For callers that cannot go on without the evaluation (the demo, benchmarks, tests): its id, or the warning as an error. */
 export function queuedEvaluationId(registered: RegisterModelResult): number {
-  if (registered.evaluationId === null) fail('queue_unavailable', registered.warning);
+  if (registered.evaluationId === null)
+    fail(
+      'queue_unavailable',
+      registered.warning ??
+        `${formatModelRef(registered.model)} is a ${registered.model.role}: it was not evaluated.`,
+    );
   return registered.evaluationId;
 }

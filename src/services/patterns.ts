@@ -29,6 +29,7 @@ import { findProblemsByKeyOrTitle, insertProblems } from '../db/queries/problems
 import { groupBy } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
 import { CanaryError, fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
+import { checkGraderRefs } from './grader-refs.ts';
 import { getProblem } from './problems.ts';
 
 export { patternRevisionsForEvaluation } from '../db/queries/patterns.ts';
@@ -105,6 +106,13 @@ export async function addPatterns(
       problemsCreated: [],
       unscheduled: [],
     };
+  await checkGraderRefs(
+    deps.db,
+    checked.map((d, i) => ({
+      expectation: d.expectation,
+      where: checked.length > 1 ? `Pattern ${i + 1}: ` : '',
+    })),
+  );
 
   const outcome = await deps.db.transaction(async (tx) => {
     // Taken first, so a concurrent import that creates the same problem finds it here instead of repeating it.
@@ -347,6 +355,7 @@ export async function editPattern(deps: ServiceDeps, patternId: number, edit: Pa
   const polarity =
     edit.polarity === undefined ? undefined : valueOrThrow(parsePolarity(edit.polarity), 'polarity');
   if (edit.notes !== undefined && typeof edit.notes !== 'string') invalid('Notes must be text.', 'notes');
+  if (edit.expectation !== undefined) await checkGraderRefs(deps.db, [{ expectation, where: '' }]);
   const changed =
     canonicalJson({ input, expectation }) !==
     canonicalJson({ input: current.input, expectation: current.expectation });

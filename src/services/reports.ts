@@ -4,6 +4,7 @@ import { computeMetrics } from '../core/metrics.ts';
 import { formatModelRef } from '../core/model.ts';
 import { meetsThreshold } from '../core/threshold.ts';
 import type { Comparison, Metrics, Model, OutcomeStatus, PatternOutcome, Problem } from '../core/types.ts';
+import { type EvaluationCost, modelCost } from '../db/queries/costs.ts';
 import { getModelsByIds, listModelRows } from '../db/queries/models.ts';
 import { listPatternsOfProblem } from '../db/queries/patterns.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
@@ -62,8 +63,9 @@ async function outcomesByProblem(
 export async function modelReport(
   deps: ServiceDeps,
   ref: ModelSelector,
-): Promise<{ model: Model; problems: ModelReportRow[] }> {
+): Promise<{ model: Model; problems: ModelReportRow[]; cost: EvaluationCost }> {
   const model = await getModelByRef(deps, ref);
+  const cost = await modelCost(deps.db, model.id);
   const problems = await reportedProblems(deps);
   const ids = problems.map((p) => p.id);
   let metricsOf: (problemId: number) => Metrics;
@@ -78,6 +80,7 @@ export async function modelReport(
   }
   return {
     model,
+    cost,
     problems: problems.map((p) => {
       const m = metricsOf(p.id);
       return {

@@ -2,6 +2,8 @@ import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { createGrading } from '../grading/grading.ts';
+import { type CostMetrics, countGraderCalls } from '../grading/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { CanaryMetrics } from '../observability/metrics.ts';
 import { createAdapterCache } from '../queue/adapters.ts';
@@ -29,7 +31,7 @@ export interface WorkerDeps {
   events?: EvaluationEvents;
   now?: () => Date;
   /** Where committed outcomes and endpoint latencies are counted; nothing is counted without it. */
-  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatencyFor'>;
+  metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatencyFor'> & Partial<CostMetrics>;
 }
 
 export interface RunningWorkers {
@@ -58,7 +60,21 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   });
 
   const processorDeps = { db: deps.db, queues, events, log, now };
-  const runBatch = createEvaluationBatchProcessor({ ...processorDeps, adapters, metrics: deps.metrics });
+  const costMetrics = costMetricsOf(deps.metrics);
+  const grading = createGrading({
+    db: deps.db,
+    adapters,
+    ...(costMetrics
+      ? { onCalls: (model, fresh, cached, cost) => countGraderCalls(costMetrics, model, fresh, cached, cost) }
+      : {}),
+  });
+  const runBatch = createEvaluationBatchProcessor({
+    ...processorDeps,
+    adapters,
+    metrics: deps.metrics,
+    grading,
+    costMetrics,
+  });
   const runParent = createEvaluationRunProcessor(processorDeps);
   const evaluationProcessor: Processor = async (job: Job) => {
     if (job.name === 'evaluation.batch') return runBatch(job);
@@ -163,4 +179,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       return closing;
     },
   };
+}
+
+function costMetricsOf(metrics: WorkerDeps['metrics']): CostMetrics | undefined {
+  if (!metrics?.modelRequests || !metrics.modelTokens || !metrics.modelCostUsd || !metrics.graderAnswers)
+    return undefined;
+  const { modelRequests, modelTokens, modelCostUsd, graderAnswers } = metrics;
+  return { modelRequests, modelTokens, modelCostUsd, graderAnswers };
 }

@@ -71,6 +71,21 @@ describe('renderJunit', () => {
     expect(failure.failure['#text']).toContain('input: a <b>&</b> "c" ]]>');
     expect(failure.failure['#text']).toContain('actual: {"label":"</failure>"}');
   });
+
+  it('shows a generative answer as its text, with who graded it, and leaves cost out', () => {
+    const generative = structuredClone(view);
+    const pattern = generative.problems[0]!.patterns.find((p) => p.status === 'failed')!;
+    pattern.prediction = {
+      text: 'That is not my problem.',
+      usage: { promptTokens: 4, completionTokens: 5 },
+      cost: { requests: 1, promptTokens: 4, completionTokens: 5 },
+      grading: { by: 'toxicity@1', answer: { label: 'toxic' }, cached: false },
+    };
+    const text = renderJunit(generative, { hostname: 'ci-runner', now: new Date() });
+    expect(text).toContain('actual: That is not my problem.');
+    expect(text).toContain('graded by: toxicity@1 (said {&quot;label&quot;:&quot;toxic&quot;})');
+    expect(text).not.toContain('promptTokens');
+  });
 });
 
 describe('renderMarkdown', () => {

@@ -251,6 +251,10 @@ describe('kind, description, variants', () => {
         'one_of',
         'range',
         'regex',
+        'json_schema',
+        'length',
+        'judge',
+        'similar',
       ].sort(),
     );
   });

@@ -20,7 +20,8 @@ const TEXTS = ["I don't like it", 'not bad', 'this is great', 'awful service', '
 function labels(answers: EndpointAnswer[]): (string | undefined)[] {
   return answers.map((a) => {
     if (!a.ok) throw new Error(`unexpected error answer: ${a.error}`);
-    return a.prediction.label;
+    // The openai adapter answers in text and reads a label only when given labels; label checks read the text.
+    return a.prediction.label ?? a.prediction.text;
   });
 }
 

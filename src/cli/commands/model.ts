@@ -7,12 +7,14 @@ import type { CliContext } from '../context.ts';
 import { CliFailure, usageError } from '../failure.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
-         [--metric auc=0.91 …] [--option batchSize=8 …] [--repeats k] [--wait] [--json]
+export const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
+         [--metric auc=0.91 …] [--option batchSize=8 …] [--repeats k] [--role R] [--wait] [--json]
 
 Registers a candidate model and queues its evaluation on every active pattern.
   --adapter   one of ${ADAPTERS.join(', ')}
   --option    an adapter option (values read as JSON when they parse, e.g. --option labels='["neg","pos"]')
+  --role      candidate (default), grader or embedder: graders and embedders serve judge / similar
+              checks and are not evaluated (docs/generative.md)
   --wait      wait until the evaluation is done, with progress on stderr`;
 
 export async function modelCommand(ctx: CliContext, argv: string[]): Promise<number> {
@@ -29,6 +31,7 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
       metric: { type: 'string', multiple: true },
       option: { type: 'string', multiple: true },
       repeats: { type: 'string' },
+      role: { type: 'string' },
       wait: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -48,6 +51,9 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
     if (!Number.isInteger(repeats) || repeats < 1)
       usageError('--repeats must be a whole number of at least 1.', MODEL_USAGE);
   }
+  const role = values.role;
+  if (role !== undefined && role !== 'candidate' && role !== 'grader' && role !== 'embedder')
+    usageError(`--role must be candidate, grader or embedder, got "${role}".`, MODEL_USAGE);
   const request: RegisterModelRequest = {
     name: values.name as string,
     version: values.version as string,
@@ -58,12 +64,19 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
     },
     metrics: Object.fromEntries((values.metric ?? []).map((m) => keyNumber(m, '--metric', MODEL_USAGE))),
     ...(repeats === undefined ? {} : { repeats }),
+    ...(role === undefined ? {} : { role: role as NonNullable<RegisterModelRequest['role']> }),
   };
 
   const client = await ctx.openClient();
   try {
     const registered = await client.registerModel(request);
     const ref = formatModelRef(request);
+    if (registered.evaluationId === null && request.role !== undefined && request.role !== 'candidate') {
+      if (values.json) ctx.stdout.write(`${JSON.stringify(registered)}\n`);
+      else
+        ctx.stdout.write(`Registered ${ref} as a ${request.role} (model ${registered.id}); not evaluated.\n`);
+      return 0;
+    }
     // Stored but not queued (Redis was down): an infrastructure error, with the way to finish it.
     if (registered.evaluationId === null) {
       throw new CliFailure(

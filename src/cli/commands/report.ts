@@ -1,5 +1,6 @@
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { formatModelRef } from '../../core/model.ts';
+import { describeEvaluationCost } from '../../db/queries/costs.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { clip, renderTable } from '../output/table.ts';
@@ -46,6 +47,12 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
             rows,
           ) + notes,
     );
+    if (report.cost && (report.cost.candidate.requests > 0 || report.cost.graders.length > 0))
+      ctx.stdout.write(
+        `\nCost\n${describeEvaluationCost(report.cost)
+          .map((l) => `  ${l}\n`)
+          .join('')}`,
+      );
     return 0;
   } finally {
     await client.close();

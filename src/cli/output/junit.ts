@@ -115,7 +115,8 @@ function renderCase(className: string, pattern: GatePatternView): string[] {
   const details = [
     `input: ${show(pattern.input)}`,
     `expected: ${show(pattern.expectation)}`,
-    `actual: ${pattern.prediction === null || pattern.prediction === undefined ? '(no prediction)' : show(pattern.prediction)}`,
+    `actual: ${pattern.prediction === null || pattern.prediction === undefined ? '(no prediction)' : show(answerOf(pattern.prediction))}`,
+    ...gradedBy(pattern.prediction),
     `reason: ${pattern.reason || '(none given)'}`,
   ].join('\n');
   const tag = pattern.status === 'failed' ? 'failure' : 'error';
@@ -138,4 +139,26 @@ function caseName(pattern: GatePatternView): string {
 
 function show(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** What the model said (its text for generative models), without the bookkeeping stored beside it (cost, usage). */
+function answerOf(prediction: unknown): unknown {
+  if (prediction === null || typeof prediction !== 'object' || Array.isArray(prediction)) return prediction;
+  const {
+    cost: _cost,
+    usage: _usage,
+    grading: _grading,
+    embedding: _embedding,
+    ...answer
+  } = prediction as Record<string, unknown>;
+  const keys = Object.keys(answer);
+  if (keys.length === 1 && typeof answer['text'] === 'string') return answer['text'];
+  return answer;
+}
+
+function gradedBy(prediction: unknown): string[] {
+  const grading = (prediction as { grading?: { by?: unknown; answer?: unknown } } | null | undefined)
+    ?.grading;
+  if (!grading || typeof grading.by !== 'string') return [];
+  return [`graded by: ${grading.by}${grading.answer ? ` (said ${JSON.stringify(grading.answer)})` : ''}`];
 }

@@ -12,7 +12,16 @@ export type Expectation =
   | { regex: string; flags?: string }
   | { range: { min?: number; max?: number } }
   | { invariant: PatternInput[] }
-  | { direction: { from: PatternInput; score: 'up' | 'down' } };
+  | { direction: { from: PatternInput; score: 'up' | 'down' } }
+  | { json_schema: { [key: string]: unknown } | boolean }
+  | { length: { min?: number; max?: number; unit: 'chars' | 'words' } }
+  | { judge: JudgeSpec }
+  | { similar: { to: string; min: number; embedder: string } };
+
+/** A grader's verdict decides: by its label or score (any adapter), or by a rubric (an LLM over openai). */
+export type JudgeSpec =
+  | { grader: string; label?: string; not_label?: string; min_score?: number; max_score?: number }
+  | { grader: string; rubric: string };
 
 export type ExpectationKind =
   | 'label'
@@ -23,20 +32,44 @@ export type ExpectationKind =
   | 'regex'
   | 'range'
   | 'invariant'
-  | 'direction';
+  | 'direction'
+  | 'json_schema'
+  | 'length'
+  | 'judge'
+  | 'similar';
+
+/** Tokens as the protocol reports them (OpenAI `usage`); absent when it does not. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
 
 /** What an endpoint adapter hands back for one input, normalised. */
 export interface Prediction {
   label?: string;
   score?: number;
   text?: string;
+  /** Embedding models answer with a vector. */
+  embedding?: number[];
+  usage?: TokenUsage;
   raw: unknown;
+}
+
+/**
+ * What another model said about an output, fetched by the worker before the core decides: a grader's
+ * prediction for `judge`, embeddings of output and reference for `similar`. The core never calls anything.
+ */
+export interface CheckAid {
+  grade?: { grader: string; prediction?: Prediction; error?: string };
+  embeddings?: { embedder: string; output?: number[]; reference?: number[]; error?: string };
 }
 
 /** A check never throws for a failed expectation: it says so, with a reason a person can read. */
 export interface CheckResult {
   pass: boolean;
   reason: string;
+  /** The check could not be made (a grader answer that does not parse, a missing embedding): errored, never failed. */
+  errored?: boolean;
 }
 
 /** The member of the Expectation union whose kind key is K. */
@@ -47,9 +80,25 @@ export interface ExpectationHandler<K extends ExpectationKind> {
   /** Keys besides the kind key this kind accepts (e.g. regex `flags`). */
   readonly extraKeys: readonly string[];
   parse(body: JsonObject): Result<ExpectationOf<K>>;
-  check(expectation: ExpectationOf<K>, prediction: Prediction, variants: readonly Prediction[]): CheckResult;
+  check(
+    expectation: ExpectationOf<K>,
+    prediction: Prediction,
+    variants: readonly Prediction[],
+    aid?: CheckAid,
+  ): CheckResult;
   describe(expectation: ExpectationOf<K>): string;
   variantInputs?(expectation: ExpectationOf<K>): PatternInput[];
+  /** Another model this kind needs an answer from before it can decide (judge, similar). */
+  needs?(expectation: ExpectationOf<K>): GradingNeed;
+}
+
+/** What the worker must fetch for a check: a grader's answer to a text, or two embeddings. */
+export type GradingNeed =
+  | { kind: 'grader'; grader: string; rubric?: string }
+  | { kind: 'embedder'; embedder: string; reference: string };
+
+export function errored(reason: string): CheckResult {
+  return { pass: false, errored: true, reason };
 }
 
 export function ok<T>(value: T): Result<T> {

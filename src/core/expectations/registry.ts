@@ -4,20 +4,26 @@ import type { Result } from '../result.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
 import { directionHandler } from './direction.ts';
 import type {
+  CheckAid,
   CheckResult,
   Expectation,
   ExpectationHandler,
   ExpectationKind,
   ExpectationOf,
+  GradingNeed,
   Prediction,
 } from './handler.ts';
 import { describeType } from './handler.ts';
 import { invariantHandler } from './invariant.ts';
+import { jsonSchemaHandler } from './json-schema.ts';
+import { judgeHandler } from './judge.ts';
 import { labelHandler } from './label.ts';
+import { lengthHandler } from './length.ts';
 import { notLabelHandler } from './not-label.ts';
 import { oneOfHandler } from './one-of.ts';
 import { rangeHandler } from './range.ts';
 import { regexHandler } from './regex.ts';
+import { similarHandler } from './similar.ts';
 
 const expectationHandlers = {
   label: labelHandler,
@@ -29,6 +35,10 @@ const expectationHandlers = {
   range: rangeHandler,
   invariant: invariantHandler,
   direction: directionHandler,
+  json_schema: jsonSchemaHandler,
+  length: lengthHandler,
+  judge: judgeHandler,
+  similar: similarHandler,
 } satisfies { [K in ExpectationKind]: ExpectationHandler<K> };
 
 export const EXPECTATION_KINDS = Object.keys(expectationHandlers) as ExpectationKind[];
@@ -90,10 +100,11 @@ export function checkExpectation(
   expectation: Expectation,
   prediction: Prediction,
   variants: readonly Prediction[] = [],
+  aid?: CheckAid,
 ): CheckResult {
   try {
     const kind = expectationKind(expectation);
-    return handlerFor(kind).check(expectation as ExpectationOf<ExpectationKind>, prediction, variants);
+    return handlerFor(kind).check(expectation as ExpectationOf<ExpectationKind>, prediction, variants, aid);
   } catch (err) {
     return {
       pass: false,
@@ -112,4 +123,14 @@ export function variantInputs(expectation: Expectation): PatternInput[] {
 export function describeExpectation(expectation: Expectation): string {
   const kind = expectationKind(expectation);
   return handlerFor(kind).describe(expectation as ExpectationOf<ExpectationKind>);
+}
+
+/** The other model this expectation needs an answer from (judge: a grader, similar: an embedder), if any. */
+export function gradingNeed(expectation: Expectation): GradingNeed | undefined {
+  try {
+    const kind = expectationKind(expectation);
+    return handlerFor(kind).needs?.(expectation as ExpectationOf<ExpectationKind>);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
-import type { EndpointConfig, Model, ModelStatus } from '../../core/types.ts';
+import type { EndpointConfig, Model, ModelRole, ModelStatus } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { models } from '../schema.ts';
 
@@ -17,6 +17,7 @@ export function toModel(row: ModelRow): Model {
     },
     metrics: row.metrics ?? {},
     status: row.status,
+    role: row.role,
     repeats: row.repeats,
     registeredBy: row.registeredBy,
     slackChannel: row.slackChannel,
@@ -31,6 +32,7 @@ export interface NewModel {
   endpoint: EndpointConfig;
   metrics: Record<string, number>;
   repeats: number;
+  role?: ModelRole;
   registeredBy: string | null;
   slackChannel: string | null;
   slackTs: string | null;
@@ -48,6 +50,7 @@ export async function insertModel(db: Db, values: NewModel): Promise<Model | nul
       endpointOptions: values.endpoint.options,
       metrics: values.metrics,
       repeats: values.repeats,
+      role: values.role ?? 'candidate',
       registeredBy: values.registeredBy,
       slackChannel: values.slackChannel,
       slackTs: values.slackTs,
@@ -85,12 +88,15 @@ export interface ModelFilter {
   status?: readonly ModelStatus[];
   /** Newest first and at most this many. Without it: every match, in registration order. */
   latest?: number;
+  /** Default: candidates only, so graders and embedders stay out of evaluations, back-fills, reports and charts. */
+  roles?: readonly ModelRole[];
 }
 
 export async function listModelRows(db: Db, filter: ModelFilter = {}): Promise<Model[]> {
   const conditions = [
     filter.name === undefined ? undefined : eq(models.name, filter.name),
     filter.status && filter.status.length > 0 ? inArray(models.status, [...filter.status]) : undefined,
+    inArray(models.role, [...(filter.roles ?? ['candidate'])]),
   ];
   const where = and(...conditions);
   if (filter.latest !== undefined) {

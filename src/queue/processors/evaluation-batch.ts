@@ -6,6 +6,9 @@ import { markEvaluationRunning } from '../../db/queries/evaluations.ts';
 import { getModelById } from '../../db/queries/models.ts';
 import { type NewResult, type RevisionToRun, revisionsByIds } from '../../db/queries/results.ts';
 import type { EndpointAdapter, EndpointAnswer } from '../../endpoints/types.ts';
+import type { GradedItem, Grading } from '../../grading/grading.ts';
+import { type CostMetrics, countCandidateCosts } from '../../grading/metrics.ts';
+import { candidateCost, generativeFields, statusOf } from '../../grading/result-extras.ts';
 import type { Logger } from '../../logger.ts';
 import type { CanaryMetrics } from '../../observability/metrics.ts';
 import { recordBatchResults } from '../../services/evaluations.ts';
@@ -21,6 +24,9 @@ export interface BatchProcessorDeps {
   log: Logger;
   now: () => Date;
   metrics?: Pick<CanaryMetrics, 'evaluations' | 'endpointLatencyFor'> | undefined;
+  /** Graders and embedders for judge / similar checks (cached calls); without it those checks error. */
+  grading?: Grading | undefined;
+  costMetrics?: CostMetrics | undefined;
 }
 
 export interface BatchOutcome {
@@ -60,6 +66,7 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
       revisions,
       job.attemptsMade + 1,
       observeLatency,
+      deps.grading,
     );
     let counts: Awaited<ReturnType<typeof recordBatchResults>>;
     try {
@@ -69,6 +76,7 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
       throw new Error(`could not record results: ${rootMessage(err)}`, { cause: err });
     }
     if (deps.metrics) countOutcomes(deps.metrics.evaluations, rows);
+    if (deps.costMetrics) countCandidateCosts(deps.costMetrics, model, rows);
     if (counts) {
       const progress = {
         evaluationId: counts.id,
@@ -106,6 +114,7 @@ async function answerChunk(
   revisions: readonly RevisionToRun[],
   attempt: number,
   observeLatency?: (seconds: number) => void,
+  grading?: Grading,
 ): Promise<NewResult[]> {
   let adapter: EndpointAdapter;
   try {
@@ -117,7 +126,7 @@ async function answerChunk(
       runsOf(payload).map((run) => erroredRow(payload, r, run, reason, attempt)),
     );
   }
-  return evaluateChunk(adapter, payload, revisions, observeLatency);
+  return evaluateChunk(adapter, payload, revisions, observeLatency, model, grading);
 }
 
 function runsOf(payload: BatchPayload): number[] {
@@ -137,6 +146,8 @@ async function evaluateChunk(
   payload: BatchPayload,
   revisions: readonly RevisionToRun[],
   observeLatency?: (seconds: number) => void,
+  model?: Model,
+  grading?: Grading,
 ): Promise<NewResult[]> {
   const inputs: PatternInput[] = [];
   const planned: Planned[] = [];
@@ -149,7 +160,25 @@ async function evaluateChunk(
   }
   const answers = inputs.length === 0 ? [] : await adapter.predict(inputs);
   if (observeLatency) observeRequests(adapter, answers, observeLatency);
-  return planned.map((p) => judge(payload, p, answers.slice(p.at, p.at + 1 + p.variants)));
+  const graded = grading
+    ? await grading.gradeAll(
+        planned.map((p) => {
+          const main = answers[p.at];
+          return {
+            expectation: p.revision.expectation,
+            input: p.revision.input,
+            prediction: main?.ok ? main.prediction : undefined,
+          };
+        }),
+      )
+    : [];
+  return planned.map((p, i) => {
+    const slice = answers.slice(p.at, p.at + 1 + p.variants);
+    const row = judge(payload, p, slice, graded[i]);
+    if (!model || !row.prediction) return row;
+    const cost = candidateCost(model, slice, p.at, adapter.maxBatchSize);
+    return { ...row, prediction: { ...(row.prediction as object), ...generativeFields(cost, graded[i]) } };
+  });
 }
 
 /**
@@ -188,6 +217,7 @@ function judge(
   payload: BatchPayload,
   p: Planned,
   answers: readonly (EndpointAnswer | undefined)[],
+  graded?: GradedItem,
 ): NewResult {
   const [main, ...variantAnswers] = answers;
   const attempts = Math.max(1, ...answers.map((a) => a?.attempts ?? 1));
@@ -210,10 +240,10 @@ function judge(
     if (!answer.ok) return { ...base, status: 'errored', reason: `variant ${i + 1}: ${answer.error}` };
     variants.push(answer.prediction);
   }
-  const check = checkExpectation(p.revision.expectation, main.prediction, variants);
+  const check = checkExpectation(p.revision.expectation, main.prediction, variants, graded?.aid);
   return {
     ...base,
-    status: check.pass ? 'passed' : 'failed',
+    status: statusOf(check),
     reason: check.reason,
     output: main.prediction.raw ?? null,
     prediction: {

@@ -327,6 +327,8 @@ export interface SummaryView {
   chartUrl?: string | undefined;
   /** QuickChart mode: reported training metrics per model, shown beside the pass rates. */
   metricsChartUrl?: string | undefined;
+  /** One line each for the candidate and every grader: requests, tokens, money (docs/generative.md). */
+  costLines?: string[] | undefined;
 }
 
 const SUMMARY_PROBLEMS_SHOWN = 20;
@@ -402,6 +404,15 @@ export function evaluationSummaryMessage(view: SummaryView): MessageContent {
     );
   if (view.metricsChartUrl)
     blocks.push(imageBlock(view.metricsChartUrl, 'Reported training metrics per model', 'Training metrics'));
+  if (view.costLines && view.costLines.length > 0)
+    blocks.push(
+      context(
+        `Cost: ${view.costLines
+          .slice(0, 6)
+          .map((l) => safe(l, 200))
+          .join(' | ')}`,
+      ),
+    );
   blocks.push(context(`${p.done}/${p.total} runs · ${counts} · details in each problem's thread`));
   const verdict = gate ? (gate.pass ? 'passes the gate' : 'fails the gate') : 'evaluated';
   return { text: `${view.model} ${verdict}`, blocks };
