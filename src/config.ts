@@ -43,6 +43,7 @@ const schema = z.object({
   CANARY_STALLED_INTERVAL_MS: int(30_000, 100, 3_600_000),
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
   CANARY_API_TOKENS: list,
+  CANARY_ADMIN_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_ENDPOINT_SECRETS: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
@@ -97,7 +98,8 @@ export interface Config {
     /** Tries per batch job, 1 s doubling between them: 8 rides out about two minutes of outage. */
     batchAttempts: number;
   };
-  api: { tokens: string[] };
+  /** adminTokens: API tokens that may also do admin actions; empty: every API token may. */
+  api: { tokens: string[]; adminTokens: string[] };
   endpoints: {
     allowlist: string[];
     maxInputBytes: number;
@@ -163,7 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stalledIntervalMs: e.CANARY_STALLED_INTERVAL_MS,
       batchAttempts: e.CANARY_BATCH_ATTEMPTS,
     },
-    api: { tokens: e.CANARY_API_TOKENS },
+    api: { tokens: e.CANARY_API_TOKENS, adminTokens: e.CANARY_ADMIN_TOKENS },
     endpoints: {
       allowlist: e.CANARY_ENDPOINT_ALLOWLIST,
       maxInputBytes: e.CANARY_MAX_INPUT_BYTES,

@@ -82,6 +82,9 @@ export interface Pattern {
   creatorId: string | null;
   notes: string;
   active: boolean;
+  /** Who deactivated it and when; null while active (absent where a caller builds a Pattern by hand). */
+  deactivatedAt?: Date | null;
+  deactivatedBy?: string | null;
   createdAt: Date;
 }
 
@@ -104,6 +107,9 @@ export interface Model {
   slackChannel: string | null;
   slackTs: string | null;
   registeredAt: Date;
+  /** Set together with status 'retired'; null otherwise (absent where a caller builds a Model by hand). */
+  retiredAt?: Date | null;
+  retiredBy?: string | null;
 }
 
 /** One pattern revision's outcome on one model (runs folded together when repeats > 1). */

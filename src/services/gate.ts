@@ -14,7 +14,7 @@ import { getProductionModel, modelRef } from '../db/queries/models.ts';
 import { getPatternsByIds } from '../db/queries/patterns.ts';
 import { foldOutcomeRuns, groupBy, runsFor } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
-import { getModelByRef, type ModelRef } from './models.ts';
+import { getModelByRef, type ModelRef, refuseRetired } from './models.ts';
 import { reportedProblems } from './reports.ts';
 
 export interface GateInput {
@@ -50,6 +50,7 @@ export interface GateResult {
 
 export async function gateModel(deps: ServiceDeps, input: GateInput): Promise<GateResult> {
   const model = await getModelByRef(deps, input.model);
+  refuseRetired(model, 'be gated');
   const baseline = await resolveBaseline(
     deps,
     model,

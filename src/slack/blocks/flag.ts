@@ -3,7 +3,7 @@ import { describeExpectation } from '../../core/expectations/index.ts';
 import type { Expectation } from '../../core/types.ts';
 import { ACTION, BLOCK, FIELD } from './ids.ts';
 import { context, LIMITS, link, mrkdwnSection, plain, safe } from './limits.ts';
-import type { ProblemChoice } from './modals.ts';
+import { problemPicker } from './modals.ts';
 import type { SlackMessageContent } from './problem-card.ts';
 
 /** The thread prompt under a flagged message: pick a problem, say what was expected, Save. */
@@ -11,28 +11,16 @@ export function flagPrompt(input: {
   flagId: number;
   flaggedBy: string;
   text: string;
-  problems: ProblemChoice[];
+  /** Whether any problem is open: the picker searches them as the person types (an external select). */
+  hasOpenProblems: boolean;
 }): SlackMessageContent {
   const blocks: KnownBlock[] = [
     mrkdwnSection(
       `:triangular_flag_on_post: <@${input.flaggedBy}> flagged this output. Save it as a pattern and every model will be checked against it:\n>${safe(input.text, 1500).replace(/\n/g, '\n>')}`,
     ),
   ];
-  if (input.problems.length > 0) {
-    blocks.push({
-      type: 'input',
-      block_id: BLOCK.flagProblem,
-      label: plain('Problem', LIMITS.label),
-      element: {
-        type: 'static_select',
-        action_id: FIELD,
-        placeholder: plain('Which problem is this?', LIMITS.placeholder),
-        options: input.problems.slice(0, LIMITS.selectOptions).map((p) => ({
-          text: plain(`${p.key} ${p.title}`, LIMITS.optionText),
-          value: p.key,
-        })),
-      },
-    });
+  if (input.hasOpenProblems) {
+    blocks.push(problemPicker(BLOCK.flagProblem, 'Problem', false));
   } else {
     blocks.push(
       context('There are no open problems yet: create one with `/problem new <title>`, then flag again.'),
