@@ -89,7 +89,9 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
     ]);
     return { postgres, redis };
   };
-  const api = getRequestListener(createApi({ ...deps, tokens: config.api.tokens, adminTokens: config.api.adminTokens, ping }).fetch);
+  const api = getRequestListener(
+    createApi({ ...deps, tokens: config.api.tokens, adminTokens: config.api.adminTokens, ping }).fetch,
+  );
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -4,6 +4,7 @@ import type { Expectation } from '../../core/types.ts';
 import { ACTION, BLOCK, FIELD } from './ids.ts';
 import { context, LIMITS, link, mrkdwnSection, plain, safe } from './limits.ts';
 import { problemPicker } from './modals.ts';
+import { editPatternButton } from './pattern-edit.ts';
 import type { SlackMessageContent } from './problem-card.ts';
 
 /** The thread prompt under a flagged message: pick a problem, say what was expected, Save. */
@@ -69,6 +70,6 @@ export function flagSaved(input: {
   const text = `:white_check_mark: <@${input.savedBy}> saved this as pattern #${input.patternId} in ${problem} (expect ${safe(describeExpectation(input.expectation), 300)}). Every model will be checked on it; results will follow in this thread.`;
   return {
     text: `Saved as pattern #${input.patternId} in ${input.problemKey}.`,
-    blocks: [mrkdwnSection(text)],
+    blocks: [mrkdwnSection(text), editPatternButton(input.patternId)],
   };
 }

@@ -9,12 +9,15 @@ export const ACTION = {
   /** On a per-problem evaluation result message; their value is resultIdsValue (evaluation + problem ids). */
   resultShowAll: 'result_show_all',
   resultSignOff: 'result_sign_off',
+  /** On a pattern receipt; value is the pattern id. Opens the edit modal (admins). */
+  patternEdit: 'pattern_edit',
 } as const;
 
 export const VIEW = {
   newProblem: 'problem_new',
   addPattern: 'pattern_add',
   setThreshold: 'problem_threshold',
+  editPattern: 'pattern_edit_modal',
 } as const;
 
 export const SHORTCUT = { addAsPattern: 'add_as_pattern' } as const;

@@ -6,9 +6,9 @@ import { LIMITS } from '../../../src/slack/blocks/limits.ts';
 import { addPatternModal, newProblemModal, thresholdModal } from '../../../src/slack/blocks/modals.ts';
 import { modelComparison, modelList } from '../../../src/slack/blocks/models.ts';
 import { patternList } from '../../../src/slack/blocks/patterns.ts';
-import { problemOptions } from '../../../src/slack/blocks/problem-options.ts';
 import { type ProblemCardData, problemCard } from '../../../src/slack/blocks/problem-card.ts';
 import { type ProblemRowData, problemList, usageMessage } from '../../../src/slack/blocks/problem-list.ts';
+import { problemOptions } from '../../../src/slack/blocks/problem-options.ts';
 
 const EVIL = '<!channel> @here <https://evil.example|click> & <@U123>';
 const LONG = 'x'.repeat(10_000);
@@ -81,10 +81,7 @@ describe('user text never becomes a mention or a link', () => {
         problemCard(card({ title: EVIL, description: EVIL, latest: { model: EVIL, passRate: 0.5, n: 2 } })),
     ],
     ['problem list', () => problemList([row(1, EVIL)], 'Open problems')],
-    [
-      'flag prompt',
-      () => flagPrompt({ flagId: 1, flaggedBy: 'U1', text: EVIL, hasOpenProblems: true }),
-    ],
+    ['flag prompt', () => flagPrompt({ flagId: 1, flaggedBy: 'U1', text: EVIL, hasOpenProblems: true })],
     [
       'pattern list',
       () => patternList({ key: 'P-1', title: EVIL }, [{ pattern: pattern(1, EVIL), outcomes: [] }]),
@@ -154,11 +151,13 @@ describe('Slack limits', () => {
   });
 
   it('problem options stay within Slack limits for 250 long titles', () => {
-    const { options } = problemOptions(Array.from({ length: 250 }, (_, i) => ({ key: `P-${i}`, title: LONG })));
+    const { options } = problemOptions(
+      Array.from({ length: 250 }, (_, i) => ({ key: `P-${i}`, title: LONG })),
+    );
     expect(options).toHaveLength(LIMITS.selectOptions);
     for (const o of options) {
       expect(o.text.text.length).toBeLessThanOrEqual(LIMITS.optionText);
-      expect(o.text.text.startsWith(o.value ?? "")).toBe(true);
+      expect(o.text.text.startsWith(o.value ?? '')).toBe(true);
     }
   });
 
