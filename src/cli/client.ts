@@ -1,6 +1,6 @@
 import type { ModelRef } from '../core/commands.ts';
 import type { PatternDraft } from '../core/pattern.ts';
-import type { EndpointConfig, EvaluationStatus } from '../core/types.ts';
+import type { EndpointConfig, EvaluationStatus, Model, Pattern } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
 
@@ -21,6 +21,13 @@ export interface EvaluationProgress {
   done: number;
   total: number;
   error: string | null;
+}
+
+export interface PatternEditRequest {
+  input?: unknown;
+  expect?: unknown;
+  notes?: string;
+  polarity?: string;
 }
 
 export interface ImportOutcome {
@@ -52,5 +59,10 @@ export interface CanaryClient {
   }): Promise<GateReport>;
   report(ref: ModelRef): Promise<ModelReport>;
   compare(baseline: ModelRef, candidate: ModelRef): Promise<ModelComparison>;
+  /** Admin controls; the result is the model or pattern as it is afterwards. */
+  retireModel(ref: ModelRef): Promise<{ model: Model }>;
+  restoreModel(ref: ModelRef): Promise<{ model: Model; evaluationId: number | null; warning?: string }>;
+  setPatternActive(id: number, active: boolean): Promise<{ pattern: Pattern }>;
+  editPattern(id: number, edit: PatternEditRequest): Promise<{ pattern: Pattern }>;
   close(): Promise<void>;
 }

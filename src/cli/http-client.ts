@@ -1,4 +1,5 @@
 import type { ModelRef } from '../core/commands.ts';
+import type { Model, Pattern } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
 import type {
   CanaryClient,
@@ -13,7 +14,7 @@ const ref = (r: ModelRef) => `${encodeURIComponent(r.name)}/${encodeURIComponent
 const refText = (r: ModelRef) => `${r.name}@${r.version}`;
 
 export function createHttpClient(target: HttpTarget): CanaryClient {
-  const call = (method: 'GET' | 'POST', path: string, options?: Parameters<typeof apiRequest>[3]) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH', path: string, options?: Parameters<typeof apiRequest>[3]) =>
     apiRequest(target, method, `api/v1/${path}`, options);
   return {
     mode: 'http',
@@ -71,6 +72,24 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
     },
     async compare(a, b) {
       return (await call('GET', 'compare', { query: { a: refText(a), b: refText(b) } })) as ModelComparison;
+    },
+    async retireModel(r) {
+      return (await call('POST', `models/${ref(r)}/retire`)) as { model: Model };
+    },
+    async restoreModel(r) {
+      return (await call('POST', `models/${ref(r)}/restore`)) as {
+        model: Model;
+        evaluationId: number | null;
+        warning?: string;
+      };
+    },
+    async setPatternActive(id, active) {
+      return (await call('POST', `patterns/${id}/${active ? 'reactivate' : 'deactivate'}`)) as {
+        pattern: Pattern;
+      };
+    },
+    async editPattern(id, edit) {
+      return (await call('PATCH', `patterns/${id}`, { body: edit })) as { pattern: Pattern };
     },
     async close() {},
   };
