@@ -1,3 +1,4 @@
+import { parseExpectationShorthand } from '../../core/expectations/index.ts';
 import { tryParseJson } from '../../core/json.ts';
 import { parse } from '../args.ts';
 import type { PatternEditRequest } from '../client.ts';
@@ -69,7 +70,11 @@ function editRequest(values: Record<string, string | undefined>): PatternEditReq
     edit.input = parsed.value;
   }
   // The expectation is read as the service reads it: JSON or the shorthand (negative, not:x, regex:/re/).
-  if (values.expect !== undefined) edit.expect = values.expect;
+  if (values.expect !== undefined) {
+    const expectation = parseExpectationShorthand(values.expect);
+    if (!expectation.ok) usageError(`--expect: ${expectation.error}`, PATTERN_USAGE);
+    edit.expect = expectation.value;
+  }
   if (values.notes !== undefined) edit.notes = values.notes;
   if (values.polarity !== undefined) edit.polarity = values.polarity;
   if (Object.keys(edit).length === 0)
