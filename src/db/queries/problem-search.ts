@@ -31,8 +31,8 @@ export async function searchOpenProblems(db: Db, query: string, limit: number): 
     .from(problems)
     .where(and(open, sql`(${sql.join(matches, sql` or `)})`))
     .orderBy(
-      desc(key ? sql`${problems.key} = ${key}` : sql`false`),
-      desc(sql`lower(${problems.title}) like ${`${pattern}%`} escape '\\'`),
+      ...(key ? [desc(sql`(${problems.key} = ${key})`)] : []),
+      desc(sql`(lower(${problems.title}) like ${`${pattern}%`} escape '\\')`),
       desc(problems.id),
     )
     .limit(limit);
