@@ -57,10 +57,16 @@ describe('canary model retire|restore and pattern deactivate|reactivate|edit (di
     expect(badExpect.code).toBe(2);
     expect((await getPattern(deps, id)).revision).toBe(1);
 
-    const edit = await runCli(['pattern', 'edit', String(id), '--expect', 'not:positive', '--notes', 'why'], env);
+    const edit = await runCli(
+      ['pattern', 'edit', String(id), '--expect', 'not:positive', '--notes', 'why'],
+      env,
+    );
     expect(edit.stderr).toBe('');
     expect(edit.stdout).toContain('revision 2');
-    expect(await getPattern(deps, id)).toMatchObject({ expectation: { not_label: 'positive' }, notes: 'why' });
+    expect(await getPattern(deps, id)).toMatchObject({
+      expectation: { not_label: 'positive' },
+      notes: 'why',
+    });
     expect((await runCli(['pattern', 'frob', '1'], env)).code).toBe(2);
   }, 120_000);
 

@@ -22,7 +22,7 @@ describe('searchOpenProblems', () => {
     expect((await searchOpenProblems(db, 'negation', 10)).map((p) => p.key)).toEqual([real.key, inner.key]);
     expect((await searchOpenProblems(db, ` ${real.key.toLowerCase()} `, 10))[0]?.key).toBe(real.key);
     expect((await searchOpenProblems(db, '%', 10)).map((p) => p.title)).toEqual(['100% sure']);
-    expect((await searchOpenProblems(db, '_', 10))).toEqual([]);
+    expect(await searchOpenProblems(db, '_', 10)).toEqual([]);
     expect(await searchOpenProblems(db, '', 2)).toHaveLength(2);
   });
 });

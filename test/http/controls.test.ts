@@ -37,7 +37,8 @@ async function call(method: string, path: string, token: string, body?: unknown)
     },
     body: body === undefined ? null : JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  // Response bodies are whatever JSON.parse gives back; the assertions check them.
+  return { status: res.status, json: (await res.json()) as ReturnType<typeof JSON.parse> };
 }
 
 const fingerprint = (token: string) => `api:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
@@ -47,13 +48,18 @@ describe('admin-gated REST controls (CANARY_ADMIN_TOKENS)', () => {
     const before = (await database.db.select().from(problems)).length;
     const refused = await call('POST', '/problems', MEMBER, { title: 'Gated', threshold: '100%' });
     expect(refused.status).toBe(403);
-    expect(refused.json.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/set thresholds/) });
+    expect(refused.json.error).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/set thresholds/),
+    });
     expect((await database.db.select().from(problems)).length).toBe(before);
     expect((await call('POST', '/problems', MEMBER, { title: 'Tracked only' })).status).toBe(201);
     const made = await call('POST', '/problems', ADMIN, { title: 'Gated', threshold: 0.9 });
     expect(made.status).toBe(201);
     expect((await call('PATCH', `/problems/${made.json.key}`, MEMBER, { threshold: 1 })).status).toBe(403);
-    expect((await call('PATCH', `/problems/${made.json.key}`, ADMIN, { threshold: 0.8 })).json.problem.threshold).toBe(0.8);
+    expect(
+      (await call('PATCH', `/problems/${made.json.key}`, ADMIN, { threshold: 0.8 })).json.problem.threshold,
+    ).toBe(0.8);
   });
 
   it('a duplicate open title is a 409 naming the existing key', async () => {
@@ -73,7 +79,9 @@ describe('admin-gated REST controls (CANARY_ADMIN_TOKENS)', () => {
     expect(retired.json.model).toMatchObject({ status: 'retired', retiredBy: fingerprint(ADMIN) });
     const listed = (await call('GET', '/models', MEMBER)).json.models.map((m: { id: number }) => m.id);
     expect(listed).not.toContain(id);
-    const all = (await call('GET', '/models?includeRetired=true', MEMBER)).json.models.map((m: { id: number }) => m.id);
+    const all = (await call('GET', '/models?includeRetired=true', MEMBER)).json.models.map(
+      (m: { id: number }) => m.id,
+    );
     expect(all).toContain(id);
     const gate = await call('GET', '/models/rest/v1/gate', MEMBER);
     expect(gate.status).toBe(409);
@@ -100,9 +108,16 @@ describe('admin-gated REST controls (CANARY_ADMIN_TOKENS)', () => {
     expect((await call('POST', `/patterns/${id}/reactivate`, ADMIN)).json.pattern.active).toBe(true);
 
     expect((await call('PATCH', `/patterns/${id}`, MEMBER, { expect: { label: 'x' } })).status).toBe(403);
-    const edited = await call('PATCH', `/patterns/${id}`, ADMIN, { expect: { label: 'negative' }, notes: 'fixed' });
+    const edited = await call('PATCH', `/patterns/${id}`, ADMIN, {
+      expect: { label: 'negative' },
+      notes: 'fixed',
+    });
     expect(edited.status).toBe(200);
-    expect(edited.json.pattern).toMatchObject({ revision: 2, notes: 'fixed', expectation: { label: 'negative' } });
+    expect(edited.json.pattern).toMatchObject({
+      revision: 2,
+      notes: 'fixed',
+      expectation: { label: 'negative' },
+    });
     const bad = await call('PATCH', `/patterns/${id}`, ADMIN, { expect: { nope: 1 } });
     expect(bad.status).toBe(400);
     expect((await call('PATCH', `/patterns/${id}`, ADMIN, { colour: 'red' })).status).toBe(400);

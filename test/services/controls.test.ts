@@ -89,7 +89,9 @@ describe('retire and restore a model', () => {
     expect(row?.status).toBe('production');
 
     const other = await seed('race');
-    await Promise.all(Array.from({ length: 5 }, (_, i) => retireModel(other.deps, 'race@v1', { by: `U${i}` })));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => retireModel(other.deps, 'race@v1', { by: `U${i}` })),
+    );
     expect(await controlEventsOf(database.db, 'model', other.model)).toHaveLength(1);
   });
 });
@@ -130,12 +132,18 @@ describe('deactivate, reactivate and edit a pattern', () => {
   it('an edit is a new revision: old results stay, current numbers use the new one, and it is back-filled', async () => {
     const { deps, problem, patterns, model } = await seed('edit');
     const target = patterns[3] as (typeof patterns)[number];
-    const edited = await editPattern(deps, target.id, { expectation: { label: 'positive' }, editedBy: 'U0ADMIN' });
+    const edited = await editPattern(deps, target.id, {
+      expectation: { label: 'positive' },
+      editedBy: 'U0ADMIN',
+    });
     expect(edited.revision).toBe(2);
     expect(edited.revisionId).not.toBe(target.revisionId);
     expect(deps.scheduler.backfills.at(-1)).toBe(edited.revisionId);
     // The failed result on revision 1 is kept…
-    const kept = await database.db.select().from(results).where(eq(results.patternRevisionId, target.revisionId));
+    const kept = await database.db
+      .select()
+      .from(results)
+      .where(eq(results.patternRevisionId, target.revisionId));
     expect(kept).toHaveLength(1);
     // …but no longer counts: the model has not run revision 2 yet.
     const report = (await modelReport(deps, 'edit@v1')).problems.find((p) => p.key === problem.key);

@@ -43,7 +43,9 @@ describe('open problem titles are unique, case-insensitively', () => {
     const deps = makeDeps(database.db);
     const before = await count(problems);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => createProblem(deps, { title: i % 2 ? 'Race title' : 'RACE TITLE' })),
+      Array.from({ length: 10 }, (_, i) =>
+        createProblem(deps, { title: i % 2 ? 'Race title' : 'RACE TITLE' }),
+      ),
     );
     const made = outcomes.filter((o) => o.status === 'fulfilled');
     expect(made).toHaveLength(1);
@@ -82,13 +84,20 @@ describe('open problem titles are unique, case-insensitively', () => {
     const [p, q] = [await count(problems), await count(patterns)];
     const err = await addPatterns(
       deps,
-      [draft(b.key, 'by key'), draft('negation misread', 'x'), draft('Other new', 'y'), draft('negation misread', 'z')],
+      [
+        draft(b.key, 'by key'),
+        draft('negation misread', 'x'),
+        draft('Other new', 'y'),
+        draft('negation misread', 'z'),
+      ],
       { createProblems: true },
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'ambiguous_problem',
       field: '[1].problem',
-      message: expect.stringContaining(`"negation misread" (items 1, 3) is the title of ${a.key} and ${b.key}`),
+      message: expect.stringContaining(
+        `"negation misread" (items 1, 3) is the title of ${a.key} and ${b.key}`,
+      ),
     });
     expect([await count(problems), await count(patterns)]).toEqual([p, q]);
     // By key it goes in.

@@ -73,13 +73,17 @@ describe('a threshold at creation follows the admin rule', () => {
     });
     expect(res.body).toMatchObject({
       response_action: 'errors',
-      errors: { threshold: expect.stringMatching(/Only Canary admins \(CANARY_ADMINS\) can set a threshold/) },
+      errors: {
+        threshold: expect.stringMatching(/Only Canary admins \(CANARY_ADMINS\) can set a threshold/),
+      },
     });
     expect((await h.deps.db.select().from(problems)).length).toBe(before);
 
     h.api.reset();
     await h.command(ADMIN, '/problem', 'new');
-    const adminView = await h.api.waitFor(() => h.api.views.find((v) => v.view.callback_id === 'problem_new'));
+    const adminView = await h.api.waitFor(() =>
+      h.api.views.find((v) => v.view.callback_id === 'problem_new'),
+    );
     expect(JSON.stringify(adminView.view.blocks)).toContain('"block_id":"threshold"');
   });
 });
@@ -130,14 +134,32 @@ describe('/pattern deactivate, reactivate and edit', () => {
       expectation: p.expectation,
       savedBy: USER,
     });
-    const posted = await h.slack.poster.post({ channel: CHANNEL, text: receipt.text, blocks: receipt.blocks });
+    const posted = await h.slack.poster.post({
+      channel: CHANNEL,
+      text: receipt.text,
+      blocks: receipt.blocks,
+    });
 
-    await h.pressButton({ user: USER, channel: CHANNEL, messageTs: posted.ts, actionId: ACTION.patternEdit, value: String(p.id) });
+    await h.pressButton({
+      user: USER,
+      channel: CHANNEL,
+      messageTs: posted.ts,
+      actionId: ACTION.patternEdit,
+      value: String(p.id),
+    });
     await h.api.waitFor(() => h.api.callsTo('chat.postEphemeral')[0] ?? h.api.responses[0]);
     expect(h.api.callsTo('views.open')).toHaveLength(0);
 
-    await h.pressButton({ user: ADMIN, channel: CHANNEL, messageTs: posted.ts, actionId: ACTION.patternEdit, value: String(p.id) });
-    const view = await h.api.waitFor(() => h.api.views.find((v) => v.view.callback_id === 'pattern_edit_modal'));
+    await h.pressButton({
+      user: ADMIN,
+      channel: CHANNEL,
+      messageTs: posted.ts,
+      actionId: ACTION.patternEdit,
+      value: String(p.id),
+    });
+    const view = await h.api.waitFor(() =>
+      h.api.views.find((v) => v.view.callback_id === 'pattern_edit_modal'),
+    );
     expect(JSON.stringify(view.view.blocks)).toContain('Edit me input');
     const values = {
       input: text('Edit me input, reworded'),
@@ -150,14 +172,22 @@ describe('/pattern deactivate, reactivate and edit', () => {
     const ok = await h.submitView(view.id, ADMIN, values);
     expect(ok.text).toBe('');
     const edited = await getPattern(h.deps, p.id);
-    expect(edited).toMatchObject({ revision: 2, input: 'Edit me input, reworded', expectation: { label: 'positive' }, notes: 'sharper' });
+    expect(edited).toMatchObject({
+      revision: 2,
+      input: 'Edit me input, reworded',
+      expectation: { label: 'positive' },
+      notes: 'sharper',
+    });
     expect(h.scheduler.backfills.map((b) => b.patternRevisionId)).toContain(edited.revisionId);
     expect((await controlEventsOf(h.deps.db, 'pattern', p.id)).map((e) => [e.action, e.actor])).toEqual([
       ['pattern.edit', ADMIN],
     ]);
     // The same form again was filled from revision 1: refused, not merged.
     const stale = await h.submitView(view.id, ADMIN, { ...values, notes: text('again') });
-    expect(stale.body).toMatchObject({ response_action: 'errors', errors: { input: expect.stringMatching(/now revision 2/) } });
+    expect(stale.body).toMatchObject({
+      response_action: 'errors',
+      errors: { input: expect.stringMatching(/now revision 2/) },
+    });
     expect((await h.deps.db.select().from(patterns).where(eq(patterns.id, p.id)))[0]?.notes).toBe('sharper');
   });
 });
