@@ -92,6 +92,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
     createApi({
       ...deps,
       tokens: config.api.tokens,
+      adminTokens: config.api.adminTokens,
       ping,
       boardQueues: [queues.evaluations, queues.notify],
     }).fetch,

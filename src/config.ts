@@ -52,6 +52,7 @@ const schema = z.object({
   CANARY_BATCH_ATTEMPTS: int(8, 1, 30),
   CANARY_WATCHDOG_AFTER_MS: int(600_000, 1_000, 86_400_000),
   CANARY_API_TOKENS: list,
+  CANARY_ADMIN_TOKENS: list,
   CANARY_ENDPOINT_ALLOWLIST: list,
   CANARY_ENDPOINT_SECRETS: list,
   CANARY_MAX_INPUT_BYTES: int(32_768, 16, 10_000_000),
@@ -128,7 +129,7 @@ const configSchema = schema
       batchAttempts: e.CANARY_BATCH_ATTEMPTS,
       watchdogAfterMs: e.CANARY_WATCHDOG_AFTER_MS,
     },
-    api: { tokens: e.CANARY_API_TOKENS },
+    api: { tokens: e.CANARY_API_TOKENS, adminTokens: e.CANARY_ADMIN_TOKENS },
     endpoints: {
       allowlist: e.CANARY_ENDPOINT_ALLOWLIST,
       maxInputBytes: e.CANARY_MAX_INPUT_BYTES,

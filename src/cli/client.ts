@@ -1,7 +1,7 @@
 import type { ModelRef } from '../core/model.ts';
 import type { PatternDraft } from '../core/pattern.ts';
 import type { Proposal } from '../core/suggest/index.ts';
-import type { EndpointConfig, EvaluationStatus, Polarity } from '../core/types.ts';
+import type { EndpointConfig, EvaluationStatus, Model, Pattern, Polarity } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
 import type { AddedItem } from '../services/patterns.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
@@ -33,6 +33,13 @@ export interface SuggestionList {
   polarity: Polarity;
   seed: number;
   proposals: Proposal[];
+}
+
+export interface PatternEditRequest {
+  input?: unknown;
+  expect?: unknown;
+  notes?: string;
+  polarity?: string;
 }
 
 export interface ImportOutcome {
@@ -72,5 +79,10 @@ export interface CanaryClient {
   suggest(input: { patternId: number; n?: number; seed?: number }): Promise<SuggestionList>;
   report(ref: ModelRef): Promise<ModelReport>;
   compare(baseline: ModelRef, candidate: ModelRef): Promise<ModelComparison>;
+  /** Admin controls; the result is the model or pattern as it is afterwards. */
+  retireModel(ref: ModelRef): Promise<{ model: Model }>;
+  restoreModel(ref: ModelRef): Promise<{ model: Model; evaluationId: number | null; warning?: string }>;
+  setPatternActive(id: number, active: boolean): Promise<{ pattern: Pattern }>;
+  editPattern(id: number, edit: PatternEditRequest): Promise<{ pattern: Pattern }>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { serviceDeps } from '../compose.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -7,8 +8,14 @@ import { gateReport } from '../http/gate-report.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getEvaluation } from '../services/evaluations.ts';
-import { getModelByRef, registerModel } from '../services/models.ts';
-import { addPatterns } from '../services/patterns.ts';
+import {
+  getModelByRef,
+  refuseRetired,
+  registerModel,
+  restoreModel,
+  retireModel,
+} from '../services/models.ts';
+import { addPatterns, editPattern, setPatternActive } from '../services/patterns.ts';
 import type { EvaluationScheduler } from '../services/ports.ts';
 import { compareModels, modelReport } from '../services/reports.ts';
 import { suggestForPattern } from '../services/suggestions.ts';
@@ -40,6 +47,8 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
       return (await built).scheduler.backfillAdd(input);
     },
   };
+  // Whoever can open the database directly is an operator: recorded by login name.
+  const actor = `cli:${userInfo().username}`;
   const deps: ServiceDeps = serviceDeps(parts.config, { db: parts.database.db, log: parts.log, scheduler });
   return {
     mode: 'direct',
@@ -70,6 +79,7 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
     },
     async evaluateModel(ref) {
       const model = await getModelByRef(deps, ref);
+      refuseRetired(model, 'be evaluated');
       return scheduler.evaluateModel({ modelId: model.id, trigger: 'ci', onlyMissing: true });
     },
     async getEvaluation(id) {
@@ -91,6 +101,20 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
       };
     },
     compare: (a, b) => compareModels(deps, a, b),
+    retireModel: async (ref) => ({ model: await retireModel(deps, ref, { by: actor }) }),
+    restoreModel: (ref) => restoreModel(deps, ref, { by: actor }),
+    setPatternActive: async (id, active) => ({
+      pattern: await setPatternActive(deps, id, active, { by: actor }),
+    }),
+    editPattern: async (id, edit) => ({
+      pattern: await editPattern(deps, id, {
+        ...(edit.input === undefined ? {} : { input: edit.input }),
+        ...(edit.expect === undefined ? {} : { expectation: edit.expect }),
+        ...(edit.notes === undefined ? {} : { notes: edit.notes }),
+        ...(edit.polarity === undefined ? {} : { polarity: edit.polarity }),
+        editedBy: actor,
+      }),
+    }),
     async close() {
       if (built) await (await built).close().catch(() => {});
       await parts.database.close();

@@ -1,4 +1,5 @@
 import { formatModelRef, type ModelRef } from '../core/model.ts';
+import type { Model, Pattern } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
 import type {
   CanaryClient,
@@ -13,7 +14,7 @@ import { apiRequest, type HttpTarget } from './http-request.ts';
 const ref = (r: ModelRef) => `${encodeURIComponent(r.name)}/${encodeURIComponent(r.version)}`;
 
 export function createHttpClient(target: HttpTarget): CanaryClient {
-  const call = (method: 'GET' | 'POST', path: string, options?: Parameters<typeof apiRequest>[3]) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH', path: string, options?: Parameters<typeof apiRequest>[3]) =>
     apiRequest(target, method, `api/v1/${path}`, options);
   return {
     mode: 'http',
@@ -90,6 +91,24 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
       return (await call('GET', 'compare', {
         query: { a: formatModelRef(a), b: formatModelRef(b) },
       })) as ModelComparison;
+    },
+    async retireModel(r) {
+      return (await call('POST', `models/${ref(r)}/retire`)) as { model: Model };
+    },
+    async restoreModel(r) {
+      return (await call('POST', `models/${ref(r)}/restore`)) as {
+        model: Model;
+        evaluationId: number | null;
+        warning?: string;
+      };
+    },
+    async setPatternActive(id, active) {
+      return (await call('POST', `patterns/${id}/${active ? 'reactivate' : 'deactivate'}`)) as {
+        pattern: Pattern;
+      };
+    },
+    async editPattern(id, edit) {
+      return (await call('PATCH', `patterns/${id}`, { body: edit })) as { pattern: Pattern };
     },
     async close() {},
   };

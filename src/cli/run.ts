@@ -6,6 +6,7 @@ import { gateCommand } from './commands/gate.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { modelCommand } from './commands/model.ts';
+import { patternCommand } from './commands/pattern.ts';
 import { reportCommand } from './commands/report.ts';
 import { suggestCommand } from './commands/suggest.ts';
 import { type CliContext, createContext, type Output, reason } from './context.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
   export: exportCommand,
   model: modelCommand,
+  pattern: patternCommand,
   gate: gateCommand,
   report: reportCommand,
   compare: compareCommand,
@@ -32,6 +34,8 @@ Commands:
   import <file.jsonl|file.csv>              import patterns (all rows or none)
   export [--problem KEY]                    print patterns as JSONL
   model register --name N --version V …     register a candidate model and evaluate it
+  model retire|restore N@V                  take a model out of (or back into) evaluation and reports
+  pattern deactivate|reactivate|edit ID     stop/resume counting a pattern, or edit it (new revision)
   gate --model N@V [--baseline production|N@V] [--strict] [--wait] [--junit FILE] [--markdown FILE] [--json]
   report --model N@V [--json]               pass rates per problem
   compare N@V1 N@V2 [--json]                baseline against candidate

@@ -12,13 +12,18 @@ export type ProblemCommand =
   | { sub: 'reopen'; key: string }
   | { sub: 'help' };
 
-export type PatternCommand = { sub: 'add'; key: string } | { sub: 'list'; key: string } | { sub: 'help' };
+export type PatternCommand =
+  | { sub: 'add'; key: string }
+  | { sub: 'list'; key: string }
+  | { sub: 'deactivate' | 'reactivate' | 'edit'; patternId: number }
+  | { sub: 'help' };
 
 export type ModelCommand =
   | { sub: 'register'; name: string; version: string; adapter: EndpointConfig['adapter']; url: string }
   | { sub: 'list' }
   | { sub: 'compare'; baseline: ModelRef; candidate: ModelRef }
   | { sub: 'promote'; model: ModelRef }
+  | { sub: 'retire' | 'restore'; model: ModelRef }
   | { sub: 'help' };
 
 export const ADAPTERS = [
@@ -42,6 +47,8 @@ export const PROBLEM_USAGE = [
 export const PATTERN_USAGE = [
   '`/pattern add P-3` adds a pattern to a problem (opens a form)',
   '`/pattern list P-3` lists a problem’s patterns',
+  '`/pattern edit 12` edits pattern #12 (a new revision, back-filled on every model; admins)',
+  '`/pattern deactivate 12` · `/pattern reactivate 12` stops or resumes running and counting it (admins)',
   '`/pattern help`',
 ].join('\n');
 
@@ -50,6 +57,7 @@ export const MODEL_USAGE = [
   '`/model list` lists models',
   '`/model compare <name>@<v1> <name>@<v2>` compares two versions on every problem',
   '`/model promote <name>@<version>` makes a version the production model',
+  '`/model retire <name>@<version>` · `/model restore <name>@<version>` takes a model out of (or back into) evaluation and reports (admins)',
   '`/model help`',
 ].join('\n');
 
@@ -117,6 +125,17 @@ export function parsePatternCommand(text: string): CommandResult<PatternCommand>
       const key = problemKeyArg<PatternCommand>(args, sub, usage);
       return 'key' in key ? { ok: true, command: { sub, key: key.key } } : key;
     }
+    case 'deactivate':
+    case 'reactivate':
+    case 'edit': {
+      const [first] = args;
+      if (first === undefined || args.length > 1)
+        return failure(`\`${sub}\` takes one pattern number, e.g. \`${sub} 12\`.`, usage);
+      const id = /^#?(\d{1,9})$/.exec(first);
+      if (!id || Number(id[1]) === 0)
+        return failure(`"${first}" is not a pattern number; patterns are numbered like #12.`, usage);
+      return { ok: true, command: { sub, patternId: Number(id[1]) } };
+    }
     default:
       return failure(`Unknown subcommand "${sub}".`, usage);
   }
@@ -172,11 +191,14 @@ export function parseModelCommand(text: string): CommandResult<ModelCommand> {
       if (!candidate.ok) return failure(candidate.error, usage);
       return { ok: true, command: { sub: 'compare', baseline: baseline.value, candidate: candidate.value } };
     }
-    case 'promote': {
-      if (args.length !== 1) return failure('`promote` takes one model, e.g. `promote sentiment@v3`.', usage);
+    case 'promote':
+    case 'retire':
+    case 'restore': {
+      if (args.length !== 1)
+        return failure(`\`${sub}\` takes one model, e.g. \`${sub} sentiment@v3\`.`, usage);
       const model = parseModelRef(args[0] as string);
       if (!model.ok) return failure(model.error, usage);
-      return { ok: true, command: { sub: 'promote', model: model.value } };
+      return { ok: true, command: { sub, model: model.value } };
     }
     default:
       return failure(`Unknown subcommand "${sub}".`, usage);

@@ -30,6 +30,9 @@ export interface Model {
   slackChannel: string | null;
   slackTs: string | null;
   registeredAt: Date;
+  /** Set together with status 'retired'; null otherwise (absent where a caller builds a Model by hand). */
+  retiredAt?: Date | null;
+  retiredBy?: string | null;
 }
 
 /** A model as people refer to it; a `Model` is one too. */

@@ -25,6 +25,9 @@ export interface Pattern {
   creatorId: string | null;
   notes: string;
   active: boolean;
+  /** Who deactivated it and when; null while active (absent where a caller builds a Pattern by hand). */
+  deactivatedAt?: Date | null;
+  deactivatedBy?: string | null;
   createdAt: Date;
   /** Set for a related case made from another pattern by a perturbation (suggestions). */
   derivedFrom?: DerivedFrom | null;

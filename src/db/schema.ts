@@ -50,7 +50,14 @@ export const problems = pgTable(
     homeTs: text('home_ts'),
     ...timestamps,
   },
-  (t) => [uniqueIndex('problems_key_uq').on(t.key), index('problems_status_idx').on(t.status)],
+  (t) => [
+    uniqueIndex('problems_key_uq').on(t.key),
+    index('problems_status_idx').on(t.status),
+    // Two open problems with one title split the patterns between them: the database refuses the second, so a race cannot either.
+    uniqueIndex('problems_open_title_uq')
+      .on(sql`lower(${t.title})`)
+      .where(sql`${t.status} in ('open', 'monitoring')`),
+  ],
 );
 
 /** Stable identity of a pattern; what is evaluated lives in pattern_revisions. */
@@ -77,6 +84,9 @@ export const patterns = pgTable(
     }),
     /** …and by which perturbation (e.g. `typo:swap`, `negation:add`). */
     perturbation: text('perturbation'),
+    /** Who switched it off and when (null while active); the full history is in control_events. */
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    deactivatedBy: text('deactivated_by'),
     ...timestamps,
   },
   (t) => [
@@ -128,6 +138,9 @@ export const models = pgTable(
     slackTs: text('slack_ts'),
     registeredAt: timestamp('registered_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set with status 'retired' in the same update, cleared on restore: who retired it and when. */
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+    retiredBy: text('retired_by'),
   },
   (t) => [
     uniqueIndex('models_name_version_uq').on(t.name, t.version),
@@ -313,4 +326,24 @@ export const graderCalls = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('grader_calls_uq').on(t.modelId, t.textHash)],
+);
+
+/**
+ * Who changed a control and when: retire/restore a model, deactivate/reactivate/edit a pattern, set a
+ * threshold. Written in the same transaction as the change, so the record and the change cannot disagree.
+ */
+export const controlEvents = pgTable(
+  'control_events',
+  {
+    id: serial('id').primaryKey(),
+    /** e.g. model.retire, model.restore, pattern.deactivate, pattern.reactivate, pattern.edit */
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: integer('subject_id').notNull(),
+    /** A Slack user id, `api:<token fingerprint>` or `cli:<login>`. */
+    actor: text('actor'),
+    details: jsonb('details').notNull().default({}),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('control_events_subject_idx').on(t.subjectType, t.subjectId)],
 );

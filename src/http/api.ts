@@ -6,11 +6,12 @@ import { parseProblemStatus } from '../core/problem.ts';
 import type { ProblemStatus } from '../core/types.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getEvaluation } from '../services/evaluations.ts';
-import { getModelByRef, listModels, promoteModel, registerModel } from '../services/models.ts';
+import { getModelByRef, listModels, promoteModel, refuseRetired, registerModel } from '../services/models.ts';
 import { addPatterns, listPatterns } from '../services/patterns.ts';
 import { createProblem, getProblem, listProblems, updateProblem } from '../services/problems.ts';
 import { compareModels, modelReport, problemHistory } from '../services/reports.ts';
 import { suggestForPattern } from '../services/suggestions.ts';
+import { adminGate } from './admin.ts';
 import { bearerAuth } from './auth.ts';
 import {
   createProblemBody,
@@ -20,6 +21,7 @@ import {
   toEndpointEnvelope,
   updateProblemBody,
 } from './bodies.ts';
+import { controlRoutes } from './control-routes.ts';
 import { badRequest, respondToError, sendError } from './errors.ts';
 import { exportPatterns } from './export-patterns.ts';
 import { gateReport } from './gate-report.ts';
@@ -29,6 +31,8 @@ import { queueBoardRoutes } from './queue-board.ts';
 
 export interface ApiDeps extends ServiceDeps {
   tokens: string[];
+  /** CANARY_ADMIN_TOKENS: also valid API tokens; when any are set, only they may do admin actions. */
+  adminTokens?: string[];
   ping: () => Promise<Readiness>;
   /** Request bodies above this are refused with 413 before they are read. */
   maxBodyBytes?: number;
@@ -54,7 +58,8 @@ export function createApi(deps: ApiDeps): Hono {
   if (deps.boardQueues) app.route('/', queueBoardRoutes(deps.boardQueues, deps.tokens));
 
   const api = new Hono();
-  api.use('*', bearerAuth(deps.tokens));
+  const admin = adminGate(deps.adminTokens ?? []);
+  api.use('*', bearerAuth([...deps.tokens, ...(deps.adminTokens ?? [])]));
   const limitOf = (size: number) =>
     bodyLimit({
       maxSize: size,
@@ -79,12 +84,15 @@ export function createApi(deps: ApiDeps): Hono {
   });
   api.post('/problems', async (c) => {
     const body = parseBody(createProblemBody, await readJson(c));
+    // A threshold gates every CI run: setting one at creation is the same act as changing it later.
+    if (body.threshold !== undefined && body.threshold !== null) admin.require(c, 'set thresholds');
     const problem = await createProblem(deps, body);
     return c.json({ key: problem.key, problem }, 201);
   });
   api.get('/problems/:key', async (c) => c.json({ problem: await getProblem(deps, c.req.param('key')) }));
   api.patch('/problems/:key', async (c) => {
     const body = parseBody(updateProblemBody, await readJson(c));
+    if (body.threshold !== undefined) admin.require(c, 'change thresholds');
     return c.json({ problem: await updateProblem(deps, c.req.param('key'), body) });
   });
   api.get('/problems/:key/history', async (c) => c.json(await problemHistory(deps, c.req.param('key'))));
@@ -127,8 +135,13 @@ export function createApi(deps: ApiDeps): Hono {
     return c.body(jsonl, 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
   });
 
-  api.get('/models', async (c) => c.json({ models: await listModels(deps, {}) }));
+  api.get('/models', async (c) => {
+    // Retired models are left out unless asked for, as everywhere else.
+    const all = flag(c.req.query('includeRetired'), 'includeRetired');
+    return c.json({ models: await listModels(deps, all ? {} : { status: ['candidate', 'production'] }) });
+  });
   api.post('/models', async (c) => {
+    admin.require(c, 'register models');
     const body = parseBody(registerModelBody, await readJson(c));
     const { model, evaluationId, warning } = await registerModel(deps, {
       name: body.name,
@@ -143,11 +156,13 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ id: model.id, evaluationId, model, ...(warning ? { warning } : {}) }, 201);
   });
   api.post('/models/:name/:version/promote', async (c) => {
+    admin.require(c, 'promote models');
     const { model, previous } = await promoteModel(deps, refOf(c));
     return c.json({ model, previous });
   });
   api.post('/models/:name/:version/evaluate', async (c) => {
     const model = await getModelByRef(deps, refOf(c));
+    refuseRetired(model, 'be evaluated');
     const { evaluationId } = await deps.scheduler.evaluateModel({
       modelId: model.id,
       trigger: 'ci',
@@ -183,6 +198,7 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json(evaluation);
   });
 
+  api.route('/', controlRoutes(deps, admin, readJson));
   app.route('/api/v1', api);
   return app;
 }

@@ -28,7 +28,7 @@ export function sendError(
 }
 
 /** A refusal raised by a route itself (bad query string, malformed body) before any service runs. */
-class HttpRefusal extends Error {
+export class HttpRefusal extends Error {
   constructor(
     readonly status: ErrorStatus,
     readonly code: string,

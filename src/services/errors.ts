@@ -10,6 +10,10 @@ export type CanaryErrorCode =
   | 'duplicate'
   | 'endpoint_refused'
   | 'forbidden'
+  /** The request is fine but the thing is in the wrong state for it (a retired model gated, production retired). */
+  | 'conflict'
+  /** A problem named by a title that more than one problem has. */
+  | 'ambiguous_problem'
   | 'not_evaluated'
   | 'problem_not_found'
   | 'pattern_not_found'
@@ -37,7 +41,8 @@ export function httpStatusOf(code: string): number {
   if (code === 'duplicate') return 409;
   if (code === 'forbidden') return 403;
   if (code === 'validation' || code === 'endpoint_refused') return 400;
-  if (code === 'not_evaluated') return 409;
+  if (code === 'not_evaluated' || code === 'conflict') return 409;
+  if (code === 'ambiguous_problem') return 400;
   // Redis is down: the request was fine and may be retried shortly.
   if (code === 'queue_unavailable') return 503;
   return 500;

@@ -15,7 +15,7 @@ import { getProductionModel } from '../db/queries/models.ts';
 import { getPatternsByIds } from '../db/queries/patterns.ts';
 import { foldOutcomeRuns, groupBy, runsFor } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
-import { getModelByRef, type ModelSelector } from './models.ts';
+import { getModelByRef, type ModelSelector, refuseRetired } from './models.ts';
 import { reportedProblems } from './reports.ts';
 
 export interface GateInput {
@@ -53,6 +53,7 @@ export interface GateResult {
 
 export async function gateModel(deps: ServiceDeps, input: GateInput): Promise<GateResult> {
   const model = await getModelByRef(deps, input.model);
+  refuseRetired(model, 'be gated');
   const baseline = await resolveBaseline(
     deps,
     model,

@@ -10,13 +10,14 @@ import {
   type ModelStatus,
   parseModelRef,
 } from '../core/model.ts';
+import { insertControlEvent } from '../db/queries/controls.ts';
 import {
   getModelByNameVersion,
   getProductionModel,
   insertModel,
   listModelRows,
   promoteModelRow,
-  setModelStatus,
+  setModelRetired,
 } from '../db/queries/models.ts';
 import { checkEndpointUrl, parseEndpointConfig } from '../endpoints/index.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -216,12 +217,111 @@ export async function promoteModel(
   return { model: promoted, previous: previous && previous.id !== promoted.id ? previous : null };
 }
 
-/** Retired models keep their results but leave lists, back-fills and charts. */
-export async function retireModel(deps: ServiceDeps, ref: ModelSelector): Promise<Model> {
+export interface ControlOptions {
+  /** Who asks: a Slack user id, `api:<token fingerprint>` or `cli:<login>`; recorded with the change. */
+  by?: string | null;
+}
+
+/**
+ * Retired models keep their results but are not run on new patterns, drop out of lists, reports, the digest and
+ * charts, and the gate refuses them. Retiring twice changes nothing; the production model must be replaced first.
+ */
+export async function retireModel(
+  deps: ServiceDeps,
+  ref: ModelSelector,
+  opts: ControlOptions = {},
+): Promise<Model> {
   const model = await getModelByRef(deps, ref);
-  const retired = await setModelStatus(deps.db, model.id, 'retired', deps.now());
-  if (!retired) return fail('model_not_found', `There is no model ${formatModelRef(model)}.`, 'model');
+  if (model.status === 'retired') return model;
+  if (model.status === 'production') {
+    fail(
+      'conflict',
+      `${formatModelRef(model)} is the production model; promote another version of ${model.name} before retiring it.`,
+      'model',
+    );
+  }
+  const by = opts.by ?? null;
+  const retired = await deps.db.transaction(async (tx) => {
+    const row = await setModelRetired(tx, model.id, { by }, deps.now());
+    if (row) {
+      await insertControlEvent(tx, {
+        action: 'model.retire',
+        subjectType: 'model',
+        subjectId: model.id,
+        actor: by,
+        details: { model: formatModelRef(model) },
+        at: deps.now(),
+      });
+    }
+    return row;
+  });
+  // Someone else retired (or promoted) it in between: report what it is now.
+  if (!retired) return retireModel(deps, ref, opts);
+  deps.log.info({ model: formatModelRef(retired), by }, 'model retired');
   return retired;
+}
+
+export type RestoreModelResult =
+  | { model: Model; evaluationId: number | null; warning?: undefined }
+  | { model: Model; evaluationId: null; warning: string };
+
+/**
+ * Back to candidate. Patterns added while it was retired were not run on it, so its missing results are queued
+ * (evaluationId); a queue that is down leaves the model restored with a warning, as at registration.
+ */
+export async function restoreModel(
+  deps: ServiceDeps,
+  ref: ModelSelector,
+  opts: ControlOptions = {},
+): Promise<RestoreModelResult> {
+  const model = await getModelByRef(deps, ref);
+  if (model.status !== 'retired') return { model, evaluationId: null };
+  const by = opts.by ?? null;
+  const restored = await deps.db.transaction(async (tx) => {
+    const row = await setModelRetired(tx, model.id, null, deps.now());
+    if (row) {
+      await insertControlEvent(tx, {
+        action: 'model.restore',
+        subjectType: 'model',
+        subjectId: model.id,
+        actor: by,
+        details: {
+          model: formatModelRef(model),
+          retiredAt: model.retiredAt ?? null,
+          retiredBy: model.retiredBy ?? null,
+        },
+        at: deps.now(),
+      });
+    }
+    return row;
+  });
+  if (!restored) return { model: await getModelByRef(deps, ref), evaluationId: null };
+  deps.log.info({ model: formatModelRef(restored), by }, 'model restored');
+  try {
+    const { evaluationId } = await deps.scheduler.evaluateModel({
+      modelId: restored.id,
+      trigger: 'manual',
+      requestedBy: by,
+      onlyMissing: true,
+    });
+    return { model: restored, evaluationId };
+  } catch (err) {
+    deps.log.error(
+      { err, model: formatModelRef(restored) },
+      'model restored but its catch-up evaluation could not be queued',
+    );
+    return { model: restored, evaluationId: null, warning: notQueuedWarning(restored) };
+  }
+}
+
+/** For callers about to evaluate or gate a model: a retired one is refused with the way back. */
+export function refuseRetired(model: Model, what: string): void {
+  if (model.status !== 'retired') return;
+  fail(
+    'conflict',
+    `${formatModelRef(model)} is retired${model.retiredBy ? ` (by ${model.retiredBy})` : ''}, so it cannot ${what}; restore it first (\`/model restore ${formatModelRef(model)}\` or \`canary model restore ${formatModelRef(model)}\`).`,
+    'model',
+  );
 }
 
 /** The production model of that name; without a name, the most recently promoted one. Null when none. */

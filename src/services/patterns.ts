@@ -12,6 +12,7 @@ import {
 import { isProblemKey, validateTitle } from '../core/problem.ts';
 import type { Expectation, OutcomeStatus, Pattern, PatternInput, Polarity, Problem } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
+import { insertControlEvent } from '../db/queries/controls.ts';
 import { getModelsByIds } from '../db/queries/models.ts';
 import { deletePatternAdd, insertPatternAdd, setPatternAddSize } from '../db/queries/pattern-adds.ts';
 import {
@@ -20,6 +21,7 @@ import {
   getPatternsByIds,
   insertPatternsWithRevisions,
   listPatternsOfProblem,
+  lockPattern,
   lockPatternWrites,
   type NewPattern,
   runsOfRevisions,
@@ -30,6 +32,7 @@ import { groupBy } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
 import { CanaryError, fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
 import { checkGraderRefs } from './grader-refs.ts';
+import { refuseAmbiguousTitles, withOpenTitleGuard } from './problem-names.ts';
 import { getProblem } from './problems.ts';
 
 export { patternRevisionsForEvaluation } from '../db/queries/patterns.ts';
@@ -257,6 +260,7 @@ async function resolveProblems(
   names: readonly string[],
   opts: AddPatternsOptions,
 ): Promise<{ found: Map<string, Problem>; problemsCreated: Problem[] }> {
+  await refuseAmbiguousTitles(db, names);
   const found = await findProblemsByKeyOrTitle(db, names);
   const missing = [...new Set(names.filter((n) => !found.has(n)))];
   if (missing.length === 0) return { found, problemsCreated: [] };
@@ -270,9 +274,15 @@ async function resolveProblems(
   const titles = new Map<string, string>();
   for (const title of titleOf.values())
     if (!titles.has(title.toLowerCase())) titles.set(title.toLowerCase(), title);
-  const problemsCreated = await insertProblems(
-    db,
-    [...titles.values()].map((title) => ({ title, creatorId: opts.creatorId ?? null })),
+  const created = [...titles.values()];
+  // In a savepoint: a concurrent /problem new that took one of these titles must not abort the lookup naming it.
+  const problemsCreated = await withOpenTitleGuard(db, created, () =>
+    db.transaction((sp) =>
+      insertProblems(
+        sp,
+        created.map((title) => ({ title, creatorId: opts.creatorId ?? null })),
+      ),
+    ),
   );
   const byTitle = new Map(problemsCreated.map((p) => [p.title.toLowerCase(), p]));
   for (const [name, title] of titleOf) {
@@ -360,6 +370,7 @@ export async function editPattern(deps: ServiceDeps, patternId: number, edit: Pa
     canonicalJson({ input, expectation }) !==
     canonicalJson({ input: current.input, expectation: current.expectation });
 
+  const by = edit.editedBy ?? null;
   const revisionId = await deps.db.transaction(async (tx) => {
     const patch = {
       ...(edit.notes === undefined ? {} : { notes: edit.notes }),
@@ -368,29 +379,69 @@ export async function editPattern(deps: ServiceDeps, patternId: number, edit: Pa
     if (!(await updatePatternRow(tx, patternId, patch, deps.now()))) {
       throw new CanaryError('pattern_not_found', `There is no pattern #${patternId}.`, 'pattern');
     }
-    if (!changed) return null;
-    const revision = await appendRevision(tx, patternId, {
-      input,
-      expectation,
-      createdBy: edit.editedBy ?? null,
-    });
-    return revision.id;
+    const revision = changed
+      ? await appendRevision(tx, patternId, { input, expectation, createdBy: by })
+      : null;
+    const fields = [
+      ...(changed ? ['input/expectation'] : []),
+      ...(patch.notes !== undefined && patch.notes !== current.notes ? ['notes'] : []),
+      ...(patch.polarity !== undefined && patch.polarity !== current.polarity ? ['polarity'] : []),
+    ];
+    if (fields.length > 0) {
+      await insertControlEvent(tx, {
+        action: 'pattern.edit',
+        subjectType: 'pattern',
+        subjectId: patternId,
+        actor: by,
+        details: {
+          fields,
+          fromRevision: current.revision,
+          ...(revision ? { revision: revision.revision } : {}),
+        },
+        at: deps.now(),
+      });
+    }
+    return revision?.id ?? null;
   });
-  if (revisionId !== null) await scheduleBackfills(deps, [revisionId], edit.editedBy ?? null);
+  if (revisionId !== null) await scheduleBackfills(deps, [revisionId], by);
   return getPattern(deps, patternId);
 }
 
-/** Inactive patterns are kept (with their history) but no longer evaluated or counted. */
+/**
+ * Inactive patterns are kept with their history and results, but are not run on new models and do not count
+ * in pass rates, gates, reports or the digest. Reactivating back-fills the current revision on every live model.
+ */
 export async function setPatternActive(
   deps: ServiceDeps,
   patternId: number,
   active: boolean,
+  opts: { by?: string | null } = {},
 ): Promise<Pattern> {
   const before = await getPattern(deps, patternId);
   if (before.active === active) return before;
-  await updatePatternRow(deps.db, patternId, { active }, deps.now());
+  const by = opts.by ?? null;
+  const changed = await deps.db.transaction(async (tx) => {
+    // Two people pressing at once: the second finds it already switched and records nothing.
+    const locked = await lockPattern(tx, patternId);
+    if (!locked || locked.active === active) return false;
+    const patch = active
+      ? { active, deactivatedAt: null, deactivatedBy: null }
+      : { active, deactivatedAt: deps.now(), deactivatedBy: by };
+    await updatePatternRow(tx, patternId, patch, deps.now());
+    await insertControlEvent(tx, {
+      action: active ? 'pattern.reactivate' : 'pattern.deactivate',
+      subjectType: 'pattern',
+      subjectId: patternId,
+      actor: by,
+      details: active
+        ? { deactivatedAt: before.deactivatedAt ?? null, deactivatedBy: before.deactivatedBy ?? null }
+        : {},
+      at: deps.now(),
+    });
+    return true;
+  });
   // Models registered while it was off never ran it.
-  if (active) await scheduleBackfills(deps, [before.revisionId], null);
+  if (active && changed) await scheduleBackfills(deps, [before.revisionId], by);
   return getPattern(deps, patternId);
 }
 

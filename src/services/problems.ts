@@ -14,6 +14,7 @@ import {
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail, invalid, rejectNul, valueOrThrow } from './errors.ts';
+import { refuseOpenTitleClash, withOpenTitleGuard } from './problem-names.ts';
 
 export { findProblemByKeyOrTitle } from '../db/queries/problems.ts';
 
@@ -35,14 +36,17 @@ export async function createProblem(deps: ServiceDeps, input: CreateProblemInput
   const title = valueOrThrow(validateTitle(input.title ?? ''), 'title');
   const severity = input.severity === undefined ? undefined : readSeverity(input.severity);
   const threshold = readThreshold(input.threshold);
-  const problem = await insertProblem(deps.db, {
-    title,
-    description: (input.description ?? '').trim(),
-    ...(severity === undefined ? {} : { severity }),
-    threshold,
-    creatorId: input.creatorId ?? null,
-    ownerId: input.ownerId ?? input.creatorId ?? null,
-  });
+  await refuseOpenTitleClash(deps.db, title);
+  const problem = await withOpenTitleGuard(deps.db, [title], () =>
+    insertProblem(deps.db, {
+      title,
+      description: (input.description ?? '').trim(),
+      ...(severity === undefined ? {} : { severity }),
+      threshold,
+      creatorId: input.creatorId ?? null,
+      ownerId: input.ownerId ?? input.creatorId ?? null,
+    }),
+  );
   deps.log.info({ problem: problem.key }, 'problem created');
   return problem;
 }
@@ -127,7 +131,17 @@ export async function updateProblem(deps: ServiceDeps, key: string, patch: Probl
   if (patch.severity !== undefined) changes.severity = readSeverity(patch.severity);
   if (patch.ownerId !== undefined) changes.ownerId = patch.ownerId;
   if (Object.keys(changes).length === 0) return problem;
-  const updated = await updateProblemRow(deps.db, problem.id, changes, deps.now());
+  // A new title, or reopening a resolved problem, must not make two open problems with one title.
+  const title = changes.title ?? problem.title;
+  const opens = changes.status === 'open' || changes.status === 'monitoring';
+  const willBeOpen =
+    opens || (changes.status === undefined && ['open', 'monitoring'].includes(problem.status));
+  if (willBeOpen && (changes.title !== undefined || opens)) {
+    await refuseOpenTitleClash(deps.db, title, problem.id);
+  }
+  const updated = await withOpenTitleGuard(deps.db, [title], () =>
+    updateProblemRow(deps.db, problem.id, changes, deps.now()),
+  );
   if (!updated) return fail('problem_not_found', `There is no problem ${problem.key}.`, 'problem');
   return updated;
 }

@@ -9,6 +9,7 @@ import { type SlackContext, settingsFrom } from './context.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { registerCommands } from './listeners/commands/index.ts';
 import { registerEvents } from './listeners/events/index.ts';
+import { registerOptions } from './listeners/options/index.ts';
 import { registerShortcuts } from './listeners/shortcuts/index.ts';
 import { registerViews } from './listeners/views/index.ts';
 import { createSlackPoster, type SlackPoster } from './post.ts';
@@ -103,6 +104,7 @@ export function createSlackApp({ config, deps, log }: SlackAppOptions): SlackApp
   registerEvents(app, ctx);
   registerActions(app, ctx);
   registerViews(app, ctx);
+  registerOptions(app, ctx);
 
   app.error(async (error) => {
     slackLog.error({ err: error, code: error.code }, 'unhandled Slack listener error');

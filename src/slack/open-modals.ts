@@ -2,11 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import { getProblem } from '../services/problems.ts';
 import { type AddPatternMetadata, addPatternModal } from './blocks/modals.ts';
 import type { SlackContext } from './context.ts';
-import { openProblems } from './problem-data.ts';
+import { hasOpenProblems } from './problem-data.ts';
 
 /**
  * Opens the add-pattern modal. Trigger ids die after 3 seconds, so only fast reads happen before views.open.
- * With a problemKey the modal is for that problem; otherwise it offers a select of open problems.
+ * With a problemKey the modal is for that problem; otherwise it offers a type-ahead over the open problems.
  */
 export async function openAddPatternModal(
   ctx: SlackContext,
@@ -16,12 +16,11 @@ export async function openAddPatternModal(
 ): Promise<void> {
   const { initialInput, allowNewProblem, ...metadata } = opts;
   const fixed = metadata.problemKey ? await getProblem(ctx.deps, metadata.problemKey) : undefined;
-  const problems = fixed ? [] : await openProblems(ctx.deps);
+  const anyOpen = fixed ? false : await hasOpenProblems(ctx.deps);
   const view = addPatternModal({
     metadata: fixed ? { ...metadata, problemKey: fixed.key } : metadata,
     ...(fixed ? { fixedProblem: { key: fixed.key, title: fixed.title } } : {}),
-    // Newest problems first: the select holds at most 100.
-    problems: [...problems].reverse().map((p) => ({ key: p.key, title: p.title })),
+    hasOpenProblems: anyOpen,
     allowNewProblem: allowNewProblem ?? false,
     ...(initialInput ? { initialInput } : {}),
   });

@@ -1,4 +1,5 @@
 import type { Problem } from '../core/types.ts';
+import { searchOpenProblems } from '../db/queries/problem-search.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getProblem, listProblems, type ProblemSummary, setProblemHome } from '../services/problems.ts';
 import { type ProblemCardData, problemCard } from './blocks/problem-card.ts';
@@ -51,9 +52,9 @@ export async function problemSummary(deps: ServiceDeps, key: string): Promise<Pr
   return found ?? { problem, patternCount: 0, activePatternCount: 0, latest: [] };
 }
 
-export async function openProblems(deps: ServiceDeps): Promise<Problem[]> {
-  const summaries = await listProblems(deps, { status: ['open', 'monitoring'] });
-  return summaries.map((s) => s.problem);
+/** Whether a problem picker has anything to offer (one indexed row read, fit for the 3-second trigger window). */
+export async function hasOpenProblems(deps: Pick<ServiceDeps, 'db'>): Promise<boolean> {
+  return (await searchOpenProblems(deps.db, '', 1)).length > 0;
 }
 
 /**

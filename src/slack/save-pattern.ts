@@ -32,7 +32,7 @@ interface SavedPattern {
   created: boolean;
 }
 
-function inputPreview(input: PatternInput, max = 200): string {
+export function inputPreview(input: PatternInput, max = 200): string {
   return escapeSlack(truncate(typeof input === 'string' ? input : JSON.stringify(input), max)).replace(
     /\s+/g,
     ' ',

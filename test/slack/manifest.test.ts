@@ -49,7 +49,7 @@ interface Manifest {
   oauth_config: { scopes: { bot: string[] } };
   settings: {
     event_subscriptions: { request_url: string; bot_events: string[] };
-    interactivity: { is_enabled: boolean; request_url: string };
+    interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url?: string };
     socket_mode_enabled: boolean;
   };
 }
@@ -98,7 +98,12 @@ describe('slack/manifest.yaml', () => {
   });
 
   it('routes interactivity and events to the Bolt endpoint over HTTP', () => {
-    expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: REQUEST_URL });
+    // The options load URL serves the type-ahead problem pickers (external_select → block_suggestion).
+    expect(manifest.settings.interactivity).toEqual({
+      is_enabled: true,
+      request_url: REQUEST_URL,
+      message_menu_options_url: REQUEST_URL,
+    });
     expect(manifest.settings.event_subscriptions.request_url).toBe(REQUEST_URL);
     expect(manifest.settings.socket_mode_enabled).toBe(false);
   });

@@ -73,6 +73,15 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
     return 0;
   } catch (err) {
     // The service names the problems it could not find; point at the rows that use them.
+    if (err instanceof CanaryError && err.code === 'ambiguous_problem') {
+      const lines = parsed.drafts.filter((d) => err.message.includes(`"${d.draft.problem}"`));
+      for (const d of lines) {
+        ctx.stderr.write(
+          `${file}:${d.line}: problem: "${d.draft.problem}" is the title of more than one problem; use its key.\n`,
+        );
+      }
+      throw new CliFailure(`${file}: nothing was imported (${client.mode} mode): ${err.message}`);
+    }
     if (err instanceof CanaryError && err.code === 'problem_not_found') {
       const lines = parsed.drafts.filter((d) => err.message.includes(`"${d.draft.problem}"`));
       for (const d of lines) ctx.stderr.write(`${file}:${d.line}: problem: ${err.message}\n`);

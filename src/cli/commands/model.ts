@@ -1,7 +1,7 @@
 import { ADAPTERS } from '../../core/commands.ts';
 import { formatModelRef } from '../../core/model.ts';
 import type { EndpointConfig } from '../../core/types.ts';
-import { keyNumber, keyValue, noPositionals, parse } from '../args.ts';
+import { keyNumber, keyValue, modelRefArg, noPositionals, parse } from '../args.ts';
 import type { RegisterModelRequest } from '../client.ts';
 import type { CliContext } from '../context.ts';
 import { CliFailure, usageError } from '../failure.ts';
@@ -9,6 +9,8 @@ import { waitForEvaluation } from '../wait.ts';
 
 export const MODEL_USAGE = `Usage: canary model register --name N --version V --adapter A --url U
          [--metric auc=0.91 …] [--option batchSize=8 …] [--repeats k] [--role R] [--wait] [--json]
+       canary model retire N@V [--json]     not run on new patterns, out of reports, refused by the gate
+       canary model restore N@V [--json]    a candidate again; its missing results are queued
 
 Registers a candidate model and queues its evaluation on every active pattern.
   --adapter   one of ${ADAPTERS.join(', ')}
@@ -19,6 +21,7 @@ Registers a candidate model and queues its evaluation on every active pattern.
 
 export async function modelCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'retire' || sub === 'restore') return modelControlCommand(ctx, sub, rest);
   if (sub !== 'register')
     return usageError(sub ? `Unknown model subcommand "${sub}".` : 'Missing subcommand.', MODEL_USAGE);
   const { values, positionals } = parse(
@@ -90,6 +93,32 @@ export async function modelCommand(ctx: CliContext, argv: string[]): Promise<num
     if (values.json) ctx.stdout.write(`${JSON.stringify({ ...registered, evaluation })}\n`);
     else if (evaluation) {
       ctx.stdout.write(`Evaluation ${evaluation.id} done: ${evaluation.total} runs.\n`);
+    }
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+async function modelControlCommand(
+  ctx: CliContext,
+  sub: 'retire' | 'restore',
+  argv: string[],
+): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, MODEL_USAGE);
+  if (positionals.length !== 1)
+    usageError(`\`model ${sub}\` takes one model, e.g. sentiment@v3.`, MODEL_USAGE);
+  const ref = modelRefArg(positionals[0], 'the model', MODEL_USAGE);
+  const client = await ctx.openClient();
+  try {
+    const result = sub === 'retire' ? await client.retireModel(ref) : await client.restoreModel(ref);
+    if (values.json) ctx.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      const name = `${ref.name}@${ref.version}`;
+      ctx.stdout.write(
+        sub === 'retire' ? `${name} is retired.\n` : `${name} is restored (status ${result.model.status}).\n`,
+      );
+      if ('warning' in result && result.warning) ctx.stderr.write(`canary: ${result.warning}\n`);
     }
     return 0;
   } finally {

@@ -23,6 +23,8 @@ export function toModel(row: ModelRow): Model {
     slackChannel: row.slackChannel,
     slackTs: row.slackTs,
     registeredAt: row.registeredAt,
+    retiredAt: row.retiredAt,
+    retiredBy: row.retiredBy,
   };
 }
 
@@ -143,16 +145,31 @@ export async function promoteModelRow(db: Db, modelId: number, now: Date): Promi
   });
 }
 
-export async function setModelStatus(
+/**
+ * Retires (by set) or restores (by null) a model, only from the opposite state, so two concurrent calls
+ * change it once. Null when the model was already in that state. Use in a transaction with the audit row.
+ */
+export async function setModelRetired(
   db: Db,
   modelId: number,
-  status: ModelStatus,
+  retired: { by: string | null } | null,
   now: Date,
 ): Promise<Model | null> {
   const [row] = await db
     .update(models)
-    .set({ status, updatedAt: now })
-    .where(eq(models.id, modelId))
+    .set(
+      retired
+        ? { status: 'retired', retiredAt: now, retiredBy: retired.by, updatedAt: now }
+        : { status: 'candidate', retiredAt: null, retiredBy: null, updatedAt: now },
+    )
+    .where(
+      and(
+        eq(models.id, modelId),
+        retired ? ne(models.status, 'retired') : eq(models.status, 'retired'),
+        // Production is left by promoting another version; retiring it would leave the gate without a baseline.
+        retired ? ne(models.status, 'production') : undefined,
+      ),
+    )
     .returning();
   return row ? toModel(row) : null;
 }

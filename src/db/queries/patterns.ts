@@ -32,6 +32,8 @@ const patternColumns = {
   creatorId: patterns.creatorId,
   notes: patterns.notes,
   active: patterns.active,
+  deactivatedAt: patterns.deactivatedAt,
+  deactivatedBy: patterns.deactivatedBy,
   createdAt: patterns.createdAt,
   derivedFromPatternId: patterns.derivedFromPatternId,
   perturbation: patterns.perturbation,
@@ -267,10 +269,26 @@ export async function appendRevision(
   return row as { id: number; revision: number };
 }
 
+/** Locks the pattern row until the transaction ends and says whether it is active; null when there is none. */
+export async function lockPattern(db: Db, patternId: number): Promise<{ active: boolean } | null> {
+  const [row] = await db
+    .select({ active: patterns.active })
+    .from(patterns)
+    .where(eq(patterns.id, patternId))
+    .for('update');
+  return row ?? null;
+}
+
 export async function updatePatternRow(
   db: Db,
   patternId: number,
-  patch: { notes?: string; polarity?: Polarity; active?: boolean },
+  patch: {
+    notes?: string;
+    polarity?: Polarity;
+    active?: boolean;
+    deactivatedAt?: Date | null;
+    deactivatedBy?: string | null;
+  },
   now: Date,
 ): Promise<boolean> {
   const rows = await db

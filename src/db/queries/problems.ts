@@ -97,6 +97,43 @@ export async function findProblemByKeyOrTitle(db: Db, s: string): Promise<Proble
   return row ? toProblem(row) : null;
 }
 
+/** The open (or monitoring) problem with this title, case-insensitively: the one a new problem would clash with. */
+export async function findOpenProblemByTitle(
+  db: Db,
+  title: string,
+  exceptId?: number,
+): Promise<Problem | null> {
+  const [row] = await db
+    .select()
+    .from(problems)
+    .where(
+      and(
+        sql`lower(${problems.title}) = lower(${title})`,
+        inArray(problems.status, ['open', 'monitoring']),
+        exceptId === undefined ? undefined : sql`${problems.id} <> ${exceptId}`,
+      ),
+    )
+    .limit(1);
+  return row ? toProblem(row) : null;
+}
+
+/** Every problem per lower-cased title given (any status), oldest first: more than one means the title is ambiguous. */
+export async function problemsByTitles(db: Db, titles: readonly string[]): Promise<Map<string, Problem[]>> {
+  const wanted = [...new Set(titles.map((t) => t.trim().toLowerCase()).filter((t) => t !== ''))];
+  const byTitle = new Map<string, Problem[]>();
+  if (wanted.length === 0) return byTitle;
+  const rows = await db
+    .select()
+    .from(problems)
+    .where(inArray(sql`lower(${problems.title})`, wanted))
+    .orderBy(asc(problems.id));
+  for (const row of rows) {
+    const key = row.title.toLowerCase();
+    byTitle.set(key, [...(byTitle.get(key) ?? []), toProblem(row)]);
+  }
+  return byTitle;
+}
+
 /** Resolves many names at once; the map is keyed by the string as given. */
 export async function findProblemsByKeyOrTitle(
   db: Db,

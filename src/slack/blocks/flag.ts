@@ -3,7 +3,8 @@ import { describeExpectation } from '../../core/expectations/index.ts';
 import type { Expectation } from '../../core/types.ts';
 import { ACTION, BLOCK, FIELD } from './ids.ts';
 import { context, LIMITS, link, mrkdwnSection, plain, safe } from './limits.ts';
-import type { ProblemChoice } from './modals.ts';
+import { problemPicker } from './modals.ts';
+import { editPatternButton } from './pattern-edit.ts';
 import type { SlackMessageContent } from './problem-card.ts';
 import { suggestButton } from './suggestions.ts';
 
@@ -12,28 +13,16 @@ export function flagPrompt(input: {
   flagId: number;
   flaggedBy: string;
   text: string;
-  problems: ProblemChoice[];
+  /** Whether any problem is open: the picker searches them as the person types (an external select). */
+  hasOpenProblems: boolean;
 }): SlackMessageContent {
   const blocks: KnownBlock[] = [
     mrkdwnSection(
       `:triangular_flag_on_post: <@${input.flaggedBy}> flagged this output. Save it as a pattern and every model will be checked against it:\n>${safe(input.text, 1500).replace(/\n/g, '\n>')}`,
     ),
   ];
-  if (input.problems.length > 0) {
-    blocks.push({
-      type: 'input',
-      block_id: BLOCK.flagProblem,
-      label: plain('Problem', LIMITS.label),
-      element: {
-        type: 'static_select',
-        action_id: FIELD,
-        placeholder: plain('Which problem is this?', LIMITS.placeholder),
-        options: input.problems.slice(0, LIMITS.selectOptions).map((p) => ({
-          text: plain(`${p.key} ${p.title}`, LIMITS.optionText),
-          value: p.key,
-        })),
-      },
-    });
+  if (input.hasOpenProblems) {
+    blocks.push(problemPicker(BLOCK.flagProblem, 'Problem', false));
   } else {
     blocks.push(
       context('There are no open problems yet: create one with `/problem new <title>`, then flag again.'),
@@ -82,6 +71,12 @@ export function flagSaved(input: {
   const text = `:white_check_mark: <@${input.savedBy}> saved this as pattern #${input.patternId} in ${problem} (expect ${safe(describeExpectation(input.expectation), 300)}). Every model will be checked on it; results will follow in this thread.`;
   return {
     text: `Saved as pattern #${input.patternId} in ${input.problemKey}.`,
-    blocks: [mrkdwnSection(text), { type: 'actions', elements: [suggestButton(input.patternId)] }],
+    blocks: [
+      mrkdwnSection(text),
+      {
+        type: 'actions',
+        elements: [suggestButton(input.patternId), ...editPatternButton(input.patternId).elements],
+      },
+    ],
   };
 }

@@ -11,6 +11,8 @@ export const ACTION = {
   resultSignOff: 'result_sign_off',
   /** "Suggest related cases": value is suggestValue (the pattern id). */
   suggestRelated: 'suggest_related',
+  /** On a pattern receipt; value is the pattern id. Opens the edit modal (admins). */
+  patternEdit: 'pattern_edit',
 } as const;
 
 export const VIEW = {
@@ -18,6 +20,7 @@ export const VIEW = {
   addPattern: 'pattern_add',
   setThreshold: 'problem_threshold',
   suggestions: 'pattern_suggestions',
+  editPattern: 'pattern_edit_modal',
 } as const;
 
 export const SHORTCUT = { addAsPattern: 'add_as_pattern' } as const;

@@ -10,7 +10,7 @@ export interface ProblemChoice {
   title: string;
 }
 
-function modal(
+export function modal(
   callbackId: string,
   title: string,
   submit: string,
@@ -31,7 +31,7 @@ function modal(
   };
 }
 
-function textInput(
+export function textInput(
   blockId: string,
   label: string,
   opts: {
@@ -60,11 +60,11 @@ function textInput(
   };
 }
 
-function option(text: string, value: string): PlainTextOption {
+export function option(text: string, value: string): PlainTextOption {
   return { text: plain(text, LIMITS.optionText), value: value.slice(0, LIMITS.optionValue) };
 }
 
-function select(
+export function select(
   blockId: string,
   label: string,
   options: PlainTextOption[],
@@ -85,11 +85,34 @@ function select(
   };
 }
 
+/**
+ * A type-ahead over every open problem: Slack asks Canary (block_suggestion, answered by
+ * listeners/options/problem-search.ts) as the person types, so no fixed list of 100 can hide the right one.
+ */
+export function problemPicker(blockId: string, label: string, optional: boolean): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional,
+    label: plain(label, LIMITS.label),
+    element: {
+      type: 'external_select',
+      action_id: FIELD,
+      placeholder: plain('Type a key or words of the title', LIMITS.placeholder),
+      min_query_length: 0,
+    },
+  };
+}
+
 export interface NewProblemMetadata {
   channel: string;
 }
 
-export function newProblemModal(metadata: NewProblemMetadata, initialTitle = ''): ModalView {
+export function newProblemModal(
+  metadata: NewProblemMetadata,
+  initialTitle = '',
+  opts: { canSetThreshold?: boolean } = {},
+): ModalView {
   const severities = SEVERITIES.map((s) => option(s, s));
   return modal(
     VIEW.newProblem,
@@ -103,11 +126,16 @@ export function newProblemModal(metadata: NewProblemMetadata, initialTitle = '')
       }),
       textInput(BLOCK.description, 'Description', { multiline: true, optional: true }),
       select(BLOCK.severity, 'Severity', severities, severities[1]),
-      textInput(BLOCK.threshold, 'Threshold', {
-        optional: true,
-        placeholder: '80% or 0.8',
-        hint: 'Minimum pass rate a model needs on this problem. Leave empty to track without gating.',
-      }),
+      // Only admins set thresholds (a 100% one fails every CI gate); others are not offered the field.
+      ...(opts.canSetThreshold === false
+        ? []
+        : [
+            textInput(BLOCK.threshold, 'Threshold', {
+              optional: true,
+              placeholder: '80% or 0.8',
+              hint: 'Minimum pass rate a model needs on this problem. Leave empty to track without gating.',
+            }),
+          ]),
     ],
     metadata,
   );
@@ -163,9 +191,9 @@ export interface AddPatternMetadata {
 
 export interface AddPatternModalInput {
   metadata: AddPatternMetadata;
-  /** The fixed problem, when there is one; otherwise a select of these. */
+  /** The fixed problem, when there is one; otherwise a type-ahead over the open problems, if there are any. */
   fixedProblem?: ProblemChoice;
-  problems: ProblemChoice[];
+  hasOpenProblems: boolean;
   /** Offer a "new problem title" field (the message shortcut). */
   allowNewProblem: boolean;
   initialInput?: string;
@@ -178,21 +206,13 @@ export function addPatternModal(input: AddPatternModalInput): ModalView {
       mrkdwnSection(`Pattern for *${input.fixedProblem.key}* ${safe(input.fixedProblem.title, 500)}`),
     );
   } else {
-    if (input.problems.length > 0) {
-      blocks.push(
-        select(
-          BLOCK.problem,
-          'Problem',
-          input.problems.map((p) => option(`${p.key} ${p.title}`, p.key)),
-          undefined,
-          input.allowNewProblem,
-        ),
-      );
+    if (input.hasOpenProblems) {
+      blocks.push(problemPicker(BLOCK.problem, 'Problem', input.allowNewProblem));
     }
     if (input.allowNewProblem) {
       blocks.push(
-        textInput(BLOCK.newProblemTitle, input.problems.length > 0 ? '…or a new problem' : 'New problem', {
-          optional: input.problems.length > 0,
+        textInput(BLOCK.newProblemTitle, input.hasOpenProblems ? '…or a new problem' : 'New problem', {
+          optional: input.hasOpenProblems,
           placeholder: 'Title of a problem to create',
           max: 200,
         }),

@@ -8,6 +8,7 @@ import { modelComparison, modelList } from '../../../src/slack/blocks/models.ts'
 import { patternList } from '../../../src/slack/blocks/patterns.ts';
 import { type ProblemCardData, problemCard } from '../../../src/slack/blocks/problem-card.ts';
 import { type ProblemRowData, problemList, usageMessage } from '../../../src/slack/blocks/problem-list.ts';
+import { problemOptions } from '../../../src/slack/blocks/problem-options.ts';
 
 const EVIL = '<!channel> @here <https://evil.example|click> & <@U123>';
 const LONG = 'x'.repeat(10_000);
@@ -80,10 +81,7 @@ describe('user text never becomes a mention or a link', () => {
         problemCard(card({ title: EVIL, description: EVIL, latest: { model: EVIL, passRate: 0.5, n: 2 } })),
     ],
     ['problem list', () => problemList([row(1, EVIL)], 'Open problems')],
-    [
-      'flag prompt',
-      () => flagPrompt({ flagId: 1, flaggedBy: 'U1', text: EVIL, problems: [{ key: 'P-1', title: EVIL }] }),
-    ],
+    ['flag prompt', () => flagPrompt({ flagId: 1, flaggedBy: 'U1', text: EVIL, hasOpenProblems: true })],
     [
       'pattern list',
       () => patternList({ key: 'P-1', title: EVIL }, [{ pattern: pattern(1, EVIL), outcomes: [] }]),
@@ -133,32 +131,38 @@ describe('Slack limits', () => {
     expect(JSON.stringify(view.blocks.at(-1))).toContain('more');
   });
 
-  it('modals keep titles, option texts and option counts within Slack limits', () => {
-    const problems = Array.from({ length: 250 }, (_, i) => ({ key: `P-${i}`, title: LONG }));
+  it('modals keep titles and initial values within Slack limits; the problem picker is a type-ahead', () => {
     const modal = addPatternModal({
       metadata: { channel: 'C1' },
-      problems,
+      hasOpenProblems: true,
       allowNewProblem: true,
       initialInput: LONG,
     });
     expect((modal.title as { text: string }).text.length).toBeLessThanOrEqual(LIMITS.modalTitle);
     const select = (
-      modal.blocks as {
-        block_id?: string;
-        element?: { options?: { text: { text: string }; value: string }[] };
-      }[]
+      modal.blocks as { block_id?: string; element?: { type?: string; options?: unknown } }[]
     ).find((b) => b.block_id === 'problem');
-    expect(select?.element?.options).toHaveLength(LIMITS.selectOptions);
-    for (const o of select?.element?.options ?? [])
-      expect(o.text.text.length).toBeLessThanOrEqual(LIMITS.optionText);
+    expect(select?.element?.type).toBe('external_select');
+    expect(select?.element?.options).toBeUndefined();
     const input = (modal.blocks as { block_id?: string; element?: { initial_value?: string } }[]).find(
       (b) => b.block_id === 'input',
     );
     expect(input?.element?.initial_value?.length).toBeLessThanOrEqual(LIMITS.inputInitialValue);
   });
 
+  it('problem options stay within Slack limits for 250 long titles', () => {
+    const { options } = problemOptions(
+      Array.from({ length: 250 }, (_, i) => ({ key: `P-${i}`, title: LONG })),
+    );
+    expect(options).toHaveLength(LIMITS.selectOptions);
+    for (const o of options) {
+      expect(o.text.text.length).toBeLessThanOrEqual(LIMITS.optionText);
+      expect(o.text.text.startsWith(o.value ?? '')).toBe(true);
+    }
+  });
+
   it('modals with no open problems ask for a new title instead of an empty select', () => {
-    const modal = addPatternModal({ metadata: {}, problems: [], allowNewProblem: true });
+    const modal = addPatternModal({ metadata: {}, hasOpenProblems: false, allowNewProblem: true });
     const ids = (modal.blocks as { block_id?: string }[]).map((b) => b.block_id);
     expect(ids).not.toContain('problem');
     expect(ids).toContain('new_problem_title');

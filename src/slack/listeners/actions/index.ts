@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { ACTION } from '../../blocks/ids.ts';
 import type { SlackContext } from '../../context.ts';
 import { flagSaveAction } from './flag-save.ts';
+import { patternEditAction } from './pattern-edit.ts';
 import { problemAddPatternAction } from './problem-add-pattern.ts';
 import { problemSetThresholdAction } from './problem-set-threshold.ts';
 import { problemSignOffAction } from './problem-sign-off.ts';
@@ -17,4 +18,5 @@ export function registerActions(app: App, ctx: SlackContext): void {
   app.action(ACTION.resultShowAll, resultShowAllAction(ctx));
   app.action(ACTION.resultSignOff, resultSignOffAction(ctx));
   app.action(ACTION.suggestRelated, suggestRelatedAction(ctx));
+  app.action(ACTION.patternEdit, patternEditAction(ctx));
 }

@@ -8,6 +8,7 @@ import { compareModels } from '../../../services/reports.ts';
 import { modelComparison, modelList } from '../../blocks/models.ts';
 import { usageMessage } from '../../blocks/problem-list.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
+import { modelControl } from '../../controls.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -80,6 +81,9 @@ async function run(ctx: SlackContext, cmd: ModelCommand, to: ReplyTarget): Promi
         ),
       );
     }
+    case 'retire':
+    case 'restore':
+      return modelControl(ctx, cmd.sub, cmd.model, to);
     case 'promote': {
       if (!isAdmin(ctx.settings, to.user)) {
         return replyEphemeral(ctx, to, ':no_entry: Only Canary admins (CANARY_ADMINS) can promote models.');

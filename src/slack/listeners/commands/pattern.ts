@@ -4,6 +4,7 @@ import { listPatterns } from '../../../services/patterns.ts';
 import { patternList } from '../../blocks/patterns.ts';
 import { usageMessage } from '../../blocks/problem-list.ts';
 import type { SlackContext } from '../../context.ts';
+import { openEditPattern, patternSwitch } from '../../controls.ts';
 import { openAddPatternModal } from '../../open-modals.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
 
@@ -34,6 +35,11 @@ async function run(
       return replyEphemeral(ctx, to, usageMessage(null, PATTERN_USAGE));
     case 'add':
       return openAddPatternModal(ctx, to.client, triggerId, { problemKey: cmd.key, channel: to.channel });
+    case 'deactivate':
+    case 'reactivate':
+      return patternSwitch(ctx, cmd.sub, cmd.patternId, to);
+    case 'edit':
+      return openEditPattern(ctx, to.client, triggerId, cmd.patternId, to);
     case 'list': {
       const { problem, patterns } = await listPatterns(ctx.deps, cmd.key);
       return replyEphemeral(ctx, to, patternList(problem, patterns));

@@ -45,7 +45,8 @@ async function run(
       return replyEphemeral(ctx, to, usageMessage(null, PROBLEM_USAGE));
     case 'new': {
       if (cmd.title === null) {
-        await to.client.views.open({ trigger_id: to.triggerId, view: newProblemModal({ channel }) });
+        const view = newProblemModal({ channel }, '', { canSetThreshold: isAdmin(ctx.settings, to.user) });
+        await to.client.views.open({ trigger_id: to.triggerId, view });
         return;
       }
       const problem = await createProblem(ctx.deps, { title: cmd.title, creatorId: to.user });

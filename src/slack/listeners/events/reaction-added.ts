@@ -4,7 +4,7 @@ import { flagPrompt } from '../../blocks/flag.ts';
 import type { SlackContext } from '../../context.ts';
 import { slackErrorCode } from '../../errors.ts';
 import { fetchMessage } from '../../message-lookup.ts';
-import { openProblems } from '../../problem-data.ts';
+import { hasOpenProblems } from '../../problem-data.ts';
 
 type Args = SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs;
 
@@ -41,8 +41,12 @@ export function reactionAdded(ctx: SlackContext) {
     });
     if (!created) return;
     try {
-      const problems = (await openProblems(ctx.deps)).reverse();
-      const prompt = flagPrompt({ flagId: flag.id, flaggedBy: event.user, text: message.text, problems });
+      const prompt = flagPrompt({
+        flagId: flag.id,
+        flaggedBy: event.user,
+        text: message.text,
+        hasOpenProblems: await hasOpenProblems(ctx.deps),
+      });
       const posted = await ctx.poster.post({
         channel,
         thread_ts: message.thread_ts ?? message.ts,

@@ -5,7 +5,7 @@ import { CanaryError } from '../../../core/types.ts';
 import { createProblem } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { NewProblemMetadata } from '../../blocks/modals.ts';
-import type { SlackContext } from '../../context.ts';
+import { isAdmin, type SlackContext } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { selectedValue, textValue, type ViewValues } from '../../pattern-form.ts';
 import { announceProblem } from '../../problem-data.ts';
@@ -21,6 +21,17 @@ export function newProblemSubmission(ctx: SlackContext) {
     const values = view.state.values as ViewValues;
     const user = body.user.id;
     const thresholdText = textValue(values, BLOCK.threshold);
+    // Checked here, not only by leaving the field out of the form: a crafted submission can still carry one.
+    if (thresholdText !== '' && !isAdmin(ctx.settings, user)) {
+      await ack({
+        response_action: 'errors',
+        errors: {
+          [BLOCK.threshold]:
+            'Only Canary admins (CANARY_ADMINS) can set a threshold; leave it empty and ask an admin to set one.',
+        },
+      });
+      return;
+    }
     const threshold = thresholdText === '' ? null : parseThreshold(thresholdText);
     if (threshold && !threshold.ok) {
       await ack({ response_action: 'errors', errors: { [BLOCK.threshold]: threshold.error } });
