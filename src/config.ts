@@ -25,6 +25,10 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 
 const url = z.string().url();
 
+const emojiList = /^[a-z0-9_+'-]+(\s*,\s*[a-z0-9_+'-]+)*$/;
+/** A Slack bot or user id, then the model its messages come from. */
+const ratedBot = /^[BUW][A-Z0-9]+=[^=@\s]+@[^=@\s]+$/;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -59,6 +63,19 @@ const schema = z.object({
   CANARY_ADMINS: list,
   CANARY_MODELS_CHANNEL: z.string().optional(),
   CANARY_SLACK_RATE_PER_SEC: z.coerce.number().positive().default(1),
+
+  CANARY_OBSERVATION_RETENTION_DAYS: int(90, 0, 36_500),
+  CANARY_RATING_UP_EMOJIS: z
+    .string()
+    .regex(emojiList, 'must be emoji names without colons, comma-separated')
+    .default('+1,thumbsup'),
+  CANARY_RATING_DOWN_EMOJIS: z
+    .string()
+    .regex(emojiList, 'must be emoji names without colons, comma-separated')
+    .default('-1,thumbsdown'),
+  CANARY_RATED_BOTS: list.pipe(
+    z.array(z.string().regex(ratedBot, 'entries must look like B123=name@version')),
+  ),
 
   CANARY_CHART_RENDERER: z.enum(['local', 'quickchart']).default('local'),
   QUICKCHART_URL: url.optional(),
@@ -116,6 +133,14 @@ export interface Config {
     ratePerSecond: number;
   };
   charts: { renderer: 'local' | 'quickchart'; quickchartUrl: string | undefined };
+  observations: {
+    /** Untriaged observations older than this many days are removed; 0 keeps them forever. */
+    retentionDays: number;
+    upEmojis: string[];
+    downEmojis: string[];
+    /** Slack bot (or user) id → name@version: that sender's messages are outputs of that model. */
+    ratedBots: Record<string, string>;
+  };
   digest: { cron: string; tz: string; channel: string | undefined };
   client: { url: string | undefined; token: string | undefined };
   demo: { channel: string | undefined; outDir: string };
@@ -142,6 +167,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CANARY_CHART_RENDERER === 'quickchart' && !e.QUICKCHART_URL) {
     throw new ConfigError(
       'Invalid configuration: QUICKCHART_URL is required when CANARY_CHART_RENDERER=quickchart.',
+    );
+  }
+  const overlap = splitList(e.CANARY_RATING_UP_EMOJIS).find((x) =>
+    splitList(e.CANARY_RATING_DOWN_EMOJIS).includes(x),
+  );
+  if (overlap) {
+    throw new ConfigError(
+      `Invalid configuration: CANARY_RATING_UP_EMOJIS and CANARY_RATING_DOWN_EMOJIS both list "${overlap}".`,
     );
   }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
@@ -181,11 +214,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ratePerSecond: e.CANARY_SLACK_RATE_PER_SEC,
     },
     charts: { renderer: e.CANARY_CHART_RENDERER, quickchartUrl: e.QUICKCHART_URL },
+    observations: {
+      retentionDays: e.CANARY_OBSERVATION_RETENTION_DAYS,
+      upEmojis: splitList(e.CANARY_RATING_UP_EMOJIS),
+      downEmojis: splitList(e.CANARY_RATING_DOWN_EMOJIS),
+      ratedBots: Object.fromEntries(e.CANARY_RATED_BOTS.map((entry) => entry.split('=') as [string, string])),
+    },
     digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
     metrics: { port: e.CANARY_METRICS_PORT },
   };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function redact(name: string, value: string): string {

@@ -21,6 +21,7 @@ import { badRequest, respondToError, sendError } from './errors.ts';
 import { exportPatterns } from './export-patterns.ts';
 import { gateReport } from './gate-report.ts';
 import { healthRoutes, type Readiness } from './health.ts';
+import { observationRoutes } from './observations.ts';
 import { validatePatternItems } from './patterns-body.ts';
 
 export interface ApiDeps extends ServiceDeps {
@@ -151,6 +152,8 @@ export function createApi(deps: ApiDeps): Hono {
     if (!evaluation) return sendError(c, 404, 'evaluation_not_found', `There is no evaluation ${id}.`);
     return c.json(evaluation);
   });
+
+  api.route('/observations', observationRoutes(deps, readJson));
 
   app.route('/api/v1', api);
   return app;

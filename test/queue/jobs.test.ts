@@ -22,6 +22,7 @@ const SAMPLES: { [N in JobName]: unknown } = {
   'notify.evaluation-finished': { evaluationId: 12 },
   'notify.pattern-backfilled': { patternRevisionId: 9 },
   'digest.tick': { tick: '2026-11-26T09:00:00Z' },
+  'observations.prune': {},
 };
 
 describe('job catalog', () => {
