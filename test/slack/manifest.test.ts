@@ -94,7 +94,13 @@ describe('slack/manifest.yaml', () => {
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: REQUEST_URL });
     expect(manifest.settings.event_subscriptions.request_url).toBe(REQUEST_URL);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(
-      expect.arrayContaining(['reaction_added', 'app_home_opened', 'app_mention', 'member_joined_channel']),
+      expect.arrayContaining([
+        'reaction_added',
+        'reaction_removed',
+        'app_home_opened',
+        'app_mention',
+        'member_joined_channel',
+      ]),
     );
     expect(manifest.settings.socket_mode_enabled).toBe(false);
   });
