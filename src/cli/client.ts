@@ -49,6 +49,8 @@ export interface CanaryClient {
     model: ModelRef;
     baseline?: 'production' | ModelRef | null;
     strict: boolean;
+    /** Also fail when users' satisfaction dropped significantly against the baseline. */
+    ratings?: boolean;
   }): Promise<GateReport>;
   report(ref: ModelRef): Promise<ModelReport>;
   compare(baseline: ModelRef, candidate: ModelRef): Promise<ModelComparison>;

@@ -63,7 +63,11 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
               ? 'production'
               : refText(input.baseline);
       return (await call('GET', `models/${ref(input.model)}/gate`, {
-        query: { baseline, strict: input.strict ? 'true' : undefined },
+        query: {
+          baseline,
+          strict: input.strict ? 'true' : undefined,
+          ratings: input.ratings ? 'true' : undefined,
+        },
       })) as GateReport;
     },
     async report(r) {

@@ -131,10 +131,12 @@ export function createApi(deps: ApiDeps): Hono {
   api.get('/models/:name/:version/gate', async (c) => {
     const baseline = c.req.query('baseline');
     const strict = flag(c.req.query('strict'), 'strict');
+    const ratings = flag(c.req.query('ratings'), 'ratings');
     const result = await gateReport(deps, {
       model: refOf(c),
       ...(baseline ? { baseline: baselineOf(baseline) } : {}),
       strict,
+      ratings,
     });
     return c.json(result);
   });

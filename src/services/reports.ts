@@ -15,6 +15,7 @@ import {
 import type { ServiceDeps } from './deps.ts';
 import { getModelByRef, type ModelRef } from './models.ts';
 import { EMPTY_METRICS, getProblem } from './problems.ts';
+import { type SatisfactionReport, satisfactionReport } from './satisfaction.ts';
 
 export { outcomesFor } from '../db/queries/reports.ts';
 
@@ -57,8 +58,9 @@ export async function outcomesByProblem(
 export async function modelReport(
   deps: ServiceDeps,
   ref: ModelRef,
-): Promise<{ model: Model; problems: ModelReportRow[] }> {
+): Promise<{ model: Model; problems: ModelReportRow[]; satisfaction: SatisfactionReport }> {
   const model = await getModelByRef(deps, ref);
+  const users = await satisfactionReport(deps, ref);
   const problems = await reportedProblems(deps);
   const ids = problems.map((p) => p.id);
   let metricsOf: (problemId: number) => Metrics;
@@ -73,6 +75,7 @@ export async function modelReport(
   }
   return {
     model,
+    satisfaction: users,
     problems: problems.map((p) => {
       const m = metricsOf(p.id);
       return {

@@ -87,8 +87,12 @@ describe('satisfaction', () => {
   });
 
   it('flags a significant drop only', () => {
-    expect(compareSatisfaction({ up: 740, down: 260 }, { up: 820, down: 180 }).droppedSignificantly).toBe(true);
-    expect(compareSatisfaction({ up: 820, down: 180 }, { up: 740, down: 260 }).droppedSignificantly).toBe(false);
+    expect(compareSatisfaction({ up: 740, down: 260 }, { up: 820, down: 180 }).droppedSignificantly).toBe(
+      true,
+    );
+    expect(compareSatisfaction({ up: 820, down: 180 }, { up: 740, down: 260 }).droppedSignificantly).toBe(
+      false,
+    );
     expect(compareSatisfaction({ up: 74, down: 26 }, { up: 82, down: 18 }).droppedSignificantly).toBe(false);
   });
 });
@@ -96,15 +100,24 @@ describe('satisfaction', () => {
 describe('satisfactionLine', () => {
   it('reads like the digest', () => {
     expect(
-      satisfactionLine({ label: 'v3', counts: { up: 820, down: 180 } }, { label: 'v2', counts: { up: 740, down: 260 } }),
+      satisfactionLine(
+        { label: 'v3', counts: { up: 820, down: 180 } },
+        { label: 'v2', counts: { up: 740, down: 260 } },
+      ),
     ).toBe('users: 82% 👍 on v3 [79–84%] vs 74% on v2, p < 0.001');
     expect(
-      satisfactionLine({ label: 'v3', counts: { up: 82, down: 18 } }, { label: 'v2', counts: { up: 74, down: 26 } }),
+      satisfactionLine(
+        { label: 'v3', counts: { up: 82, down: 18 } },
+        { label: 'v2', counts: { up: 74, down: 26 } },
+      ),
     ).toBe('users: 82% 👍 on v3 [73–88%] vs 74% on v2, p = 0.23');
     expect(satisfactionLine({ label: 'v3', counts: { up: 0, down: 0 } })).toBe('users: no ratings yet on v3');
-    expect(satisfactionLine({ label: 'v3', counts: { up: 1, down: 1 } }, { label: 'v2', counts: { up: 0, down: 0 } })).toBe(
-      'users: 50% 👍 on v3 [9–91%]; no ratings on v2',
-    );
+    expect(
+      satisfactionLine(
+        { label: 'v3', counts: { up: 1, down: 1 } },
+        { label: 'v2', counts: { up: 0, down: 0 } },
+      ),
+    ).toBe('users: 50% 👍 on v3 [9–91%]; no ratings on v2');
   });
 
   it.each([

@@ -10,13 +10,14 @@ import { renderMarkdown } from '../output/markdown.ts';
 import { clip, renderTable } from '../output/table.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
+export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--ratings] [--wait]
                    [--junit FILE] [--markdown FILE] [--json]
 
 Exit 0 when every gated problem meets its threshold and nothing regressed significantly against the
 baseline, 1 when the gate fails, 2 on usage or infrastructure errors.
   --baseline   model to compare with (default: the production model of the same name)
   --strict     also fail when a problem's 95% interval reaches below its threshold
+  --ratings    also fail when users' 👍 share dropped significantly against the baseline (Fisher's exact test)
   --wait       first run any patterns the model has no result for, and wait for them
   --junit      write a JUnit XML report (one suite per problem, one case per pattern)
   --markdown   write a Markdown table for a pull-request comment
@@ -29,6 +30,7 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
       model: { type: 'string' },
       baseline: { type: 'string' },
       strict: { type: 'boolean' },
+      ratings: { type: 'boolean' },
       wait: { type: 'boolean' },
       junit: { type: 'string' },
       markdown: { type: 'string' },
@@ -43,13 +45,21 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
 
   const client = await ctx.openClient();
   let view: GateView;
+  let satisfactionLine: string | null = null;
   try {
     if (values.wait) {
       const { evaluationId } = await client.evaluateModel(model);
       await waitForEvaluation(client, evaluationId, ctx.stderr);
     }
-    const report = await client.gate({ model, ...(baseline === undefined ? {} : { baseline }), strict });
+    const ratings = values.ratings === true;
+    const report = await client.gate({
+      model,
+      ...(baseline === undefined ? {} : { baseline }),
+      strict,
+      ratings,
+    });
     view = toGateView(report, strict);
+    if (ratings) satisfactionLine = report.satisfaction.line;
   } finally {
     await client.close();
   }
@@ -57,7 +67,7 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
   if (values.junit) await writeReport(values.junit, renderJunit(view));
   if (values.markdown) await writeReport(values.markdown, renderMarkdown(view));
   if (values.json) ctx.stdout.write(`${JSON.stringify(jsonOf(view))}\n`);
-  else ctx.stdout.write(renderText(view));
+  else ctx.stdout.write(renderText(view) + (satisfactionLine ? `\n${satisfactionLine}\n` : ''));
   return view.pass ? EXIT.ok : EXIT.gateFailed;
 }
 
