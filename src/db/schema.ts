@@ -302,6 +302,8 @@ export const observations = pgTable(
       .on(t.at.desc(), t.id.desc())
       .where(sql`${t.status} = 'untriaged' and ${t.downs} > 0`),
     index('observations_pattern_idx').on(t.patternId),
+    // Triage marks every untriaged complaint with the same input at once.
+    index('observations_input_hash_idx').on(t.inputHash).where(sql`${t.status} = 'untriaged'`),
   ],
 );
 

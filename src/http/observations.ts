@@ -14,6 +14,7 @@ import {
   MAX_PAGE,
   rateObservation,
 } from '../services/observations.ts';
+import { dismissObservation, patternFromObservation, triageQueue } from '../services/triage.ts';
 import { badRequest } from './errors.ts';
 import { validateObservationItems } from './observations-body.ts';
 
@@ -38,6 +39,40 @@ export function observationRoutes(deps: ServiceDeps, readJson: (c: Context) => P
         ...(status ? { status: statusParam(status) } : {}),
         ...(limit ? { limit: limitParam(limit) } : {}),
         ...(cursor ? { cursor } : {}),
+      }),
+    );
+  });
+  api.get('/triage', async (c) => {
+    const limit = c.req.query('limit');
+    return c.json({ groups: await triageQueue(deps, limit ? { limit: limitParam(limit) } : {}) });
+  });
+  api.post('/:id/pattern', async (c) => {
+    const body = objectBody(
+      await readJson(c),
+      '{"problem": "P-3", "expect": {...}, "notes"?: text, "by"?: id}',
+    );
+    if (typeof body['problem'] !== 'string' || body['problem'].trim() === '')
+      badRequest('Say which problem the pattern belongs to (its key or title).', 'problem');
+    const expectation = body['expect'] ?? body['expectation'];
+    if (expectation === undefined) badRequest('The expectation ("expect") is missing.', 'expect');
+    const result = await patternFromObservation(deps, {
+      observationId: idParam(c),
+      problem: body['problem'] as string,
+      expectation,
+      ...(typeof body['notes'] === 'string' ? { notes: body['notes'] } : {}),
+      by: typeof body['by'] === 'string' ? body['by'] : null,
+    });
+    return c.json(result, result.created ? 201 : 200);
+  });
+  api.post('/:id/dismiss', async (c) => {
+    const body = objectBody(await readJson(c), '{"reason": text, "by"?: id}');
+    if (typeof body['reason'] !== 'string')
+      badRequest('reason is required: say why it is dismissed.', 'reason');
+    return c.json(
+      await dismissObservation(deps, {
+        observationId: idParam(c),
+        reason: body['reason'] as string,
+        by: typeof body['by'] === 'string' ? body['by'] : null,
       }),
     );
   });
@@ -66,6 +101,11 @@ export function observationRoutes(deps: ServiceDeps, readJson: (c: Context) => P
     return c.json({ observation });
   });
   return api;
+}
+
+function objectBody(body: unknown, shape: string): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) badRequest(`Send ${shape}.`);
+  return body as Record<string, unknown>;
 }
 
 function idParam(c: Context): number {

@@ -1,0 +1,1 @@
+CREATE INDEX "observations_input_hash_idx" ON "observations" USING btree ("input_hash") WHERE "observations"."status" = 'untriaged';
