@@ -2,7 +2,9 @@ import type { ModelRef } from '../core/commands.ts';
 import type { PatternDraft } from '../core/pattern.ts';
 import type { EndpointConfig, EvaluationStatus } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
+import type { Observation, ObservationQuery } from '../services/observations.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
+import type { TriageGroup } from '../services/triage.ts';
 
 export type ModelReport = Awaited<ReturnType<typeof modelReport>>;
 export type ModelComparison = Awaited<ReturnType<typeof compareModels>>;
@@ -53,6 +55,9 @@ export interface CanaryClient {
     ratings?: boolean;
   }): Promise<GateReport>;
   report(ref: ModelRef): Promise<ModelReport>;
+  /** The triage queue: untriaged 👎 observations, identical inputs grouped. */
+  triage(opts: { limit: number }): Promise<TriageGroup[]>;
+  observations(query: ObservationQuery): Promise<{ observations: Observation[]; nextCursor: string | null }>;
   compare(baseline: ModelRef, candidate: ModelRef): Promise<ModelComparison>;
   close(): Promise<void>;
 }

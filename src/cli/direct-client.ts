@@ -8,9 +8,11 @@ import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getEvaluation } from '../services/evaluations.ts';
 import { getModelByRef, registerModel } from '../services/models.ts';
+import { listObservations } from '../services/observations.ts';
 import { addPatterns } from '../services/patterns.ts';
 import type { EvaluationScheduler } from '../services/ports.ts';
 import { compareModels, modelReport } from '../services/reports.ts';
+import { triageQueue } from '../services/triage.ts';
 import type { CanaryClient } from './client.ts';
 import { CliFailure } from './failure.ts';
 
@@ -70,6 +72,8 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
     },
     gate: (input) => gateReport(deps, input),
     report: (ref) => modelReport(deps, ref),
+    triage: (opts) => triageQueue(deps, opts),
+    observations: (query) => listObservations(deps, query),
     compare: (a, b) => compareModels(deps, a, b),
     async close() {
       if (built) await (await built).close().catch(() => {});

@@ -1,5 +1,7 @@
 import type { ModelRef } from '../core/commands.ts';
 import type { GateReport } from '../http/gate-report.ts';
+import type { Observation } from '../services/observations.ts';
+import type { TriageGroup } from '../services/triage.ts';
 import type {
   CanaryClient,
   EvaluationProgress,
@@ -69,6 +71,23 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
           ratings: input.ratings ? 'true' : undefined,
         },
       })) as GateReport;
+    },
+    async triage(opts) {
+      const res = (await call('GET', 'observations/triage', { query: { limit: String(opts.limit) } })) as {
+        groups: TriageGroup[];
+      };
+      return res.groups;
+    },
+    async observations(q) {
+      return (await call('GET', 'observations', {
+        query: {
+          model: q.model ? refText(q.model) : undefined,
+          rating: q.rating,
+          status: q.status,
+          limit: q.limit === undefined ? undefined : String(q.limit),
+          cursor: q.cursor,
+        },
+      })) as { observations: Observation[]; nextCursor: string | null };
     },
     async report(r) {
       return (await call('GET', `models/${ref(r)}/report`)) as ModelReport;

@@ -6,6 +6,7 @@ import { gateCommand } from './commands/gate.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { modelCommand } from './commands/model.ts';
+import { observationsCommand } from './commands/observations.ts';
 import { reportCommand } from './commands/report.ts';
 import { type CliContext, createContext, type Output, reason } from './context.ts';
 import { CliFailure, EXIT } from './failure.ts';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   model: modelCommand,
   gate: gateCommand,
   report: reportCommand,
+  observations: observationsCommand,
   compare: compareCommand,
   digest: digestCommand,
 };
@@ -30,9 +32,10 @@ Commands:
   import <file.jsonl|file.csv>              import patterns (all rows or none)
   export [--problem KEY]                    print patterns as JSONL
   model register --name N --version V …     register a candidate model and evaluate it
-  gate --model N@V [--baseline production|N@V] [--strict] [--wait] [--junit FILE] [--markdown FILE] [--json]
+  gate --model N@V [--baseline production|N@V] [--strict] [--ratings] [--wait] [--junit FILE] [--markdown FILE] [--json]
   report --model N@V [--json]               pass rates per problem
   compare N@V1 N@V2 [--json]                baseline against candidate
+  observations --rating down --untriaged    the triage queue (or any listing: --model, --status, --json)
   digest --now                              post the digest now
 
 Talks to a running Canary when CANARY_URL and CANARY_TOKEN are set; otherwise opens the database
