@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCharts } from './charts.ts';
+import { benchObservations, OBSERVATIONS_FULL, OBSERVATIONS_QUICK } from './observations.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
 import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
@@ -16,7 +17,7 @@ import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput
  * minute (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task).
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries'] as const;
+export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'observations'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -41,6 +42,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
     }
     case 'queries':
       return benchQueries({ ...(quick ? QUERIES_QUICK : QUERIES_FULL), dbName });
+    case 'observations':
+      return benchObservations({ ...(quick ? OBSERVATIONS_QUICK : OBSERVATIONS_FULL), dbName });
   }
 }
 
@@ -129,6 +132,21 @@ export function summarize(results: Record<string, unknown>): Row[] {
       `${fmt(c.p50Ms)}/${fmt(c.p95Ms)}`,
       `x${fmt(c.p50RatioToCpuUnit)} of cpu unit ${fmt(c.cpuUnitMs)} ms`,
     );
+  const o = r['observations'] as Awaited<ReturnType<typeof benchObservations>> | undefined;
+  if (o && !('error' in o)) {
+    push(
+      'observations',
+      'POST observations/s',
+      o.canary.perSec,
+      `bare insert ${fmt(o.baselineBareInsert.perSec)}/s (x${fmt(o.ratioToBareInsert)})`,
+    );
+    push(
+      'observations',
+      'listing p50/p95 ms',
+      `${fmt(o.listing.p50Ms)}/${fmt(o.listing.p95Ms)}`,
+      `x${fmt(o.listing.p95RatioToGetById)} of GET by id p95`,
+    );
+  }
   const q = r['queries'] as Awaited<ReturnType<typeof benchQueries>> | undefined;
   if (q && !('error' in q)) {
     push(
