@@ -17,8 +17,16 @@ export interface ObservationsConfig {
   dbName: string;
 }
 
-export const OBSERVATIONS_FULL: Omit<ObservationsConfig, 'dbName'> = { total: 100_000, batch: 1_000, listings: 200 };
-export const OBSERVATIONS_QUICK: Omit<ObservationsConfig, 'dbName'> = { total: 10_000, batch: 1_000, listings: 50 };
+export const OBSERVATIONS_FULL: Omit<ObservationsConfig, 'dbName'> = {
+  total: 100_000,
+  batch: 1_000,
+  listings: 200,
+};
+export const OBSERVATIONS_QUICK: Omit<ObservationsConfig, 'dbName'> = {
+  total: 10_000,
+  batch: 1_000,
+  listings: 50,
+};
 
 const TOKEN = 'bench-observations-token';
 const noScheduler: EvaluationScheduler = {
@@ -55,13 +63,20 @@ export async function benchObservations(cfg: ObservationsConfig) {
     const [v2, v3] = await database.db
       .insert(models)
       .values(
-        ['v2', 'v3'].map((version) => ({ name: 'support-bot', version, adapter: 'http', url: 'http://127.0.0.1:9/p' })),
+        ['v2', 'v3'].map((version) => ({
+          name: 'support-bot',
+          version,
+          adapter: 'http',
+          url: 'http://127.0.0.1:9/p',
+        })),
       )
       .returning({ id: models.id });
     const now = Date.now();
     const batches = Math.ceil(cfg.total / cfg.batch);
     const bodies = Array.from({ length: batches }, (_, b) =>
-      Array.from({ length: Math.min(cfg.batch, cfg.total - b * cfg.batch) }, (_, k) => item(b * cfg.batch + k, now)),
+      Array.from({ length: Math.min(cfg.batch, cfg.total - b * cfg.batch) }, (_, k) =>
+        item(b * cfg.batch + k, now),
+      ),
     );
 
     // Baseline: the same rows straight into the table, then gone again.

@@ -139,3 +139,22 @@ describe('rating reactions through the Bolt receiver', () => {
     expect(after).toMatchObject({ input: 'q5', downs: 1 });
   });
 });
+
+describe('/problem triage', () => {
+  it('lists untriaged 👎 messages newest first, escaped, with their count', async () => {
+    const msg = h.api.addMessage(CHANNEL, { user: 'U0HUMAN', text: 'ping <!channel> now' });
+    await send(reaction('reaction_added', USER, msg.ts, '-1'));
+    h.api.reset();
+    await h.command(USER, '/problem', 'triage');
+    const reply = await h.api.waitFor(() => h.api.responses[0]);
+    const body = reply.body as { response_type: string; blocks: { text?: { text: string } }[] };
+    expect(body.response_type).toBe('ephemeral');
+    const blocks = JSON.stringify(body.blocks);
+    expect(blocks).toContain('Untriaged 👎');
+    expect(blocks).toContain('&lt;!channel&gt;');
+    expect(blocks).not.toContain('<!channel>');
+    const row = await observationOf(msg.ts);
+    // Newest first: the message just rated heads the list.
+    expect(body.blocks[1]?.text?.text).toMatch(new RegExp(`^\\*#${row?.id}\\* · 👎 ×1 · unattributed`));
+  });
+});
