@@ -127,7 +127,8 @@ export async function benchObservations(cfg: ObservationsConfig) {
     if (created !== cfg.total) throw new Error(`created ${created} of ${cfg.total}`);
     // A retried batch: all existing, nothing written twice.
     const retry = await fetch(url, { method: 'POST', headers, body: JSON.stringify(bodies[0]) });
-    const retried = (await retry.json()) as { created: number; existing: number };
+    const retriedBody = (await retry.json()) as { created: number; existing: number };
+    const retried = { created: retriedBody.created, existing: retriedBody.existing };
 
     await sql`analyze observations`;
     const listing: number[] = [];

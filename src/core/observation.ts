@@ -173,12 +173,17 @@ function optionalText(
   return trimmed;
 }
 
-/** `{slack: {channel, ts}}` or `{channel, ts}`; a string is the reason it is malformed. */
+/**
+ * `{slack: {channel, ts}}` (checked strictly), or top-level `channel` and `ts` together. A lone top-level
+ * `channel` ("web", "email") is the application's own metadata, not a Slack message. A string is the reason
+ * the reference is malformed.
+ */
 function slackRefOf(metadata: Record<string, unknown>): SlackMessageRef | null | string {
   const nested = metadata['slack'];
+  if (nested === undefined && (metadata['channel'] === undefined || metadata['ts'] === undefined))
+    return null;
   const source = isPlainObject(nested) ? nested : metadata;
   const { channel, ts } = source as { channel?: unknown; ts?: unknown };
-  if (channel === undefined && ts === undefined) return null;
   if (typeof channel !== 'string' || !CHANNEL_ID.test(channel))
     return `metadata names a Slack message, but its channel ${JSON.stringify(channel) ?? 'is missing'} is not a channel id (e.g. C0123ABCD).`;
   if (typeof ts !== 'string' || !MESSAGE_TS.test(ts))

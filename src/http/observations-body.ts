@@ -4,6 +4,8 @@ import { badRequest } from './errors.ts';
 
 /** Most observations one request may carry; more is a client batching wrongly, not a bigger buffer. */
 export const MAX_OBSERVATIONS_PER_REQUEST = 5_000;
+/** Mistakes listed in `details`; the message counts them all. */
+export const MAX_DETAILS = 50;
 
 /**
  * POST /observations takes one observation or an array. Every item is checked before anything is written; a
@@ -29,10 +31,11 @@ export function validateObservationItems(body: unknown, maxInputBytes: number): 
   if (first) {
     const where = Array.isArray(body) ? `item ${first.index}` : 'the observation';
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more; see details)` : '';
+    // A batch of 1 000 with one systematic mistake would otherwise answer with 1 000 copies of it.
     badRequest(
       `${where}: ${first.field}: ${first.message}${more} Nothing was saved.`,
       Array.isArray(body) ? `[${first.index}].${first.field}` : first.field,
-      errors,
+      errors.slice(0, MAX_DETAILS),
     );
   }
   return drafts;

@@ -75,6 +75,22 @@ describe('POST /observations validation', () => {
     expect(await count()).toBe(before);
   });
 
+  it('caps details for a batch with one systematic mistake, counting them all', async () => {
+    const body = Array.from({ length: 300 }, (_, i) => ({ ...obs(i), rating: 'good' }));
+    const res = await call('POST', '/observations', body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.details).toHaveLength(50);
+    expect(res.json.error.message).toMatch(/and 299 more/);
+  });
+
+  it('a lone metadata.channel is the application\u2019s own, not a Slack message', async () => {
+    const res = await call('POST', '/observations', obs(77, { metadata: { channel: 'web', session: 's1' } }));
+    expect(res.status).toBe(201);
+    const row = await database.db.select().from(observations).where(sql`id = ${res.json.items[0].id}`);
+    expect(row[0]?.slackChannel).toBeNull();
+    expect(row[0]?.metadata).toEqual({ channel: 'web', session: 's1' });
+  });
+
   it('lists every bad item in details', async () => {
     const res = await call('POST', '/observations', [
       obs(0),
