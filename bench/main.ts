@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCharts } from './charts.ts';
 import { benchGenerative, GENERATIVE_FULL, GENERATIVE_QUICK } from './generative.ts';
+import { benchObservations, OBSERVATIONS_FULL, OBSERVATIONS_QUICK } from './observations.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
 import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
@@ -22,7 +23,16 @@ import { benchVolume, VOLUME_FULL, VOLUME_QUICK } from './volume.ts';
  * and the [min, max] spread of each figure. `--check` exits 1 when a median misses its aim.
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries', 'volume', 'generative'] as const;
+export const SECTIONS = [
+  'throughput',
+  'peer',
+  'slack',
+  'charts',
+  'queries',
+  'volume',
+  'generative',
+  'observations',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -51,6 +61,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
       return benchVolume({ ...(quick ? VOLUME_QUICK : VOLUME_FULL), dbName });
     case 'generative':
       return benchGenerative({ ...(quick ? GENERATIVE_QUICK : GENERATIVE_FULL), dbName });
+    case 'observations':
+      return benchObservations({ ...(quick ? OBSERVATIONS_QUICK : OBSERVATIONS_FULL), dbName });
   }
 }
 
@@ -139,6 +151,21 @@ export function summarize(results: Record<string, unknown>, spreads: Record<stri
       `${fmt(c.p50Ms)}/${fmt(c.p95Ms)}`,
       `x${fmt(c.p50RatioToCpuUnit)} of cpu unit ${fmt(c.cpuUnitMs)} ms`,
     );
+  const o = r['observations'] as Awaited<ReturnType<typeof benchObservations>> | undefined;
+  if (o && !('error' in o)) {
+    push(
+      'observations',
+      'POST observations/s',
+      o.canary.perSec,
+      `bare insert ${fmt(o.baselineBareInsert.perSec)}/s (x${fmt(o.ratioToBareInsert)})`,
+    );
+    push(
+      'observations',
+      'listing p50/p95 ms',
+      `${fmt(o.listing.p50Ms)}/${fmt(o.listing.p95Ms)}`,
+      `x${fmt(o.listing.p95RatioToGetById)} of GET by id p95`,
+    );
+  }
   const q = r['queries'] as Awaited<ReturnType<typeof benchQueries>> | undefined;
   if (q && !('error' in q)) {
     push(

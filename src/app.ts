@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { scheduleDigest } from './notify/index.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createEvaluationEvents, type EvaluationEvents } from './queue/events.ts';
+import { scheduleObservationRetention } from './queue/observation-retention.ts';
 import { createScheduler } from './queue/producers.ts';
 import { createQueues, type Queues } from './queue/queues.ts';
 import type { ServiceDeps } from './services/deps.ts';
@@ -74,6 +75,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
       })
     : null;
   if (config.digest.channel) await scheduleDigest(queues.notify, config.digest);
+  await scheduleObservationRetention(queues.notify, config.observations.retentionDays);
 
   const ping = async () => {
     const [postgres, redis] = await Promise.all([

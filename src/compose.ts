@@ -5,6 +5,7 @@ import type { Db } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import { createNotifyProcessor } from './notify/index.ts';
 import type { CanaryMetrics } from './observability/metrics.ts';
+import { withObservationRetention } from './queue/observation-retention.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { EvaluationScheduler } from './services/ports.ts';
 import { checkSignoffs } from './services/signoffs.ts';
@@ -48,7 +49,7 @@ export function notifyProcessor(
   config: Config,
   parts: { deps: ServiceDeps; slack: SlackPoster | null },
 ): Processor {
-  return createNotifyProcessor({
+  const notify = createNotifyProcessor({
     db: parts.deps.db,
     log: parts.deps.log,
     now: parts.deps.now,
@@ -58,4 +59,5 @@ export function notifyProcessor(
     digestChannel: config.digest.channel,
     checkSignoffs: (modelId) => checkSignoffs(parts.deps, modelId),
   });
+  return withObservationRetention(notify, parts.deps, config.observations.retentionDays);
 }

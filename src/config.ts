@@ -26,6 +26,9 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 const url = z.string().url();
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const emojiList = /^[a-z0-9_+'-]+(\s*,\s*[a-z0-9_+'-]+)*$/;
+/** A Slack bot or user id, then the model its messages come from. */
+const ratedBot = /^[BUW][A-Z0-9]+=[^=@\s]+@[^=@\s]+$/;
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -70,6 +73,19 @@ const schema = z.object({
   CANARY_ADMINS: list,
   CANARY_MODELS_CHANNEL: z.string().optional(),
   CANARY_SLACK_RATE_PER_SEC: z.coerce.number().positive().default(1),
+
+  CANARY_OBSERVATION_RETENTION_DAYS: int(90, 0, 36_500),
+  CANARY_RATING_UP_EMOJIS: z
+    .string()
+    .regex(emojiList, 'must be emoji names without colons, comma-separated')
+    .default('+1,thumbsup'),
+  CANARY_RATING_DOWN_EMOJIS: z
+    .string()
+    .regex(emojiList, 'must be emoji names without colons, comma-separated')
+    .default('-1,thumbsdown'),
+  CANARY_RATED_BOTS: list.pipe(
+    z.array(z.string().regex(ratedBot, 'entries must look like B123=name@version')),
+  ),
 
   CANARY_CHART_RENDERER: z.enum(['local', 'quickchart']).default('local'),
   QUICKCHART_URL: url.optional(),
@@ -150,6 +166,12 @@ const configSchema = schema
       ratePerSecond: e.CANARY_SLACK_RATE_PER_SEC,
     },
     charts: { renderer: e.CANARY_CHART_RENDERER, quickchartUrl: e.QUICKCHART_URL },
+    observations: {
+      retentionDays: e.CANARY_OBSERVATION_RETENTION_DAYS,
+      upEmojis: splitList(e.CANARY_RATING_UP_EMOJIS),
+      downEmojis: splitList(e.CANARY_RATING_DOWN_EMOJIS),
+      ratedBots: Object.fromEntries(e.CANARY_RATED_BOTS.map((entry) => entry.split('=') as [string, string])),
+    },
     digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
@@ -208,6 +230,13 @@ function hostsOf(urls: (string | undefined)[]): string[] {
     }
   });
   return [...new Set(hosts.filter(Boolean))];
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function redact(name: string, value: string): string {

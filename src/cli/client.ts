@@ -3,8 +3,10 @@ import type { PatternDraft } from '../core/pattern.ts';
 import type { Proposal } from '../core/suggest/index.ts';
 import type { EndpointConfig, EvaluationStatus, Model, Pattern, Polarity } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
+import type { Observation, ObservationQuery } from '../services/observations.ts';
 import type { AddedItem } from '../services/patterns.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
+import type { TriageGroup } from '../services/triage.ts';
 
 export type ModelReport = Awaited<ReturnType<typeof modelReport>>;
 export type ModelComparison = Awaited<ReturnType<typeof compareModels>>;
@@ -74,10 +76,15 @@ export interface CanaryClient {
     baseline?: 'production' | ModelRef | null;
     strict: boolean;
     requireEvidence?: boolean;
+    /** Also fail when users' satisfaction dropped significantly against the baseline. */
+    ratings?: boolean;
   }): Promise<GateReport>;
   /** Related cases proposed for one pattern; writes nothing. */
   suggest(input: { patternId: number; n?: number; seed?: number }): Promise<SuggestionList>;
   report(ref: ModelRef): Promise<ModelReport>;
+  /** The triage queue: untriaged 👎 observations, identical inputs grouped. */
+  triage(opts: { limit: number }): Promise<TriageGroup[]>;
+  observations(query: ObservationQuery): Promise<{ observations: Observation[]; nextCursor: string | null }>;
   compare(baseline: ModelRef, candidate: ModelRef): Promise<ModelComparison>;
   /** Admin controls; the result is the model or pattern as it is afterwards. */
   retireModel(ref: ModelRef): Promise<{ model: Model }>;

@@ -15,10 +15,12 @@ import {
   restoreModel,
   retireModel,
 } from '../services/models.ts';
+import { listObservations } from '../services/observations.ts';
 import { addPatterns, editPattern, setPatternActive } from '../services/patterns.ts';
 import type { EvaluationScheduler } from '../services/ports.ts';
 import { compareModels, modelReport } from '../services/reports.ts';
 import { suggestForPattern } from '../services/suggestions.ts';
+import { triageQueue } from '../services/triage.ts';
 import type { CanaryClient } from './client.ts';
 import { CliFailure } from './failure.ts';
 
@@ -100,6 +102,8 @@ export function createDirectClient(parts: DirectClientParts): CanaryClient {
         proposals: s.proposals,
       };
     },
+    triage: (opts) => triageQueue(deps, opts),
+    observations: (query) => listObservations(deps, query),
     compare: (a, b) => compareModels(deps, a, b),
     retireModel: async (ref) => ({ model: await retireModel(deps, ref, { by: actor }) }),
     restoreModel: (ref) => restoreModel(deps, ref, { by: actor }),

@@ -1,6 +1,8 @@
 import { formatModelRef, type ModelRef } from '../core/model.ts';
 import type { Model, Pattern } from '../core/types.ts';
 import type { GateReport } from '../http/gate-report.ts';
+import type { Observation } from '../services/observations.ts';
+import type { TriageGroup } from '../services/triage.ts';
 import type {
   CanaryClient,
   EvaluationProgress,
@@ -78,11 +80,29 @@ export function createHttpClient(target: HttpTarget): CanaryClient {
           baseline,
           strict: input.strict ? 'true' : undefined,
           requireEvidence: input.requireEvidence ? 'true' : undefined,
+          ratings: input.ratings ? 'true' : undefined,
         },
       })) as GateReport;
     },
     async suggest({ patternId, ...body }) {
       return (await call('POST', `patterns/${patternId}/suggestions`, { body })) as SuggestionList;
+    },
+    async triage(opts) {
+      const res = (await call('GET', 'observations/triage', { query: { limit: String(opts.limit) } })) as {
+        groups: TriageGroup[];
+      };
+      return res.groups;
+    },
+    async observations(q) {
+      return (await call('GET', 'observations', {
+        query: {
+          model: q.model ? formatModelRef(q.model) : undefined,
+          rating: q.rating,
+          status: q.status,
+          limit: q.limit === undefined ? undefined : String(q.limit),
+          cursor: q.cursor,
+        },
+      })) as { observations: Observation[]; nextCursor: string | null };
     },
     async report(r) {
       return (await call('GET', `models/${ref(r)}/report`)) as ModelReport;

@@ -6,6 +6,7 @@ import { gateCommand } from './commands/gate.ts';
 import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { modelCommand } from './commands/model.ts';
+import { observationsCommand } from './commands/observations.ts';
 import { patternCommand } from './commands/pattern.ts';
 import { reportCommand } from './commands/report.ts';
 import { suggestCommand } from './commands/suggest.ts';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   pattern: patternCommand,
   gate: gateCommand,
   report: reportCommand,
+  observations: observationsCommand,
   compare: compareCommand,
   digest: digestCommand,
   suggest: suggestCommand,
@@ -36,9 +38,10 @@ Commands:
   model register --name N --version V …     register a candidate model and evaluate it
   model retire|restore N@V                  take a model out of (or back into) evaluation and reports
   pattern deactivate|reactivate|edit ID     stop/resume counting a pattern, or edit it (new revision)
-  gate --model N@V [--baseline production|N@V] [--strict] [--wait] [--junit FILE] [--markdown FILE] [--json]
+  gate --model N@V [--baseline production|N@V] [--strict] [--ratings] [--wait] [--junit FILE] [--markdown FILE] [--json]
   report --model N@V [--json]               pass rates per problem
   compare N@V1 N@V2 [--json]                baseline against candidate
+  observations --rating down --untriaged    the triage queue (or any listing: --model, --status, --json)
   digest --now                              post the digest now
   suggest --pattern ID [--n 10] [--seed 7]  print related cases of a pattern as JSONL for \`canary import\`
 

@@ -6,6 +6,7 @@ export type CommandResult<C> = { ok: true; command: C } | { ok: false; error: st
 export type ProblemCommand =
   | { sub: 'new'; title: string | null }
   | { sub: 'list' }
+  | { sub: 'triage' }
   | { sub: 'show'; key: string }
   | { sub: 'threshold'; key: string; threshold: number }
   | { sub: 'resolve'; key: string }
@@ -38,6 +39,7 @@ export const ADAPTERS = [
 export const PROBLEM_USAGE = [
   '`/problem new [title]` opens a new problem (no title: a form)',
   '`/problem list` lists open problems',
+  '`/problem triage` lists the 👎 observations nobody has triaged yet',
   '`/problem show P-3` shows a problem and its pass rates',
   '`/problem threshold P-3 80%` sets the gate threshold (0–1 or a percent)',
   '`/problem resolve P-3` · `/problem reopen P-3`',
@@ -93,6 +95,8 @@ export function parseProblemCommand(text: string): CommandResult<ProblemCommand>
       return { ok: true, command: { sub: 'new', title: rest === '' ? null : rest } };
     case 'list':
       return { ok: true, command: { sub: 'list' } };
+    case 'triage':
+      return { ok: true, command: { sub: 'triage' } };
     case 'show':
     case 'resolve':
     case 'reopen': {

@@ -1,6 +1,7 @@
 import type { Verdict } from './compare.ts';
 import { CanaryError } from './errors.ts';
 import { formatRate } from './metrics.ts';
+import { compareSatisfaction, type RatingCounts, satisfactionLine } from './satisfaction.ts';
 import { truncate } from './text.ts';
 import { meetsThreshold } from './threshold.ts';
 
@@ -34,6 +35,14 @@ export interface DigestInput {
   latest: DigestLatest[];
   brokenSignoffs: { problemKey: string; model: string; signedRate: number | null; nowRate: number | null }[];
   pendingSignoffs: { problemKey: string }[];
+  /** Users' ratings per model name: the newest rated version against production or the version before. */
+  users?: UsersDigestEntry[];
+}
+
+export interface UsersDigestEntry {
+  name: string;
+  candidate: { label: string; counts: RatingCounts };
+  baseline?: { label: string; counts: RatingCounts };
 }
 
 interface DigestSection {
@@ -114,6 +123,10 @@ export function buildDigest(input: DigestInput): Digest {
         .map((p) => `${name(p.problemKey)}: ${p.evidence?.sentence}`),
     ),
     section(
+      'What users think',
+      (input.users ?? []).map((u) => `${u.name} — ${satisfactionLine(u.candidate, u.baseline)}`),
+    ),
+    section(
       'Awaiting sign-off',
       input.pendingSignoffs.map((s) => name(s.problemKey)),
     ),
@@ -125,6 +138,14 @@ export function buildDigest(input: DigestInput): Digest {
     count(input.brokenSignoffs.length, 'broken sign-off', 'broken sign-offs'),
     count(input.newProblems.length, 'new problem', 'new problems'),
     count(input.flaggedPatterns.length, 'flagged pattern', 'flagged patterns'),
+    // Users liking a version less is news; steady ratings alone leave a quiet day quiet.
+    count(
+      (input.users ?? []).filter(
+        (u) => u.baseline && compareSatisfaction(u.candidate.counts, u.baseline.counts).droppedSignificantly,
+      ).length,
+      'significant drop in user satisfaction',
+      'significant drops in user satisfaction',
+    ),
   ].filter((s): s is string => s !== null);
 
   const since = formatInstant(input.since);

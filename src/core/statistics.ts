@@ -19,7 +19,7 @@ export function lgamma(x: number): number {
 }
 
 /** ln C(n, k). */
-function logChoose(n: number, k: number): number {
+export function logChoose(n: number, k: number): number {
   return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
 }
 

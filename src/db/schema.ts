@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -346,4 +347,68 @@ export const controlEvents = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('control_events_subject_idx').on(t.subjectType, t.subjectId)],
+);
+
+export const observationStatus = pgEnum('observation_status', ['untriaged', 'patterned', 'dismissed']);
+export const ratingValue = pgEnum('rating_value', ['up', 'down']);
+
+/**
+ * What a model answered in production (posted by the application, or a rated Slack message). `ups`/`downs`
+ * mirror observation_ratings (kept in the same transaction) so listings and satisfaction need no join.
+ */
+export const observations = pgTable(
+  'observations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Null: a rated Slack message nobody tied to a model (kept as unattributed). */
+    modelId: integer('model_id').references(() => models.id, { onDelete: 'cascade' }),
+    input: jsonb('input'),
+    output: jsonb('output'),
+    /** sha256 of the canonical input: identical inputs group in triage. */
+    inputHash: text('input_hash'),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    userId: text('user_id'),
+    comment: text('comment'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    externalId: text('external_id'),
+    slackChannel: text('slack_channel'),
+    slackTs: text('slack_ts'),
+    ups: integer('ups').notNull().default(0),
+    downs: integer('downs').notNull().default(0),
+    status: observationStatus('status').notNull().default('untriaged'),
+    patternId: integer('pattern_id').references(() => patterns.id, { onDelete: 'set null' }),
+    triagedBy: text('triaged_by'),
+    triagedAt: timestamp('triaged_at', { withTimezone: true }),
+    dismissReason: text('dismiss_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('observations_external_uq').on(t.externalId),
+    uniqueIndex('observations_slack_uq').on(t.slackChannel, t.slackTs),
+    // Keyset listing, newest first: (at, id) alone and per model.
+    index('observations_at_idx').on(t.at.desc(), t.id.desc()),
+    index('observations_model_at_idx').on(t.modelId, t.at.desc(), t.id.desc()),
+    // The triage queue: untriaged complaints, newest first.
+    index('observations_triage_idx')
+      .on(t.at.desc(), t.id.desc())
+      .where(sql`${t.status} = 'untriaged' and ${t.downs} > 0`),
+    index('observations_pattern_idx').on(t.patternId),
+    // Triage marks every untriaged complaint with the same input at once.
+    index('observations_input_hash_idx').on(t.inputHash).where(sql`${t.status} = 'untriaged'`),
+  ],
+);
+
+/** One rating per person per observation: a changed mind replaces the earlier one. */
+export const observationRatings = pgTable(
+  'observation_ratings',
+  {
+    observationId: bigint('observation_id', { mode: 'number' })
+      .notNull()
+      .references(() => observations.id, { onDelete: 'cascade' }),
+    rater: text('rater').notNull(),
+    rating: ratingValue('rating').notNull(),
+    source: text('source').notNull(),
+    ratedAt: timestamp('rated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('observation_ratings_uq').on(t.observationId, t.rater)],
 );

@@ -26,6 +26,7 @@ import { badRequest, respondToError, sendError } from './errors.ts';
 import { exportPatterns } from './export-patterns.ts';
 import { gateReport } from './gate-report.ts';
 import { healthRoutes, type Readiness } from './health.ts';
+import { observationRoutes } from './observations.ts';
 import { validatePatternItems } from './patterns-body.ts';
 import { queueBoardRoutes } from './queue-board.ts';
 
@@ -175,11 +176,13 @@ export function createApi(deps: ApiDeps): Hono {
     const baseline = c.req.query('baseline');
     const strict = flag(c.req.query('strict'), 'strict');
     const requireEvidence = flag(c.req.query('requireEvidence'), 'requireEvidence');
+    const ratings = flag(c.req.query('ratings'), 'ratings');
     const result = await gateReport(deps, {
       model: refOf(c),
       ...(baseline ? { baseline: baselineOf(baseline) } : {}),
       strict,
       ...(requireEvidence ? { requireEvidence } : {}),
+      ratings,
     });
     return c.json(result);
   });
@@ -199,6 +202,8 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   api.route('/', controlRoutes(deps, admin, readJson));
+  api.route('/observations', observationRoutes(deps, readJson));
+
   app.route('/api/v1', api);
   return app;
 }

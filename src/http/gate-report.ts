@@ -4,6 +4,7 @@ import { foldOutcomeRuns, runsFor } from '../db/queries/reports.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type GateInput, type GateResult, gateModel } from '../services/gate.ts';
 import { reportedProblems } from '../services/reports.ts';
+import { type SatisfactionReport, satisfactionReport } from '../services/satisfaction.ts';
 
 /** One active pattern of a gated problem and the candidate's outcome on it. */
 interface GatePatternRow {
@@ -26,10 +27,22 @@ interface GatePatternRow {
 /** The gate verdict plus every pattern's outcome, so a CI report can list one test case per pattern. */
 export interface GateReport extends GateResult {
   patterns: GatePatternRow[];
+  /** Users' ratings against the same baseline; with `ratings` a significant drop fails the gate. */
+  satisfaction: SatisfactionReport;
 }
 
-export async function gateReport(deps: ServiceDeps, input: GateInput): Promise<GateReport> {
+export async function gateReport(
+  deps: ServiceDeps,
+  input: GateInput & { ratings?: boolean },
+): Promise<GateReport> {
   const result = await gateModel(deps, input);
+  const satisfaction = await satisfactionReport(deps, input.model, {
+    baseline: result.baseline ? { name: result.baseline.name, version: result.baseline.version } : null,
+  });
+  if (input.ratings && satisfaction.droppedSignificantly) {
+    result.verdict.pass = false;
+    result.verdict.reasons.push(`Users' satisfaction dropped significantly: ${satisfaction.line}.`);
+  }
   const problems = await reportedProblems(deps);
   const runs = await runsFor(deps.db, { modelIds: [result.model.id], problemIds: problems.map((p) => p.id) });
   const outcomes = new Map(foldOutcomeRuns(runs).map((o) => [o.patternRevisionId, o]));
@@ -58,5 +71,5 @@ export async function gateReport(deps: ServiceDeps, input: GateInput): Promise<G
       });
     }
   }
-  return { ...result, patterns };
+  return { ...result, patterns, satisfaction };
 }

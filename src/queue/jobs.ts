@@ -120,6 +120,19 @@ export const jobCatalog = {
     jobId: (p: { tick?: string | undefined }) =>
       p.tick === undefined ? undefined : `digest-${p.tick.replace(/[^A-Za-z0-9_.-]/g, '-')}`,
   },
+  /** Repeated by a job scheduler: removes untriaged observations past CANARY_OBSERVATION_RETENTION_DAYS. */
+  'observations.prune': {
+    queue: 'notify',
+    schema: z.object({}).strict(),
+    options: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 60_000 },
+      removeOnComplete: true,
+      removeOnFail: keepFailed,
+    },
+    // A manual run collapses onto one waiting prune; scheduled runs get the scheduler's own ids.
+    jobId: () => 'observations-prune',
+  },
 } as const satisfies Record<string, JobDefinition>;
 
 interface JobDefinition {

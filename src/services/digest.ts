@@ -1,7 +1,13 @@
 import type { ChartRenderer } from '../charts/index.ts';
 import { problemsOverModelsChart } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
-import { buildDigest, type Digest, type DigestInput, type DigestLatest } from '../core/digest.ts';
+import {
+  buildDigest,
+  type Digest,
+  type DigestInput,
+  type DigestLatest,
+  type UsersDigestEntry,
+} from '../core/digest.ts';
 import { assessEvidence } from '../core/evidence.ts';
 import { formatModelRef } from '../core/model.ts';
 import type { Model, PatternOutcome } from '../core/types.ts';
@@ -21,6 +27,7 @@ import {
   problemsWithActivePatterns,
   runsFor,
 } from '../db/queries/reports.ts';
+import { ratingCountsByModel } from '../db/queries/satisfaction.ts';
 import { listSignoffRows, signoffsBrokenBetween } from '../db/queries/signoffs.ts';
 import type { Logger } from '../logger.ts';
 import { prepareChart, shareChartInThread } from '../notify/charts.ts';
@@ -140,7 +147,28 @@ async function collectDigestInput(
         : null,
     })),
     pendingSignoffs,
+    users: await usersDigest(db),
   };
+}
+
+/** Per model name with ratings: its newest rated version against production (else the rated version before). */
+async function usersDigest(db: Db): Promise<UsersDigestEntry[]> {
+  const models = await listModelRows(db, { status: ['candidate', 'production'] });
+  const counts = await ratingCountsByModel(
+    db,
+    models.map((m) => m.id),
+  );
+  const rated = models.filter((m) => {
+    const c = counts.get(m.id);
+    return c !== undefined && c.up + c.down > 0;
+  });
+  return [...groupBy(rated, (m) => m.name)].map(([name, versions]) => {
+    const newest = versions[versions.length - 1] as Model;
+    const baseline =
+      versions.find((m) => m.status === 'production' && m.id !== newest.id) ?? versions[versions.length - 2];
+    const of = (m: Model) => ({ label: m.version, counts: counts.get(m.id) ?? { up: 0, down: 0 } });
+    return { name, candidate: of(newest), ...(baseline ? { baseline: of(baseline) } : {}) };
+  });
 }
 
 export async function collectDigest(

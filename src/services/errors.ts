@@ -19,6 +19,7 @@ export type CanaryErrorCode =
   | 'pattern_not_found'
   | 'model_not_found'
   | 'signoff_not_found'
+  | 'observation_not_found'
   | 'queue_unavailable';
 
 export function fail(code: CanaryErrorCode, sentence: string, field?: string): never {

@@ -19,6 +19,7 @@ import {
 import type { ServiceDeps } from './deps.ts';
 import { getModelByRef, type ModelSelector } from './models.ts';
 import { EMPTY_METRICS, getProblem } from './problems.ts';
+import { type SatisfactionReport, satisfactionReport } from './satisfaction.ts';
 
 export { outcomesFor } from '../db/queries/reports.ts';
 
@@ -63,9 +64,15 @@ async function outcomesByProblem(
 export async function modelReport(
   deps: ServiceDeps,
   ref: ModelSelector,
-): Promise<{ model: Model; problems: ModelReportRow[]; cost: EvaluationCost }> {
+): Promise<{
+  model: Model;
+  problems: ModelReportRow[];
+  cost: EvaluationCost;
+  satisfaction: SatisfactionReport;
+}> {
   const model = await getModelByRef(deps, ref);
   const cost = await modelCost(deps.db, model.id);
+  const users = await satisfactionReport(deps, ref);
   const problems = await reportedProblems(deps);
   const ids = problems.map((p) => p.id);
   let metricsOf: (problemId: number) => Metrics;
@@ -81,6 +88,7 @@ export async function modelReport(
   return {
     model,
     cost,
+    satisfaction: users,
     problems: problems.map((p) => {
       const m = metricsOf(p.id);
       return {

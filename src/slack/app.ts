@@ -5,7 +5,7 @@ import { forgetEventsBefore, markEventSeen } from '../db/queries/slack.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { slackClientOptions, toSlackLogger } from './client.ts';
-import { type SlackContext, settingsFrom } from './context.ts';
+import { type SlackConfig, type SlackContext, settingsFrom } from './context.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { registerCommands } from './listeners/commands/index.ts';
 import { registerEvents } from './listeners/events/index.ts';
@@ -21,7 +21,7 @@ const EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 const EVENT_PRUNE_EVERY = 500;
 
 export interface SlackAppOptions {
-  config: Pick<Config, 'slack'>;
+  config: SlackConfig;
   deps: ServiceDeps & { poster?: SlackPoster };
   log: Logger;
 }

@@ -145,3 +145,50 @@ describe('buildDigest', () => {
     expect(() => buildDigest(input({ since: now, now: since }))).toThrow(CanaryError);
   });
 });
+
+describe('digest: what users think', () => {
+  const base = {
+    since: new Date('2026-12-01T09:00:00Z'),
+    now: new Date('2026-12-02T09:00:00Z'),
+    newProblems: [],
+    flaggedPatterns: [],
+    latest: [],
+    brokenSignoffs: [],
+    pendingSignoffs: [],
+  };
+
+  it('a significant drop is news, with the satisfaction line', () => {
+    const digest = buildDigest({
+      ...base,
+      users: [
+        {
+          name: 'support-bot',
+          candidate: { label: 'v3', counts: { up: 740, down: 260 } },
+          baseline: { label: 'v2', counts: { up: 820, down: 180 } },
+        },
+      ],
+    });
+    expect(digest.quiet).toBe(false);
+    expect(digest.headline).toContain('1 significant drop in user satisfaction');
+    expect(digest.sections).toEqual([
+      {
+        title: 'What users think',
+        lines: ['support-bot — users: 74% 👍 on v3 [71–77%] vs 82% on v2, p < 0.001'],
+      },
+    ]);
+  });
+
+  it('steady ratings leave a quiet day quiet', () => {
+    const digest = buildDigest({
+      ...base,
+      users: [
+        {
+          name: 'support-bot',
+          candidate: { label: 'v3', counts: { up: 82, down: 18 } },
+          baseline: { label: 'v2', counts: { up: 74, down: 26 } },
+        },
+      ],
+    });
+    expect(digest.quiet).toBe(true);
+  });
+});

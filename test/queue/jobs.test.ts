@@ -24,6 +24,7 @@ const SAMPLES: { [N in JobName]: unknown } = {
   'notify.patterns-added': { addId: 4, jobKey: 'k1' },
   'notify.add-backfilled': { addId: 4, jobKey: 'k1', evaluationId: 12 },
   'digest.tick': { tick: '2026-11-26T09:00:00Z' },
+  'observations.prune': {},
 };
 
 describe('job catalog', () => {

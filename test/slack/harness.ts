@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type { Config } from '../../src/config.ts';
 import { insertModel } from '../../src/db/queries/models.ts';
 import { patternRevisions, results } from '../../src/db/schema.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
@@ -53,6 +54,7 @@ export interface Harness extends SlackAppServer {
 export interface HarnessOptions {
   admins?: string[];
   signers?: string[];
+  observations?: Config['observations'];
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -78,6 +80,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     admins: opts.admins ?? [ADMIN],
     ratePerSecond: 100,
     flagEmoji: FLAG,
+    ...(opts.observations ? { observations: opts.observations } : {}),
   });
   return {
     ...served,

@@ -105,6 +105,9 @@ describe('slack/manifest.yaml', () => {
       message_menu_options_url: REQUEST_URL,
     });
     expect(manifest.settings.event_subscriptions.request_url).toBe(REQUEST_URL);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['reaction_added', 'reaction_removed', 'app_home_opened']),
+    );
     expect(manifest.settings.socket_mode_enabled).toBe(false);
   });
 });

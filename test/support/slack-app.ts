@@ -26,6 +26,8 @@ export interface SlackAppServerOptions {
   admins: string[];
   ratePerSecond: number;
   flagEmoji: string;
+  /** Rating emojis and rated bots; the defaults of src/slack/context.ts when absent. */
+  observations?: Config['observations'];
 }
 
 /** Canary's Bolt app on its own HTTP server, driven by signed requests as Slack would send them. */
@@ -61,7 +63,8 @@ export interface SlackAppServer {
 export async function serveSlackApp(opts: SlackAppServerOptions): Promise<SlackAppServer> {
   const { api, deps, log, channel } = opts;
   const secret = `secret-${randomBytes(8).toString('hex')}`;
-  const config: Pick<Config, 'slack'> = {
+  const config: Pick<Config, 'slack'> & Partial<Pick<Config, 'observations'>> = {
+    ...(opts.observations ? { observations: opts.observations } : {}),
     slack: {
       botToken: api.botToken,
       signingSecret: secret,

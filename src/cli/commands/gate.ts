@@ -11,7 +11,7 @@ import { renderMarkdown } from '../output/markdown.ts';
 import { clip, renderTable } from '../output/table.ts';
 import { waitForEvaluation } from '../wait.ts';
 
-export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--wait]
+export const GATE_USAGE = `Usage: canary gate --model N@V [--baseline production|none|N@V] [--strict] [--ratings] [--wait]
                    [--require-evidence] [--junit FILE] [--markdown FILE] [--json]
 
 Exit 0 when every gated problem meets its threshold and nothing regressed significantly against the
@@ -21,6 +21,7 @@ baseline, 1 when the gate fails, 2 on usage or infrastructure errors.
   --require-evidence
                also fail problems whose patterns are too few to tell (status too_few_patterns:
                the interval straddles the threshold, or a 20-point change would likely go unseen)
+  --ratings    also fail when users' 👍 share dropped significantly against the baseline (Fisher's exact test)
   --wait       first run any patterns the model has no result for, and wait for them
   --junit      write a JUnit XML report (one suite per problem, one case per pattern)
   --markdown   write a Markdown table for a pull-request comment
@@ -34,6 +35,7 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
       baseline: { type: 'string' },
       strict: { type: 'boolean' },
       'require-evidence': { type: 'boolean' },
+      ratings: { type: 'boolean' },
       wait: { type: 'boolean' },
       junit: { type: 'string' },
       markdown: { type: 'string' },
@@ -48,18 +50,22 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
 
   const client = await ctx.openClient();
   let view: GateView;
+  let satisfactionLine: string | null = null;
   try {
     if (values.wait) {
       const { evaluationId } = await client.evaluateModel(model);
       await waitForEvaluation(client, evaluationId, ctx.stderr);
     }
+    const ratings = values.ratings === true;
     const report = await client.gate({
       model,
       ...(baseline === undefined ? {} : { baseline }),
       strict,
       ...(values['require-evidence'] ? { requireEvidence: true } : {}),
+      ratings,
     });
     view = toGateView(report, strict);
+    if (ratings) satisfactionLine = report.satisfaction.line;
   } finally {
     await client.close();
   }
@@ -68,7 +74,7 @@ export async function gateCommand(ctx: CliContext, argv: string[]): Promise<numb
     await writeReport(values.junit, renderJunit(view, { hostname: hostname(), now: new Date() }));
   if (values.markdown) await writeReport(values.markdown, renderMarkdown(view));
   if (values.json) ctx.stdout.write(`${JSON.stringify(jsonOf(view))}\n`);
-  else ctx.stdout.write(renderText(view));
+  else ctx.stdout.write(renderText(view) + (satisfactionLine ? `\n${satisfactionLine}\n` : ''));
   return view.pass ? EXIT.ok : EXIT.gateFailed;
 }
 

@@ -7,7 +7,8 @@ import { clip, renderTable } from '../output/table.ts';
 
 const REPORT_USAGE = `Usage: canary report --model N@V [--json]
 
-The model's pass rate on every problem, with its 95% interval and threshold.`;
+The model's pass rate on every problem, with its 95% interval and threshold, and what users think of it
+(share of 👍 among ratings, compared with the production or previous version).`;
 
 export async function reportCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -24,7 +25,8 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
       ctx.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
-    ctx.stdout.write(`${formatModelRef(report.model)} (${report.model.status})\n\n`);
+    ctx.stdout.write(`${formatModelRef(report.model)} (${report.model.status})\n`);
+    ctx.stdout.write(`${report.satisfaction.line}\n\n`);
     const rows = report.problems.map((p) => [
       p.key,
       clip(p.title, 40),

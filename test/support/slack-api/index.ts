@@ -47,6 +47,8 @@ export interface AddMessageInput {
   ts?: string;
   thread_ts?: string;
   blocks?: unknown[];
+  /** Set for messages a bot posted (Slack sends both user and bot_id then). */
+  bot_id?: string;
 }
 
 export interface FailOptions {
@@ -414,6 +416,7 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
         team: TEAM_ID,
         ...(input.blocks ? { blocks: input.blocks } : {}),
         ...(input.thread_ts ? { thread_ts: input.thread_ts } : {}),
+        ...(input.bot_id ? { bot_id: input.bot_id } : {}),
       };
       return state.insert(channel, message);
     },

@@ -3,9 +3,11 @@ import { PROBLEM_USAGE, type ProblemCommand, parseProblemCommand } from '../../.
 import { formatRate } from '../../../core/metrics.ts';
 import { escapeSlack } from '../../../core/text.ts';
 import { createProblem, listProblems, updateProblem } from '../../../services/problems.ts';
+import { triageQueue } from '../../../services/triage.ts';
 import { newProblemModal } from '../../blocks/modals.ts';
 import { problemCard } from '../../blocks/problem-card.ts';
 import { problemList, sentence, usageMessage } from '../../blocks/problem-list.ts';
+import { triageBlocks, triageLinesOf } from '../../blocks/triage.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import {
@@ -64,6 +66,11 @@ async function run(
         });
       }
       return;
+    }
+    case 'triage': {
+      const groups = await triageQueue(ctx.deps, { limit: 10 });
+      const blocks = triageBlocks(triageLinesOf(groups));
+      return replyEphemeral(ctx, to, { text: `${groups.length} untriaged 👎 observation group(s)`, blocks });
     }
     case 'list': {
       const summaries = await listProblems(ctx.deps, { status: ['open', 'monitoring'] });
