@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCharts } from './charts.ts';
+import { benchMemory, MEMORY_FULL, MEMORY_QUICK } from './memory.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
 import { benchSlack, SLACK_FULL, SLACK_QUICK } from './slack.ts';
@@ -11,12 +12,12 @@ import { cpuUnitMs, ratio } from './support/stats.ts';
 import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput.ts';
 
 /**
- * `npm run bench [-- --only throughput,peer,slack,charts,queries] [--quick]`: one JSON report in bench/out/
+ * `npm run bench [-- --only throughput,peer,memory,slack,charts,queries] [--quick]`: one JSON report in bench/out/
  * and a short table. The machine is shared, so each figure sits beside a baseline measured in the same
  * minute (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task).
  */
 
-export const SECTIONS = ['throughput', 'peer', 'slack', 'charts', 'queries'] as const;
+export const SECTIONS = ['throughput', 'peer', 'memory', 'slack', 'charts', 'queries'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const DB_NAME = 'canary_bench';
@@ -27,6 +28,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
       return benchThroughput({ ...(quick ? THROUGHPUT_QUICK : THROUGHPUT_FULL), dbName });
     case 'peer':
       return benchPeer({ ...(quick ? PEER_QUICK : PEER_FULL), dbName });
+    case 'memory':
+      return benchMemory({ ...(quick ? MEMORY_QUICK : MEMORY_FULL), dbName });
     case 'slack':
       return benchSlack({ ...(quick ? SLACK_QUICK : SLACK_FULL), dbName });
     case 'charts': {
@@ -103,6 +106,18 @@ export function summarize(results: Record<string, unknown>): Row[] {
         run.canaryBatched.ms,
         `promptfoo ${pf}`,
         `x${fmt(run.speedupBatched)} faster, mem x${fmt(run.memoryRatio)}`,
+      );
+    }
+  }
+  const m = r['memory'] as Awaited<ReturnType<typeof benchMemory>> | undefined;
+  if (m && !('error' in m)) {
+    for (const run of m.runs) {
+      push(
+        'memory',
+        `${run.name} tree idle/peak MB`,
+        `${run.idleMb}/${run.peakMb}`,
+        run.command,
+        run.processes.join('+'),
       );
     }
   }
