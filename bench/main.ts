@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCharts } from './charts.ts';
 import { benchGenerative, GENERATIVE_FULL, GENERATIVE_QUICK } from './generative.ts';
+import { benchMemory, MEMORY_FULL, MEMORY_QUICK } from './memory.ts';
 import { benchObservations, OBSERVATIONS_FULL, OBSERVATIONS_QUICK } from './observations.ts';
 import { benchPeer, PEER_FULL, PEER_QUICK } from './peer.ts';
 import { benchQueries, QUERIES_FULL, QUERIES_QUICK } from './queries.ts';
@@ -16,7 +17,7 @@ import { benchThroughput, THROUGHPUT_FULL, THROUGHPUT_QUICK } from './throughput
 import { benchVolume, VOLUME_FULL, VOLUME_QUICK } from './volume.ts';
 
 /**
- * `npm run bench [-- --only throughput,peer,slack,charts,queries,volume,generative] [--quick] [--repeat N] [--check]`: one
+ * `npm run bench [-- --only throughput,peer,slack,charts,queries,volume,generative,observations,memory] [--quick] [--repeat N] [--check]`: one
  * JSON report in bench/out/ and a short table. The machine is shared, so each figure sits beside a baseline
  * measured in the same run (raw endpoint ceiling, idle ack latency, primary-key lookup, a fixed CPU task),
  * and each section runs N times (3 by default, 1 with --quick): the report holds the medians, every run,
@@ -32,6 +33,7 @@ export const SECTIONS = [
   'volume',
   'generative',
   'observations',
+  'memory',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -43,6 +45,8 @@ export async function runSection(section: Section, quick: boolean, dbName = DB_N
       return benchThroughput({ ...(quick ? THROUGHPUT_QUICK : THROUGHPUT_FULL), dbName });
     case 'peer':
       return benchPeer({ ...(quick ? PEER_QUICK : PEER_FULL), dbName });
+    case 'memory':
+      return benchMemory({ ...(quick ? MEMORY_QUICK : MEMORY_FULL), dbName });
     case 'slack':
       return benchSlack({ ...(quick ? SLACK_QUICK : SLACK_FULL), dbName });
     case 'charts': {
@@ -125,6 +129,18 @@ export function summarize(results: Record<string, unknown>, spreads: Record<stri
         run.canaryBatched.ms,
         `promptfoo ${pf}`,
         `x${fmt(run.speedupBatched)} faster, mem x${fmt(run.memoryRatio)}`,
+      );
+    }
+  }
+  const m = r['memory'] as Awaited<ReturnType<typeof benchMemory>> | undefined;
+  if (m && !('error' in m)) {
+    for (const run of m.runs) {
+      push(
+        'memory',
+        `${run.name} tree idle/peak MB`,
+        `${run.idleMb}/${run.peakMb}`,
+        run.command,
+        run.processes.join('+'),
       );
     }
   }

@@ -55,10 +55,12 @@ export interface HarnessOptions {
   admins?: string[];
   signers?: string[];
   observations?: Config['observations'];
+  /** Bot scopes the Slack double enforces (default: none checked). */
+  scopes?: string[];
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const api = await startSlackApi();
+  const api = await startSlackApi(opts.scopes ? { scopes: opts.scopes } : {});
   const db = await createTestDatabase();
   api.addChannel({ id: CHANNEL, name: 'ml-problems', members: [ADMIN, SIGNER, USER, OTHER] });
   for (const id of [ADMIN, SIGNER, USER, OTHER]) api.addUser({ id });

@@ -39,6 +39,8 @@ export interface AddChannelInput {
   /** Default true; false makes posting and history answer not_in_channel. */
   botIsMember?: boolean;
   isPrivate?: boolean;
+  /** A group DM (multi-person IM): reading it takes mpim:history rather than groups:history. */
+  isMpim?: boolean;
 }
 
 export interface AddMessageInput {
@@ -241,6 +243,13 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
         }),
       );
     }
+    // Reading history takes the scope of the conversation's type, as Slack checks it (one of the four is not enough).
+    const historyScope = opts.scopes ? historyScopeFor(method, args) : null;
+    if (historyScope && !opts.scopes?.includes(historyScope)) {
+      return fail(
+        new SlackApiError('missing_scope', { needed: historyScope, provided: opts.scopes?.join(',') }),
+      );
+    }
     const missing = missingRequired(doc, args);
     if (missing) return fail(missing);
     try {
@@ -255,6 +264,15 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
       if (e instanceof SlackApiError) return fail(e);
       throw e;
     }
+  }
+
+  function historyScopeFor(method: string, args: Record<string, unknown>): string | null {
+    if (method !== 'conversations.history' && method !== 'conversations.replies') return null;
+    const c = state.channels.get(String(args.channel ?? ''));
+    if (!c) return null;
+    if (c.isIm) return 'im:history';
+    if (c.isMpim) return 'mpim:history';
+    return c.isPrivate ? 'groups:history' : 'channels:history';
   }
 
   /** The one method that takes the app-level token rather than the bot token. */
@@ -375,6 +393,7 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
         botIsMember: input.botIsMember ?? true,
         isPrivate: input.isPrivate ?? input.id.startsWith('G'),
         isIm: input.id.startsWith('D'),
+        isMpim: input.isMpim ?? false,
         created: Math.floor(Date.now() / 1000),
       });
     },

@@ -62,6 +62,7 @@ export interface Channel {
   botIsMember: boolean;
   isPrivate: boolean;
   isIm: boolean;
+  isMpim: boolean;
   created: number;
 }
 
@@ -207,6 +208,7 @@ export class SlackState {
         botIsMember: true,
         isPrivate: true,
         isIm: true,
+        isMpim: false,
         created: Math.floor(Date.now() / 1000),
       };
       this.channels.set(id, im);
