@@ -78,6 +78,7 @@ const schema = z.object({
   CANARY_TOKEN: z.string().optional(),
   CANARY_PUBLIC_URL: url.optional(),
   CANARY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CANARY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CANARY_DEMO_CHANNEL: z.string().optional(),
   CANARY_DEMO_OUT: z.string().min(1).default('./canary-demo'),
 });
@@ -131,7 +132,7 @@ export interface Config {
   client: { url: string | undefined; token: string | undefined };
   demo: { channel: string | undefined; outDir: string };
   /** Worker-only processes serve /metrics on this port when set (the web process serves it on PORT). */
-  metrics: { port: number | undefined };
+  metrics: { port: number | undefined; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -197,7 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     digest: { cron: e.CANARY_DIGEST_CRON, tz: e.CANARY_DIGEST_TZ, channel: e.CANARY_DIGEST_CHANNEL },
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
-    metrics: { port: e.CANARY_METRICS_PORT },
+    metrics: { port: e.CANARY_METRICS_PORT, token: e.CANARY_METRICS_TOKEN },
   };
 }
 
