@@ -33,11 +33,11 @@ export function createRedactor(secrets: readonly string[]): Redactor {
 
 function pattern(forms: Set<string>, flags: string): RegExp {
   // Longest first, so a form is never cut short by a shorter one that is its prefix.
-  const sorted = [...forms].sort((a, b) => b.length - a.length).map(escape);
+  const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
   return new RegExp(sorted.join('|'), flags);
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 

@@ -13,7 +13,8 @@ import { prediction } from './factories.ts';
  */
 const figures: Record<string, { tried: number; refused: number }> = {};
 const count = (cls: string, refused: boolean) => {
-  const f = (figures[cls] ??= { tried: 0, refused: 0 });
+  const f = figures[cls] ?? { tried: 0, refused: 0 };
+  figures[cls] = f;
   f.tried++;
   if (refused) f.refused++;
 };
