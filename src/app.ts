@@ -7,7 +7,7 @@ import { type Database, openDatabase } from './db/client.ts';
 import { createApi } from './http/api.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { scheduleDigest } from './notify/index.ts';
-import { createMetrics } from './observability/metrics.ts';
+import { createMetrics, metricsAuthorised, refuseMetrics } from './observability/metrics.ts';
 import { createEvaluationEvents, type EvaluationEvents } from './queue/events.ts';
 import { scheduleObservationRetention } from './queue/observation-retention.ts';
 import { createScheduler } from './queue/producers.ts';
@@ -104,6 +104,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
     const path = (req.url ?? '/').split('?')[0];
     if (path === SLACK_EVENTS_PATH && slack) return slack.requestListener(req, res);
     if (path === '/metrics' && req.method === 'GET') {
+      if (!metricsAuthorised(req.headers.authorization, config.metrics.token)) return refuseMetrics(res);
       metrics.registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
         (err) => {

@@ -98,6 +98,7 @@ const schema = z.object({
   CANARY_TOKEN: z.string().optional(),
   CANARY_PUBLIC_URL: url.optional(),
   CANARY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CANARY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CANARY_DEMO_CHANNEL: z.string().optional(),
   CANARY_DEMO_OUT: z.string().min(1).default('./canary-demo'),
 });
@@ -176,7 +177,7 @@ const configSchema = schema
     client: { url: e.CANARY_URL, token: e.CANARY_TOKEN },
     demo: { channel: e.CANARY_DEMO_CHANNEL, outDir: e.CANARY_DEMO_OUT },
     /** Worker-only processes serve /metrics on this port when set (the web process serves it on PORT). */
-    metrics: { port: e.CANARY_METRICS_PORT },
+    metrics: { port: e.CANARY_METRICS_PORT, token: e.CANARY_METRICS_TOKEN },
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -32,7 +32,11 @@ const metrics = createMetrics();
 const metricsServer =
   config.metrics.port === undefined
     ? null
-    : await startMetricsServer(metrics, { port: config.metrics.port, host: config.http.host });
+    : await startMetricsServer(metrics, {
+        port: config.metrics.port,
+        host: config.http.host,
+        token: config.metrics.token,
+      });
 const workers = await startWorkers({
   config,
   db: database.db,

@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -139,12 +140,16 @@ export interface MetricsServer {
  */
 export async function startMetricsServer(
   metrics: Pick<CanaryMetrics, 'registry'>,
-  opts: { port: number; host: string },
+  opts: { port: number; host: string; token?: string | undefined },
 ): Promise<MetricsServer> {
   const { registry } = metrics;
   const server = createServer((req, res) => {
     if ((req.url ?? '/').split('?')[0] !== '/metrics' || req.method !== 'GET') {
       res.writeHead(404).end();
+      return;
+    }
+    if (!metricsAuthorised(req.headers.authorization, opts.token)) {
+      refuseMetrics(res);
       return;
     }
     registry.metrics().then(
@@ -166,4 +171,21 @@ export async function startMetricsServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * CANARY_METRICS_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>` (Prometheus'
+ * `authorization` scrape setting). Queue depths and model names are not for everyone who can reach the port.
+ */
+export function metricsAuthorised(header: string | undefined, token: string | undefined): boolean {
+  if (!token) return true;
+  const given = Buffer.from(header ?? '');
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+export function refuseMetrics(res: ServerResponse): void {
+  res
+    .writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain' })
+    .end('/metrics needs Authorization: Bearer <CANARY_METRICS_TOKEN>\n');
 }

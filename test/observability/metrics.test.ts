@@ -144,3 +144,45 @@ describe('startMetricsServer', () => {
     }
   });
 });
+
+describe('CANARY_METRICS_TOKEN', () => {
+  const token = 'metrics-token-0123456789';
+
+  it('a worker-only metrics server answers 401 without the bearer token and the samples with it', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.evaluations.inc({ status: 'failed' }, 2);
+    const server = await startMetricsServer(metrics, { port: 0, host: '127.0.0.1', token });
+    try {
+      for (const authorization of [undefined, 'Bearer wrong', `Bearer ${token}x`, token]) {
+        const res = await fetch(server.url, authorization ? { headers: { authorization } } : {});
+        expect(res.status, authorization).toBe(401);
+        expect(await res.text()).not.toContain('canary_');
+      }
+      const ok = await fetch(server.url, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(sample(await ok.text(), 'canary_pattern_evaluations_total', { status: 'failed' })).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the web process guards /metrics on PORT the same way, and leaves the API alone', async () => {
+    const running = await startTestCanary({
+      env: {
+        CANARY_METRICS_TOKEN: token,
+        CANARY_API_TOKENS: 'api-t',
+        SLACK_SIGNING_SECRET: 'test-signing-secret',
+      },
+    });
+    try {
+      const url = `${running.canary.url}/metrics`;
+      expect((await fetch(url)).status).toBe(401);
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('canary_');
+      expect((await fetch(`${running.canary.url}/healthz`)).status).toBeLessThan(500);
+    } finally {
+      await running.close();
+    }
+  });
+});

@@ -85,10 +85,26 @@ function patternFields(): fc.Arbitrary<Record<string, unknown>> {
   return fc.record(
     {
       problem: fc.oneof(fc.constant(key), fc.string(), fc.anything()),
-      input: fc.oneof(fc.string({ maxLength: 3000 }), jsonish, fc.anything()),
+      // Binary strings carry NULs and unpaired surrogates, which Postgres cannot store.
+      input: fc.oneof(
+        fc.string({ maxLength: 3000 }),
+        fc.string({ unit: 'binary', maxLength: 50 }),
+        jsonish,
+        fc.anything(),
+      ),
       expect: fc.oneof(
         fc.record({ label: fc.string() }),
         fc.record({ regex: fc.string() }),
+        fc.record({
+          regex: fc.constantFrom('(a|a)*b', '(a)\\1', 'a(?=b)', `^(?:${Array(12).fill('.').join('|')})*Z$`),
+        }),
+        fc.record({
+          invariant: fc.oneof(
+            fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 60 }),
+            fc.array(fc.string({ maxLength: 3000 }), { maxLength: 8 }),
+            fc.array(jsonish, { maxLength: 5 }),
+          ),
+        }),
         fc.record({ range: fc.anything() }),
         fc.string(),
         fc.anything(),
@@ -116,13 +132,20 @@ const modelFields = fc.record(
           options: fc.anything(),
           headersFromEnv: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.anything()),
           timeoutMs: fc.anything(),
-          bodyTemplate: fc.anything(),
+          bodyTemplate: fc.oneof(
+            fc.anything(),
+            fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })),
+          ),
         },
         { requiredKeys: ['adapter', 'url'] },
       ),
       fc.anything(),
     ),
-    metrics: fc.oneof(fc.dictionary(fc.string(), fc.double()), fc.anything()),
+    metrics: fc.oneof(
+      fc.dictionary(fc.string(), fc.double()),
+      fc.dictionary(fc.string({ unit: 'binary' }), fc.double()),
+      fc.anything(),
+    ),
     repeats: fc.oneof(fc.integer({ min: -5, max: 30 }), fc.double(), fc.anything()),
   },
   { requiredKeys: [] },
