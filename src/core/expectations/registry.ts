@@ -1,5 +1,4 @@
 import { isPlainObject, tryParseJson } from '../json.ts';
-import type { PatternInput } from '../pattern.ts';
 import type { Result } from '../result.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
 import type {
@@ -8,6 +7,7 @@ import type {
   ExpectationHandler,
   ExpectationKind,
   ExpectationOf,
+  PatternInput,
   Prediction,
 } from './handler.ts';
 import { describeType } from './handler.ts';
