@@ -1,4 +1,4 @@
-import type { Expectation } from './expectations/handler.ts';
+import type { Expectation, PatternInput } from './expectations/handler.ts';
 import { parseExpectation } from './expectations/index.ts';
 import { isPlainObject } from './json.ts';
 import type { Result } from './result.ts';
@@ -6,8 +6,8 @@ import type { Result } from './result.ts';
 export type Polarity = 'positive' | 'negative';
 export type PatternSource = 'production' | 'contrived' | 'import';
 
-/** What a pattern feeds the model: a string for text models, an object for structured inputs. */
-export type PatternInput = string | { [key: string]: unknown };
+/** Defined beside Expectation, which holds inputs itself (invariant variants); a pattern's input is one. */
+export type { PatternInput } from './expectations/handler.ts';
 
 export interface Pattern {
   id: number;

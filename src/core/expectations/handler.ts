@@ -1,6 +1,8 @@
 import type { JsonObject } from '../json.ts';
-import type { PatternInput } from '../pattern.ts';
 import type { Result } from '../result.ts';
+
+/** What a pattern feeds the model: a string for text models, an object for structured inputs. */
+export type PatternInput = string | { [key: string]: unknown };
 
 /** The JSON users write, one kind per expectation. */
 export type Expectation =

@@ -1,5 +1,4 @@
 import { isPlainObject, tryParseJson } from '../json.ts';
-import type { PatternInput } from '../pattern.ts';
 import type { Result } from '../result.ts';
 import { containsHandler, notContainsHandler } from './contains.ts';
 import { directionHandler } from './direction.ts';
