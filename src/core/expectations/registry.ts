@@ -10,6 +10,7 @@ import type {
   ExpectationKind,
   ExpectationOf,
   GradingNeed,
+  PatternInput,
   Prediction,
 } from './handler.ts';
 import { describeType } from './handler.ts';
