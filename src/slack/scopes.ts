@@ -41,6 +41,7 @@ export const EXTRA_SCOPES: Record<string, { for: WebApiMethod; why: string }> = 
 /** Events Canary subscribes to → the scope Slack requires to deliver them (null: none). */
 export const EVENT_SCOPES = {
   reaction_added: 'reactions:read',
+  reaction_removed: 'reactions:read',
   app_home_opened: null,
 } as const satisfies Record<string, string | null>;
 

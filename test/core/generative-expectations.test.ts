@@ -29,7 +29,9 @@ describe('parsing the generative kinds', () => {
   it.each([
     [{ json_schema: 'object' }, '"json_schema" must be a JSON Schema'],
     [{ json_schema: { type: 'nonsense' } }, 'not a valid JSON Schema 2020-12'],
-    [{ json_schema: { type: 'string', pattern: '^(a+)+$' } }, 'can take minutes'],
+    // Schema patterns run on the linear-time engine, so what it cannot run is refused at entry.
+    [{ json_schema: { type: 'string', pattern: '^(a)\\1$' } }, 'backreference'],
+    [{ json_schema: { patternProperties: { '(?=x)': {} } } }, 'lookahead'],
     [{ length: 5 }, '"length" must be an object'],
     [{ length: {} }, 'needs at least one of "min" or "max"'],
     [{ length: { min: 5, max: 2 } }, 'greater than'],
@@ -207,5 +209,20 @@ describe('similar', () => {
     [[1, 0], [-1, 0], -1],
   ])('cosine(%j, %j) = %d', (a, b, want) => {
     expect(cosine(a, b)).toBeCloseTo(want, 12);
+  });
+});
+
+describe('json_schema patterns on the linear-time engine', () => {
+  it('a pattern that backtracks for minutes in V8 is checked in linear time', () => {
+    const expectation = parsed({ json_schema: { type: 'string', pattern: '^(a+)+$' } });
+    const started = performance.now();
+    const check = checkExpectation(
+      expectation,
+      { text: JSON.stringify(`${'a'.repeat(40)}!`), raw: null },
+      [],
+    );
+    // V8's backtracking engine needs about 2^40 steps here; a linear engine answers at once.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(check.pass).toBe(false);
   });
 });

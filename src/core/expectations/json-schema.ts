@@ -20,10 +20,12 @@ const ajv = new Ajv2020({
  * Ajv's `pattern` and `patternProperties` run on the same linear-time engine as regex expectations, so a
  * schema cannot smuggle in a backtracking regex. `code` names the engine only for standalone code, unused here.
  */
-function linearRegExp(source: string, flags: string): LinearRegex {
+function linearRegExp(source: string, flags: string): LinearRegex & { toString(): string } {
   const compiled = compileLinearRegex(source, flags);
   if (!compiled.ok) throw new Error(compiled.error);
-  return compiled.value;
+  const { test } = compiled.value;
+  // Ajv keys its compiled patterns by toString(): without a distinct one every pattern would share the first.
+  return { test, toString: () => `/${source}/${flags}` };
 }
 linearRegExp.code = 'linearRegExp';
 
