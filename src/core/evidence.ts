@@ -10,7 +10,8 @@ import {
   straddles,
 } from './evidence-stats.ts';
 import { formatInterval, formatRate } from './metrics.ts';
-import type { Comparison, Metrics } from './types.ts';
+import type { Comparison } from './compare.ts';
+import type { Metrics } from './metrics.ts';
 
 /**
  * Whether a problem's verdict rests on enough patterns. "No clear change" means two different things — the

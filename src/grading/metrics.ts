@@ -9,7 +9,8 @@ export type CostMetrics = Pick<
 >;
 
 export function countCost(metrics: CostMetrics, model: Model, cost: CallCost): void {
-  const labels = { model: `${model.name}@${model.version}`, role: model.role };
+  // By model name, not version: CI registers a version per commit, and a series per version would grow for ever.
+  const labels = { model: model.name, role: model.role };
   if (cost.requests > 0) metrics.modelRequests.inc(labels, cost.requests);
   if (cost.promptTokens > 0) metrics.modelTokens.inc({ ...labels, kind: 'prompt' }, cost.promptTokens);
   if (cost.completionTokens > 0)
@@ -38,7 +39,7 @@ export function countGraderCalls(
   cached: number,
   cost: CallCost,
 ): void {
-  const ref = `${model.name}@${model.version}`;
+  const ref = model.name;
   if (fresh > 0) metrics.graderAnswers.inc({ model: ref, source: 'call' }, fresh);
   if (cached > 0) metrics.graderAnswers.inc({ model: ref, source: 'cache' }, cached);
   countCost(metrics, model, cost);

@@ -1,5 +1,5 @@
 import { isPlainObject } from '../json.ts';
-import type { PatternInput, Prediction } from '../types.ts';
+import type { PatternInput, Prediction } from './handler.ts';
 import type { ExpectationHandler } from './handler.ts';
 import { describeType, fail, ok, quote } from './handler.ts';
 

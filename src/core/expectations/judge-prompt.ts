@@ -1,5 +1,5 @@
 import { isPlainObject, tryParseJson } from '../json.ts';
-import type { PatternInput } from '../types.ts';
+import type { PatternInput } from './handler.ts';
 
 /**
  * The prompt an LLM grader gets for `{"judge": {"grader": …, "rubric": …}}` (docs/generative.md shows it).
