@@ -1,3 +1,4 @@
+import type { Comparison } from './compare.ts';
 import {
   EVIDENCE_ALPHA,
   EVIDENCE_EFFECT,
@@ -9,9 +10,8 @@ import {
   patternsToSettleThreshold,
   straddles,
 } from './evidence-stats.ts';
-import { formatInterval, formatRate } from './metrics.ts';
-import type { Comparison } from './compare.ts';
 import type { Metrics } from './metrics.ts';
+import { formatInterval, formatRate } from './metrics.ts';
 
 /**
  * Whether a problem's verdict rests on enough patterns. "No clear change" means two different things — the

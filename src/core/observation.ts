@@ -1,8 +1,8 @@
 import { isPlainObject } from './json.ts';
 import { type ModelRef, parseModelRef } from './model.ts';
+import type { PatternInput } from './pattern.ts';
 import { canonicalJson, type FieldError, parsePatternInput } from './pattern.ts';
 import { findNul } from './text.ts';
-import type { PatternInput } from './pattern.ts';
 
 /**
  * A production observation as an application posts it: what the model was asked, what it answered, and,

@@ -120,6 +120,11 @@ export async function addPatterns(
   const outcome = await deps.db.transaction(async (tx) => {
     // Taken first, so a concurrent import that creates the same problem finds it here instead of repeating it.
     await lockPatternWrites(tx);
+    // Checked over every item (not the distinct names), so the refusal names the items that used the title.
+    await refuseAmbiguousTitles(
+      tx,
+      checked.map((d) => d.problem),
+    );
     const { found, problemsCreated } = await resolveProblems(
       tx,
       [...new Set(checked.map((d) => d.problem))],
@@ -260,7 +265,6 @@ async function resolveProblems(
   names: readonly string[],
   opts: AddPatternsOptions,
 ): Promise<{ found: Map<string, Problem>; problemsCreated: Problem[] }> {
-  await refuseAmbiguousTitles(db, names);
   const found = await findProblemsByKeyOrTitle(db, names);
   const missing = [...new Set(names.filter((n) => !found.has(n)))];
   if (missing.length === 0) return { found, problemsCreated: [] };

@@ -52,7 +52,7 @@ export async function withOpenTitleGuard<T>(
 export async function refuseAmbiguousTitles(db: Db, names: readonly string[]): Promise<void> {
   const titles = names.filter((n) => !isProblemKey(n));
   if (titles.length === 0) return;
-  const byTitle = await problemsByTitles(db, titles);
+  const byTitle = await problemsByTitles(db, [...new Set(titles)]);
   const ambiguous = new Map<string, { keys: string[]; items: number[] }>();
   names.forEach((name, index) => {
     if (isProblemKey(name)) return;
@@ -65,7 +65,7 @@ export async function refuseAmbiguousTitles(db: Db, names: readonly string[]): P
   if (ambiguous.size === 0) return;
   const parts = [...ambiguous].map(
     ([name, { keys, items }]) =>
-      `"${name}" (item${items.length === 1 ? '' : 's'} ${items.join(', ')}) is the title of ${keys.join(' and ')}`,
+      `"${name}" (item${items.length === 1 ? '' : 's'} ${listed(items)}) is the title of ${keys.join(' and ')}`,
   );
   const first = [...ambiguous.values()][0]?.items[0] ?? 0;
   fail(
@@ -73,4 +73,10 @@ export async function refuseAmbiguousTitles(db: Db, names: readonly string[]): P
     `${parts.join('; ')}: name the problem by its key instead. Nothing was saved.`,
     names.length > 1 ? `[${first}].problem` : 'problem',
   );
+}
+
+/** A 50,000-item import may name the title everywhere: show the first few items, then how many more. */
+function listed(items: readonly number[]): string {
+  const shown = items.slice(0, 10).join(', ');
+  return items.length > 10 ? `${shown} and ${items.length - 10} more` : shown;
 }

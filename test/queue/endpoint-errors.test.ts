@@ -125,15 +125,12 @@ describe('endpoint trouble', () => {
       expect(row).toMatchObject({ status: 'done', total: TEXTS.length, doneCount: TEXTS.length });
       const rows = await resultsOf(h.db, modelId);
       expect(rows).toHaveLength(TEXTS.length);
-      const chunk = h.config.workers.chunkSize;
       const lost = rows.filter((r) => r.status === 'errored');
-      // The whole chunk holding the doomed revision failed together.
-      expect(lost).toHaveLength(chunk);
-      expect(
-        lost.every((r) => r.reason.startsWith('worker failed: ') && r.reason.includes('disk on fire')),
-      ).toBe(true);
+      // Rows are isolated: only the doomed revision's result errors, the rest of its chunk is kept.
+      expect(lost).toHaveLength(1);
+      expect(lost.every((r) => r.reason.includes('disk on fire'))).toBe(true);
       expect(lost.some((r) => r.patternRevisionId === doomed)).toBe(true);
-      expect(row.errored).toBe(chunk);
+      expect(row.errored).toBe(1);
     } finally {
       await h.db.execute(sql.raw('drop trigger refuse_doomed on results; drop function refuse_doomed()'));
     }

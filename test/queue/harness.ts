@@ -93,7 +93,13 @@ export async function createHarness(
   };
 }
 
-export async function seedProblem(db: Db, title = 'Negation is ignored'): Promise<number> {
+let seededProblems = 0;
+
+/** Open problem titles are unique, so each seeded problem gets its own. */
+export async function seedProblem(
+  db: Db,
+  title = `Negation is ignored ${++seededProblems}`,
+): Promise<number> {
   const [row] = await db.insert(problems).values({ title }).returning({ id: problems.id });
   return row!.id;
 }

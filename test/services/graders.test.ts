@@ -25,7 +25,7 @@ const draft = (problem: string, expectation: unknown) => ({
 
 describe('graders and embedders are registered models, not candidates', () => {
   it('registers a grader without evaluating it, and keeps it out of candidate lists', async () => {
-    const deps = makeDeps(database.db);
+    const deps = makeDeps(database.db, { limits: { endpointAllowlist: ['127.0.0.1'] } });
     const grader = await registerModel(deps, {
       name: 'judge',
       version: '1',
@@ -49,7 +49,7 @@ describe('graders and embedders are registered models, not candidates', () => {
   });
 
   it('refuses an embedder that is not served over openai-embeddings', async () => {
-    const deps = makeDeps(database.db);
+    const deps = makeDeps(database.db, { limits: { endpointAllowlist: ['127.0.0.1'] } });
     await expect(
       registerModel(deps, { name: 'emb', version: 'x', role: 'embedder', endpoint: openai }),
     ).rejects.toThrow('openai-embeddings');
@@ -60,7 +60,7 @@ describe('graders and embedders are registered models, not candidates', () => {
     [{ similar: { to: 'x', min: 0.5, embedder: 'judge@1' } }, 'judge@1 is not an embeddings model'],
     [{ judge: { grader: 'tox@1', rubric: 'r' } }, 'tox@1 cannot grade a rubric'],
   ])('refuses a pattern with %j: %s', async (expectation, message) => {
-    const deps = makeDeps(database.db);
+    const deps = makeDeps(database.db, { limits: { endpointAllowlist: ['127.0.0.1'] } });
     await registerModel(deps, {
       name: 'tox',
       version: '1',
@@ -72,7 +72,7 @@ describe('graders and embedders are registered models, not candidates', () => {
   });
 
   it('accepts a pattern whose grader is registered', async () => {
-    const deps = makeDeps(database.db);
+    const deps = makeDeps(database.db, { limits: { endpointAllowlist: ['127.0.0.1'] } });
     const problem = await createProblem(deps, { title: 'Refunds' });
     const res = await addPatterns(deps, [
       draft(problem.key, { judge: { grader: 'judge@1', rubric: 'Offers a refund.' } }),

@@ -1,6 +1,5 @@
 import { isPlainObject } from '../json.ts';
-import type { PatternInput, Prediction } from './handler.ts';
-import type { ExpectationHandler } from './handler.ts';
+import type { ExpectationHandler, PatternInput, Prediction } from './handler.ts';
 import { describeType, fail, ok, quote } from './handler.ts';
 
 const DIRECTIONS = ['up', 'down'] as const;

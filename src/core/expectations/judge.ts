@@ -1,8 +1,7 @@
 import { isPlainObject, type JsonObject } from '../json.ts';
 import { parseModelRef } from '../model.ts';
 import type { Result } from '../result.ts';
-import type { JudgeSpec } from './handler.ts';
-import type { ExpectationHandler } from './handler.ts';
+import type { ExpectationHandler, JudgeSpec } from './handler.ts';
 import { describeType, errored, fail, normaliseLabel, ok, predictedLabel, quote } from './handler.ts';
 import { parseRubricAnswer } from './judge-prompt.ts';
 

@@ -1,7 +1,7 @@
-import { expectationKind } from '../expectations/index.ts';
-import { canonicalJson, type PatternDraft } from '../pattern.ts';
 import type { Expectation } from '../expectations/handler.ts';
+import { expectationKind } from '../expectations/index.ts';
 import type { PatternInput, Polarity } from '../pattern.ts';
+import { canonicalJson, type PatternDraft } from '../pattern.ts';
 import { OPPOSITE_LABELS } from './lexicon.ts';
 import {
   PERTURBATIONS,
