@@ -36,7 +36,8 @@ export async function insertObservations(db: Db, rows: readonly NewObservation[]
   const ids = await db.execute<{ id: string }>(
     sql`select nextval(pg_get_serial_sequence('observations', 'id'))::text as id from generate_series(1, ${rows.length})`,
   );
-  const planned = rows.map((row, i) => ({ ...row, id: Number((ids as unknown as { id: string }[])[i]?.id) }));
+  const drawn = executedRows<{ id: string }>(ids);
+  const planned = rows.map((row, i) => ({ ...row, id: Number(drawn[i]?.id) }));
   const inserted = await db
     .insert(observations)
     .values(
@@ -266,7 +267,7 @@ export async function pruneUntriaged(db: Db, before: Date, chunk = 5_000): Promi
             limit ${chunk}
           ) returning id`,
     );
-    const n = (rows as unknown as unknown[]).length;
+    const n = executedRows(rows).length;
     removed += n;
     if (n < chunk) return removed;
   }
@@ -335,4 +336,10 @@ export async function untriagedComplaintIdsWithInput(db: Db, inputHash: string):
       ),
     );
   return rows.map((r) => r.id);
+}
+
+/** postgres.js answers `execute` with an array of rows, PGlite with an object holding them: read either. */
+function executedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] } | null)?.rows ?? []) as T[];
 }
