@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
+import { jobOptionsFor } from '../../src/queue/jobs.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type PrivateRedis, startPrivateRedis } from '../support/processes.ts';
 import {
@@ -69,7 +70,8 @@ it('Redis restarted mid-run: the run completes by itself with nothing lost or do
   expect(counts).toEqual(exactlyOnce(PATTERNS));
   expect(await missingRevisions(database.db, model.id, revisionIds)).toBe(0);
   // The queue itself came back: the parent job is completed in the restarted Redis, not lost with it.
-  const parent = await rig.queues.evaluations.getJob(`eval-${evaluationId}`);
+  const parentId = jobOptionsFor('evaluation.run', { evaluationId, jobKey: finished.jobKey }).jobId as string;
+  const parent = await rig.queues.evaluations.getJob(parentId);
   expect(await parent?.getState()).toBe('completed');
 
   printReport({
