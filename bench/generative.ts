@@ -59,6 +59,9 @@ export async function benchGenerative(cfg: GenerativeConfig) {
     CANARY_QUEUE_PREFIX: randomPrefix(),
     LOG_LEVEL: 'silent',
     CANARY_JOB_CHUNK_SIZE: '50',
+    // The bundled model server listens on loopback, which endpoints may reach only when allow-listed; without
+    // it every result errors and the grader bill is a vacuous 0 = 0.
+    CANARY_ENDPOINT_ALLOWLIST: '127.0.0.1',
   });
   const queues = createQueues(config);
   const log = pino({ level: 'silent' });
@@ -141,16 +144,21 @@ export async function benchGenerative(cfg: GenerativeConfig) {
 
     // Distinct texts actually graded, recomputed from what each version answered.
     const rows = await db
-      .select({ prediction: results.prediction, revision: results.patternRevisionId })
+      .select({ prediction: results.prediction, revision: results.patternRevisionId, status: results.status })
       .from(results);
     const revs = await db.select().from(patternRevisions);
     const byId = new Map(revs.map((r) => [r.id, r]));
     const distinct = new Set<string>();
+    const status = { passed: 0, failed: 0, errored: 0 };
+    let gradedResults = 0;
     for (const r of rows) {
       const rev = byId.get(r.revision)!;
       const need = gradingNeed(rev.expectation as Expectation);
+      if (!need) continue;
+      status[r.status] += 1;
+      if ((r.prediction as { grading?: unknown } | null)?.grading) gradedResults += 1;
       const text = (r.prediction as { text?: string } | null)?.text;
-      if (need && text !== undefined)
+      if (text !== undefined)
         distinct.add(
           `${need.kind === 'grader' ? need.grader : ''}\u0000${graderText(need, rev.input as string, text)}`,
         );
@@ -169,6 +177,7 @@ export async function benchGenerative(cfg: GenerativeConfig) {
       wallRatioToBaseline: round(graded.wallMs / baseline.wallMs),
       graderCalls,
       distinctGradedTexts: distinct.size,
+      judgeResults: { ...status, graded: gradedResults },
       cachedGraderAnswers: await countGraderCalls(db),
       candidateRequests: Object.entries(graded.stats.byModel)
         .filter(([m]) => m.startsWith('support-bot'))
@@ -183,7 +192,13 @@ export async function benchGenerative(cfg: GenerativeConfig) {
         graderCallsEqualDistinctOutputs: {
           value: graderCalls,
           aim: `= ${distinct.size} distinct (grader, text)`,
-          met: graderCalls === distinct.size,
+          // 0 = 0 proves nothing: the section only counts when outputs were really graded.
+          met: graderCalls === distinct.size && distinct.size > 0,
+        },
+        everyJudgeResultGraded: {
+          value: gradedResults,
+          aim: `= ${cfg.patterns * cfg.versions} results, none errored (${status.errored})`,
+          met: gradedResults === cfg.patterns * cfg.versions && status.errored === 0,
         },
       },
     };

@@ -1,3 +1,4 @@
+import { distinctGraders, graderBreakNote, graderSegments, NO_GRADER } from './chart-graders.ts';
 import { shortenModelName, truncate } from './text.ts';
 import { meetsThreshold } from './threshold.ts';
 
@@ -36,6 +37,8 @@ interface ProblemSeries {
   threshold: number | null;
   /** One pass rate (0–1) per model, in the order of `models`; null when not evaluated. */
   rates: (number | null)[];
+  /** Per model, the grader(s) behind its rate (name@version, " + " joined); null when none graded. */
+  graders?: (string | null)[];
 }
 
 export interface ProblemsOverModelsInput {
@@ -52,7 +55,14 @@ export interface TrainingMetricsInput {
 
 export interface ProblemAcrossModelsInput {
   problem: { key: string; title: string; threshold: number | null };
-  points: { model: string; rate: number | null; ci: [number, number] | null; n: number }[];
+  points: {
+    model: string;
+    rate: number | null;
+    ci: [number, number] | null;
+    n: number;
+    /** The grader(s) behind this rate; bars decided by different graders are labelled and noted. */
+    gradedBy?: string | null;
+  }[];
 }
 
 type GridStatus = 'passed' | 'failed' | 'errored';
@@ -103,19 +113,22 @@ export function problemsOverModelsChart(input: ProblemsOverModelsInput): ChartSp
   if (models.length === 0 || problems.length === 0 || !hasData) {
     return emptySpec('problemsOverModels', 'line', title, labels, '%');
   }
-  const datasets: ChartDataset[] = problems.map((p, i) => ({
-    label: truncate(p.title || p.key, 40),
-    data: models.map((_, m) => toPercent(p.rates[m] ?? null)),
-    borderColor: colourFor(i),
-    backgroundColor: colourFor(i),
-    borderDash: dashFor(i),
-    pointStyle: pointStyleFor(i),
-    ...pointSizes(models.length),
-    borderWidth: 2,
-    spanGaps: false,
-    fill: false,
-    order: 1,
-  }));
+  // Where a problem's graders change between models the line stops and a new one starts: the two sides were
+  // judged by different graders and are not comparable, so no segment joins them.
+  const segmented = problems.map((p) => ({ name: p.key, segments: graderSegments(p.rates, p.graders) }));
+  const datasets: ChartDataset[] = problems.flatMap((p, i) => {
+    const segments = segmented[i]?.segments ?? [];
+    const all = models.map((_, m) => toPercent(p.rates[m] ?? null));
+    if (segments.length <= 1) return [lineOf(truncate(p.title || p.key, 40), all, i, models.length)];
+    return segments.map((s) =>
+      lineOf(
+        `${truncate(p.title || p.key, 30)} · ${truncate(s.gradedBy, 24)}`,
+        all.map((v, m) => (s.indexes.includes(m) ? v : null)),
+        i,
+        models.length,
+      ),
+    );
+  });
   const gated = problems.map((p, i) => ({ p, i })).filter(({ p }) => p.threshold !== null);
   if (gated.length > 0) {
     // One dataset for every threshold keeps the legend to one entry; each mark is a short horizontal dash
@@ -141,11 +154,40 @@ export function problemsOverModelsChart(input: ProblemsOverModelsInput): ChartSp
   return spec('problemsOverModels', {
     type: 'line',
     data: { labels, datasets },
-    options: baseOptions(title, problems.length, {
-      x: categoryAxis('Candidate model (registration order)'),
-      y: percentAxis(),
-    }),
+    options: withNote(
+      baseOptions(title, problems.length, {
+        x: categoryAxis('Candidate model (registration order)'),
+        y: percentAxis(),
+      }),
+      graderBreakNote(segmented),
+    ),
   });
+}
+
+function lineOf(label: string, data: (number | null)[], i: number, models: number): ChartDataset {
+  return {
+    label,
+    data,
+    borderColor: colourFor(i),
+    backgroundColor: colourFor(i),
+    borderDash: dashFor(i),
+    pointStyle: pointStyleFor(i),
+    ...pointSizes(models),
+    borderWidth: 2,
+    spanGaps: false,
+    fill: false,
+    order: 1,
+  };
+}
+
+/** A subtitle under the title when the chart has something to warn about (graders that differ). */
+function withNote(options: ChartConfig['options'], note: string | null): ChartConfig['options'] {
+  if (note === null) return options;
+  const plugins = (options['plugins'] ?? {}) as Record<string, unknown>;
+  return {
+    ...options,
+    plugins: { ...plugins, subtitle: { display: true, text: note, font: { size: FONT } } },
+  };
 }
 
 /** Reported training metrics (AUC, F1, …) per model, one line per metric. */
@@ -188,10 +230,14 @@ export function problemAcrossModelsChart(input: ProblemAcrossModelsInput): Chart
   const { problem, points } = input;
   const name = truncate(problem.title || problem.key, 60);
   const title = `${name}: pass rate per model (95% interval)`;
-  const labels: (string | string[])[] = modelLabels(points.map((p) => p.model)).map((label, i) => [
-    label,
-    `n=${points[i]?.n ?? 0}`,
-  ]);
+  // Bars decided by different graders stay side by side but each says which grader decided it.
+  const graders = distinctGraders(points);
+  const mixed = graders.length > 1;
+  const labels: (string | string[])[] = modelLabels(points.map((p) => p.model)).map((label, i) => {
+    const lines = [label, `n=${points[i]?.n ?? 0}`];
+    return mixed ? [...lines, truncate(points[i]?.gradedBy ?? NO_GRADER, MODEL_LABEL_MAX)] : lines;
+  });
+  const note = mixed ? truncate(`Not comparable: graded by ${graders.join(' vs ')}`, 160) : null;
   if (points.length === 0 || !points.some((p) => isNumber(p.rate))) {
     return emptySpec('problemAcrossModels', 'bar', title, labels, '%');
   }
@@ -244,10 +290,13 @@ export function problemAcrossModelsChart(input: ProblemAcrossModelsInput): Chart
   return spec('problemAcrossModels', {
     type: 'bar',
     data: { labels, datasets },
-    options: baseOptions(title, datasets.length, {
-      x: categoryAxis('Model'),
-      y: percentAxis(),
-    }),
+    options: withNote(
+      baseOptions(title, datasets.length, {
+        x: categoryAxis('Model'),
+        y: percentAxis(),
+      }),
+      note,
+    ),
   });
 }
 

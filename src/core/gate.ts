@@ -1,4 +1,4 @@
-import type { Comparison } from './compare.ts';
+import { type Comparison, describeNotComparable } from './compare.ts';
 import { assessEvidence, type Evidence } from './evidence.ts';
 import { formatInterval, formatRate, type Metrics } from './metrics.ts';
 import { meetsThreshold } from './threshold.ts';
@@ -144,6 +144,8 @@ function judgeProblem(problem: GateProblemInput, opts: GateOptions): GateProblem
   }
 
   if (comparison) {
+    const apart = describeNotComparable(comparison);
+    if (apart !== null) warnings.push(`${name}: ${apart}, left out of the comparison with the baseline.`);
     const fixed = comparison.fixed.length;
     const broken = comparison.broken.length;
     const p = formatP(comparison.pValue);

@@ -12,6 +12,11 @@ export interface PatternOutcome {
   passShare: number | null;
   flaky: boolean;
   reason?: string;
+  /**
+   * Which grader or embedder (name@version) decided it, for judge and similar checks; several joined with
+   * " + " when repeats were graded by different ones. Results graded differently are not comparable.
+   */
+  gradedBy?: string;
 }
 
 export interface PatternRun {
@@ -19,6 +24,7 @@ export interface PatternRun {
   patternRevisionId: number;
   status: OutcomeStatus;
   reason?: string;
+  gradedBy?: string;
 }
 
 /**
@@ -40,7 +46,12 @@ export function foldRuns(runs: readonly PatternRun[]): PatternOutcome[] {
 function foldGroup(group: PatternRun[]): PatternOutcome {
   const first = group[0] as PatternRun;
   const evaluated = group.filter((r) => r.status !== 'errored');
-  const base = { patternId: first.patternId, patternRevisionId: first.patternRevisionId };
+  const graders = [...new Set(group.flatMap((r) => (r.gradedBy === undefined ? [] : [r.gradedBy])))].sort();
+  const base = {
+    patternId: first.patternId,
+    patternRevisionId: first.patternRevisionId,
+    ...(graders.length > 0 ? { gradedBy: graders.join(' + ') } : {}),
+  };
   if (evaluated.length === 0) {
     return { ...base, status: 'errored', passShare: null, flaky: false, ...reasonOf(group) };
   }
@@ -56,4 +67,13 @@ function foldGroup(group: PatternRun[]): PatternOutcome {
 function reasonOf(runs: readonly PatternRun[]): { reason?: string } {
   const reason = runs.find((r) => r.reason !== undefined)?.reason;
   return reason === undefined ? {} : { reason };
+}
+
+/** The grader a stored prediction records (`prediction.grading.by`, written by the batch processor), if any. */
+export function gradedByOf(prediction: unknown): string | undefined {
+  if (typeof prediction !== 'object' || prediction === null) return undefined;
+  const grading = (prediction as { grading?: unknown }).grading;
+  if (typeof grading !== 'object' || grading === null) return undefined;
+  const by = (grading as { by?: unknown }).by;
+  return typeof by === 'string' && by !== '' ? by : undefined;
 }

@@ -25,6 +25,7 @@ import { getModelById, getProductionModel, listModelRows } from '../db/queries/m
 import { listProblemRows } from '../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
+  gradersByModelAndProblem,
   groupBy,
   metricsByModelAndProblem,
   type OutcomeRun,
@@ -140,7 +141,10 @@ export async function gatherProblemResults(
 
   const standing = await listModelRows(db, { status: ['candidate', 'production'] });
   const shown = standing.some((m) => m.id === model.id) ? standing : [...standing, model];
-  const table = await metricsByModelAndProblem(db, { models: shown, problemIds });
+  const [table, graders] = await Promise.all([
+    metricsByModelAndProblem(db, { models: shown, problemIds }),
+    gradersByModelAndProblem(db, { modelIds: shown.map((m) => m.id), problemIds }),
+  ]);
 
   const compared = perProblem.map((summary) => {
     const mine = outcomesOf(model, summary.problemId);
@@ -198,7 +202,15 @@ export async function gatherProblemResults(
           points: shown.flatMap((m) => {
             const metrics = table.get(m.id)?.get(problem.id);
             return metrics
-              ? [{ model: formatModelRef(m), rate: metrics.passRate, ci: metrics.ci, n: metrics.n }]
+              ? [
+                  {
+                    model: formatModelRef(m),
+                    rate: metrics.passRate,
+                    ci: metrics.ci,
+                    n: metrics.n,
+                    gradedBy: graders.get(m.id)?.get(problem.id) ?? null,
+                  },
+                ]
               : [];
           }),
         },
@@ -224,7 +236,11 @@ export async function problemsOverModels(db: Db): Promise<ProblemsOverModelsInpu
   ]);
   const keep = new Set(withPatterns);
   const reported = problems.filter((p) => keep.has(p.id));
-  const table = await metricsByModelAndProblem(db, { models, problemIds: reported.map((p) => p.id) });
+  const problemIds = reported.map((p) => p.id);
+  const [table, graders] = await Promise.all([
+    metricsByModelAndProblem(db, { models, problemIds }),
+    gradersByModelAndProblem(db, { modelIds: models.map((m) => m.id), problemIds }),
+  ]);
   return {
     models: models.map(formatModelRef),
     problems: reported.map((p) => ({
@@ -232,6 +248,7 @@ export async function problemsOverModels(db: Db): Promise<ProblemsOverModelsInpu
       title: p.title,
       threshold: p.threshold,
       rates: models.map((m) => table.get(m.id)?.get(p.id)?.passRate ?? null),
+      graders: models.map((m) => graders.get(m.id)?.get(p.id) ?? null),
     })),
   };
 }

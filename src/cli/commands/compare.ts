@@ -1,3 +1,4 @@
+import { describeNotComparable } from '../../core/compare.ts';
 import { formatRate } from '../../core/metrics.ts';
 import { formatModelRef } from '../../core/model.ts';
 import { modelRefArg, parse } from '../args.ts';
@@ -42,6 +43,12 @@ export async function compareCommand(ctx: CliContext, argv: string[]): Promise<n
         ? 'No problems with active patterns yet.\n'
         : renderTable(['Problem', 'Title', refA, refB, 'Fixed', 'Broken', 'Paired', 'p', 'Verdict'], rows),
     );
+    // Pairs graded by different grader versions are out of Fixed/Broken/p; say how many and why.
+    const apart = result.problems.flatMap((p) => {
+      const note = describeNotComparable(p.comparison);
+      return note === null ? [] : [`${p.key}: ${note}, left out of the comparison\n`];
+    });
+    if (apart.length > 0) ctx.stdout.write(`\n${apart.join('')}`);
     return 0;
   } finally {
     await client.close();

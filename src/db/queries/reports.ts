@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { computeMetrics, metricsFromCounts } from '../../core/metrics.ts';
-import { foldRuns } from '../../core/outcome.ts';
+import { foldRuns, gradedByOf } from '../../core/outcome.ts';
 import type { Metrics, Model, OutcomeStatus, PatternOutcome, Prediction } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { patternRevisions, patterns, results } from '../schema.ts';
@@ -67,12 +67,16 @@ export interface ProblemOutcome extends PatternOutcome {
 export function foldOutcomeRuns(runs: readonly OutcomeRun[]): ProblemOutcome[] {
   const problemOf = new Map(runs.map((r) => [r.patternRevisionId, r.problemId]));
   return foldRuns(
-    runs.map((r) => ({
-      patternId: r.patternId,
-      patternRevisionId: r.patternRevisionId,
-      status: r.status,
-      ...(r.reason === '' ? {} : { reason: r.reason }),
-    })),
+    runs.map((r) => {
+      const gradedBy = gradedByOf(r.prediction);
+      return {
+        patternId: r.patternId,
+        patternRevisionId: r.patternRevisionId,
+        status: r.status,
+        ...(r.reason === '' ? {} : { reason: r.reason }),
+        ...(gradedBy === undefined ? {} : { gradedBy }),
+      };
+    }),
   ).map((o) => ({ ...o, problemId: problemOf.get(o.patternRevisionId) as number }));
 }
 
@@ -162,4 +166,49 @@ export async function problemsWithActivePatterns(db: Db): Promise<number[]> {
     .where(eq(patterns.active, true))
     .orderBy(asc(patterns.problemId));
   return rows.map((r) => r.problemId);
+}
+
+/** modelId → problemId → the graders behind that pass rate (sorted name@version, " + " joined). */
+export type GradersTable = Map<number, Map<number, string>>;
+
+/**
+ * Which graders and embedders decided each (model, problem)'s counted results, read from what every result
+ * recorded (`prediction.grading.by`). Errored results are left out, as they are of pass rates. Charts use it to
+ * break a line where the graders change instead of joining numbers that are not comparable.
+ */
+export async function gradersByModelAndProblem(
+  db: Db,
+  params: { modelIds: readonly number[]; problemIds?: readonly number[] },
+): Promise<GradersTable> {
+  const table: GradersTable = new Map();
+  if (params.modelIds.length === 0) return table;
+  const by = sql<string>`${results.prediction}->'grading'->>'by'`;
+  const rows = await db
+    .selectDistinct({ modelId: results.modelId, problemId: results.problemId, by })
+    .from(results)
+    .innerJoin(patternRevisions, and(eq(patternRevisions.id, results.patternRevisionId), isCurrentRevision))
+    .innerJoin(patterns, eq(patterns.id, results.patternId))
+    .where(
+      countedResults(
+        and(
+          inArray(results.modelId, [...params.modelIds]),
+          params.problemIds === undefined ? undefined : inArray(results.problemId, [...params.problemIds]),
+          sql`${results.status} <> 'errored'`,
+          sql`${by} is not null`,
+        ),
+      ),
+    );
+  const sets = new Map<string, { modelId: number; problemId: number; by: string[] }>();
+  for (const r of rows) {
+    const key = `${r.modelId}:${r.problemId}`;
+    const entry = sets.get(key) ?? { modelId: r.modelId, problemId: r.problemId, by: [] };
+    entry.by.push(r.by);
+    sets.set(key, entry);
+  }
+  for (const e of sets.values()) {
+    const perProblem = table.get(e.modelId) ?? new Map<number, string>();
+    perProblem.set(e.problemId, [...new Set(e.by)].sort().join(' + '));
+    table.set(e.modelId, perProblem);
+  }
+  return table;
 }

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { describeNotComparable } from '../../core/compare.ts';
 import { formatRate } from '../../core/metrics.ts';
 import { meetsThreshold } from '../../core/threshold.ts';
 import type { Comparison, Metrics, ModelStatus } from '../../core/types.ts';
@@ -84,7 +85,8 @@ export function modelComparison(
           `*${p.key}* ${safe(p.title, 300)}`,
           `${formatRate(rateA)}${meets(rateA, p.threshold)} → ${formatRate(rateB)}${meets(rateB, p.threshold)} on ${c.paired} paired patterns · ` +
             `fixed ${c.fixed.length} · broken ${c.broken.length} · ${VERDICT[c.verdict]}` +
-            (c.unpaired.length > 0 ? ` · ${c.unpaired.length} not comparable` : ''),
+            (c.unpaired.length > 0 ? ` · ${c.unpaired.length} without a clear answer on both` : '') +
+            notComparableNote(c),
         ].join('\n'),
       ),
     );
@@ -93,4 +95,10 @@ export function modelComparison(
     text: `${a} → ${b}: ${improved} improved, ${regressed} regressed, ${problems.length - improved - regressed} no clear change.`,
     blocks: capBlocks(blocks, LIMITS.messageBlocks, (n) => `…and ${n} more problems.`),
   };
+}
+
+/** Pairs graded by different grader versions are named, not silently dropped. */
+function notComparableNote(c: Comparison): string {
+  const apart = describeNotComparable(c);
+  return apart === null ? '' : ` · ${safe(apart, 300)}`;
 }

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { describeNotComparable } from '../../core/compare.ts';
 import { assessEvidence, type Evidence } from '../../core/evidence.ts';
 import { describeExpectation } from '../../core/expectations/index.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
@@ -112,10 +113,12 @@ function againstLine(
 ): string | null {
   if (!against) return null;
   const c = against.comparison;
-  if (c.paired === 0) return `vs ${label} \`${safe(against.model, 100)}\`: no patterns in common`;
+  const apart = describeNotComparable(c);
+  const note = apart === null ? '' : ` · ${safe(apart, 300)}`;
+  if (c.paired === 0) return `vs ${label} \`${safe(against.model, 100)}\`: no patterns in common${note}`;
   return (
     `vs ${label} \`${safe(against.model, 100)}\`: ${formatRate(c.baselinePassRate)} → ${formatRate(c.candidatePassRate)}` +
-    ` on ${c.paired} shared, ${c.fixed.length} fixed, ${c.broken.length} broken — ${verdictText(c.verdict)}`
+    ` on ${c.paired} shared, ${c.fixed.length} fixed, ${c.broken.length} broken — ${verdictText(c.verdict)}${note}`
   );
 }
 
