@@ -87,6 +87,8 @@ export interface ResultSpec {
   run?: number;
   label?: string;
   reason?: string;
+  /** Recorded as `prediction.grading.by`, as the batch processor does for judge and similar checks. */
+  gradedBy?: string;
 }
 
 /** Writes result rows the way the evaluation engine would, in one statement. */
@@ -100,7 +102,14 @@ export async function insertResults(db: Db, specs: readonly ResultSpec[]): Promi
       problemId: s.pattern.problemId,
       run: s.run ?? 1,
       status: s.status,
-      prediction: s.status === 'errored' ? null : { label: s.label ?? 'x', raw: { big: true } },
+      prediction:
+        s.status === 'errored'
+          ? null
+          : {
+              label: s.label ?? 'x',
+              raw: { big: true },
+              ...(s.gradedBy ? { grading: { by: s.gradedBy, answer: null, cached: false } } : {}),
+            },
       reason: s.reason ?? (s.status === 'passed' ? '' : `it was ${s.status}`),
     })),
   );
