@@ -2,6 +2,12 @@ import { tryParseJson } from '../json.ts';
 import type { Result } from '../result.ts';
 import type { Expectation } from './handler.ts';
 import { parseExpectation } from './registry.ts';
+import {
+  GENERATIVE_PREFIXES,
+  GENERATIVE_USAGE,
+  type GenerativePrefix,
+  parseGenerativeShorthand,
+} from './shorthand-generative.ts';
 
 const PREFIXES = [
   'label',
@@ -13,9 +19,9 @@ const PREFIXES = [
   'regex',
   'range',
   'invariant',
+  ...GENERATIVE_PREFIXES,
 ];
-const USAGE =
-  'Write a label (negative), not:<label>, one_of:<a>,<b>, contains:<text>, not_contains:<text>, regex:/<re>/<flags>, range:<min>..<max>, invariant:<a> | <b>, or a JSON object.';
+const USAGE = `Write a label (negative), not:<label>, one_of:<a>,<b>, contains:<text>, not_contains:<text>, regex:/<re>/<flags>, range:<min>..<max>, invariant:<a> | <b>, ${GENERATIVE_USAGE}, or a JSON object.`;
 
 /**
  * What people type in Slack: `negative`, `not:positive`, `one_of:neutral,positive`, `contains:refund`,
@@ -26,6 +32,13 @@ export function parseExpectationShorthand(text: string): Result<Expectation> {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, error: `The expectation is empty. ${USAGE}` };
   if (trimmed.startsWith('{')) return parseExpectation(trimmed);
+  // The graded kinds read as a sentence ("judge toxicity@1 non_toxic"), so a space after the kind works too.
+  const sentence = /^(judge|similar|length|json[_-]schema)(?::|\s)\s*([\s\S]*)$/i.exec(trimmed);
+  if (sentence)
+    return parseGenerativeShorthand(
+      (sentence[1] as string).toLowerCase().replace('-', '_') as GenerativePrefix,
+      sentence[2] as string,
+    );
   const match = /^([a-z_-]+):(.*)$/is.exec(trimmed);
   if (!match) return parseExpectation({ label: trimmed });
   const prefix = (match[1] as string).toLowerCase().replace(/-/g, '_');

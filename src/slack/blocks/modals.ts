@@ -175,6 +175,9 @@ export const EXPECTATION_CHOICES = [
   ['not_contains', 'Output does not contain'],
   ['regex', 'Output matches regex'],
   ['range', 'Score in range (min..max)'],
+  ['judge', 'Graded by a model (grader@v label, or "rubric")'],
+  ['similar', 'Similar to a reference (embedder@v min text)'],
+  ['length', 'Length (min-max chars or words)'],
   ['shorthand', 'Shorthand or JSON'],
 ] as const;
 
@@ -235,7 +238,7 @@ export function addPatternModal(input: AddPatternModalInput): ModalView {
     select(BLOCK.expectKind, 'Expectation', kinds, kinds[0]),
     textInput(BLOCK.expectValue, 'Expected', {
       placeholder: 'negative · refund · /^pos/i · 0.5..1',
-      hint: 'For "Shorthand or JSON": not:<label>, one_of:a,b, contains:<text>, regex:/re/i, range:0..1 or {"label":"negative"}.',
+      hint: 'Shorthand: not:<label>, one_of:a,b, contains:<text>, regex:/re/i, range:0..1, judge toxicity@1 non_toxic, judge judge@1 "rubric", similar emb@1 0.8 "reference", length 1-400 words, json_schema {…} or JSON.',
     }),
     {
       type: 'input',

@@ -16,6 +16,9 @@ const FIELD_BLOCKS: Record<string, string[]> = {
   input: [BLOCK.input],
   expect: [BLOCK.expectValue],
   expectation: [BLOCK.expectValue],
+  // A judge or similar naming a model that is not registered is a mistake in the expectation box.
+  'judge.grader': [BLOCK.expectValue],
+  'similar.embedder': [BLOCK.expectValue],
   polarity: [BLOCK.polarity],
   notes: [BLOCK.notes],
   problem: [BLOCK.problem, BLOCK.newProblemTitle],

@@ -17,6 +17,9 @@ type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 const FIELD_BLOCKS: Record<string, string[]> = {
   input: [BLOCK.input],
   expect: [BLOCK.expectValue],
+  // A judge or similar naming a model that is not registered is a mistake in the expectation box.
+  'judge.grader': [BLOCK.expectValue],
+  'similar.embedder': [BLOCK.expectValue],
   polarity: [BLOCK.polarity],
   notes: [BLOCK.notes],
 };
