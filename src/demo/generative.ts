@@ -10,7 +10,8 @@ import { evaluationIdsOfAdd } from '../db/queries/evaluations.ts';
 import { getModelByRef, queuedEvaluationId, registerModel } from '../services/models.ts';
 import { addPatterns } from '../services/patterns.ts';
 import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts';
-import { modelReport } from '../services/reports.ts';
+import { modelReport, patternGrid } from '../services/reports.ts';
+import { escapeHtml, GRID_CSS, patternGridHtml } from './grid-html.ts';
 
 /**
  * The generative half of the demo: a support bot's known problems, three bot versions served by the bundled
@@ -282,18 +283,19 @@ async function report(
   const png = join(opts.outDir, 'generative-problems.png');
   await writeFile(png, await renderPng(chart));
   const html = join(opts.outDir, 'generative.html');
-  await writeFile(html, generativeHtml(rows, models, cost));
+  // The grids carry each reply in its tooltip: the text a reader needs to see why a version failed.
+  const grids = await Promise.all(rows.map(async (r) => patternGridHtml(await patternGrid(deps, r.key))));
+  await writeFile(html, generativeHtml(rows, models, cost, grids));
   await writeFile(join(opts.outDir, 'generative.json'), JSON.stringify({ models, rows, cost }, null, 2));
   return { models, rows, cost, files: [png, html, join(opts.outDir, 'generative.json')] };
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-
-function generativeHtml(rows: GenerativeRow[], models: string[], cost: GenerativeResult['cost']): string {
+function generativeHtml(
+  rows: GenerativeRow[],
+  models: string[],
+  cost: GenerativeResult['cost'],
+  grids: string[],
+): string {
   const head = ['Problem', ...models].map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = rows
     .map(
@@ -310,9 +312,10 @@ function generativeHtml(rows: GenerativeRow[], models: string[], cost: Generativ
     )
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Canary demo: support bot</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}${GRID_CSS}</style>
 </head><body><h1>Support bot, graded by other models</h1>
 <table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>
 <p><img src="generative-problems.png" alt="Pass rate per support-bot problem across versions" width="800"></p>
-<h2>Cost per version</h2><ul>${costs}</ul></body></html>`;
+<h2>Cost per version</h2><ul>${costs}</ul>
+<h2>Every pattern on every version</h2>${grids.join('\n')}</body></html>`;
 }

@@ -1,11 +1,6 @@
 import { formatInterval, formatRate } from '../core/metrics.ts';
+import { escapeHtml, GRID_CSS } from './grid-html.ts';
 import type { DemoRow } from './run.ts';
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 /** One self-contained page: the per-problem table and the four charts beside it. */
 export function demoHtml(input: {
@@ -13,6 +8,8 @@ export function demoHtml(input: {
   models: string[];
   production: string;
   charts: string[];
+  /** Pattern grids already rendered by patternGridHtml (escaped there). */
+  grids?: string[];
   generatedAt: Date;
 }): string {
   const latest = input.models[input.models.length - 1] ?? '';
@@ -42,6 +39,7 @@ export function demoHtml(input: {
 body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
 th{background:#f4f4f4}small{color:#666}figure{display:inline-block;margin:.5rem}img{max-width:800px;border:1px solid #eee}
+${GRID_CSS}
 </style></head><body>
 <h1>Canary: problems across candidate models</h1>
 <p>Pass rate per problem with its 95% Wilson interval. Verdict: ${escapeHtml(latest)} against production ${escapeHtml(
@@ -51,6 +49,7 @@ th{background:#f4f4f4}small{color:#666}figure{display:inline-block;margin:.5rem}
 ${body}
 </tbody></table>
 ${charts}
+${(input.grids ?? []).join('\n')}
 </body></html>
 `;
 }

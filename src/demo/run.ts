@@ -34,6 +34,7 @@ import { modelReport, outcomesFor, patternGrid, problemHistory } from '../servic
 import { settingsFrom } from '../slack/context.ts';
 import { announceProblem } from '../slack/problem-data.ts';
 import { type GenerativeResult, generativeDemo } from './generative.ts';
+import { patternGridHtml } from './grid-html.ts';
 import { DEMO_PROBLEMS, LATE_PATTERN } from './problem-set.ts';
 import { demoHtml } from './report-html.ts';
 
@@ -422,7 +423,14 @@ async function writeOutputs(
   const html = join(outDir, 'index.html');
   await writeFile(
     html,
-    demoHtml({ rows, models, production, charts: Object.keys(specs), generatedAt: deps.now() }),
+    demoHtml({
+      rows,
+      models,
+      production,
+      charts: Object.keys(specs),
+      grids: [patternGridHtml(grid)],
+      generatedAt: deps.now(),
+    }),
   );
   await writeFile(join(outDir, 'results.json'), JSON.stringify({ rows, models, production }, null, 2));
   files.push(html, join(outDir, 'results.json'));

@@ -2,8 +2,17 @@ import { compareOutcomes } from '../core/compare.ts';
 import { assessEvidence, type Evidence } from '../core/evidence.ts';
 import { computeMetrics } from '../core/metrics.ts';
 import { formatModelRef } from '../core/model.ts';
+import { gradedByOf } from '../core/outcome.ts';
 import { meetsThreshold } from '../core/threshold.ts';
-import type { Comparison, Metrics, Model, OutcomeStatus, PatternOutcome, Problem } from '../core/types.ts';
+import type {
+  Comparison,
+  Metrics,
+  Model,
+  OutcomeStatus,
+  PatternInput,
+  PatternOutcome,
+  Problem,
+} from '../core/types.ts';
 import { type EvaluationCost, modelCost } from '../db/queries/costs.ts';
 import { getModelsByIds, listModelRows } from '../db/queries/models.ts';
 import { listPatternsOfProblem } from '../db/queries/patterns.ts';
@@ -12,6 +21,7 @@ import {
   foldOutcomeRuns,
   groupBy,
   metricsByModelAndProblem,
+  type OutcomeRun,
   type ProblemOutcome,
   problemsWithActivePatterns,
   runsFor,
@@ -185,13 +195,24 @@ export async function compareModels(
   };
 }
 
+/** What one model answered on one pattern, for the grid's tooltips: the output is shown wherever a result is. */
+export interface GridCellDetail {
+  /** The model's text, else its label, else its score; null when it gave no answer (errored). */
+  output: string | null;
+  reason: string;
+  /** The grader or embedder that decided it, for judge and similar checks. */
+  gradedBy?: string;
+}
+
 export interface PatternGrid {
   problem: Problem;
-  patterns: { id: number; revisionId: number; revision: number }[];
+  patterns: { id: number; revisionId: number; revision: number; input: PatternInput }[];
   /** Non-retired models that ran at least one of these revisions, in registration order. */
   models: { id: number; ref: string }[];
   /** cells[pattern][model]: the folded outcome, or null when that model has no result. */
   cells: (OutcomeStatus | null)[][];
+  /** details[pattern][model], beside cells: the first run's output and reason; null when there is no result. */
+  details: (GridCellDetail | null)[][];
 }
 
 export async function patternGrid(deps: Pick<ServiceDeps, 'db'>, key: string): Promise<PatternGrid> {
@@ -202,13 +223,34 @@ export async function patternGrid(deps: Pick<ServiceDeps, 'db'>, key: string): P
   const byModel = groupBy(runs, (r) => r.modelId);
   const models = await getModelsByIds(deps.db, [...byModel.keys()]);
   const status = new Map<string, OutcomeStatus>();
+  const detail = new Map<string, GridCellDetail>();
   for (const [modelId, modelRuns] of byModel) {
     for (const o of foldOutcomeRuns(modelRuns)) status.set(`${o.patternRevisionId}:${modelId}`, o.status);
+    // Runs arrive ordered by run, so the first one seen is run 1: the answer a person would look at first.
+    for (const r of modelRuns) {
+      const key = `${r.patternRevisionId}:${modelId}`;
+      if (!detail.has(key)) detail.set(key, cellDetail(r));
+    }
   }
+  const at = <T>(table: Map<string, T>, p: { revisionId: number }, m: { id: number }) =>
+    table.get(`${p.revisionId}:${m.id}`) ?? null;
   return {
     problem,
-    patterns: patterns.map((p) => ({ id: p.id, revisionId: p.revisionId, revision: p.revision })),
+    patterns: patterns.map((p) => ({
+      id: p.id,
+      revisionId: p.revisionId,
+      revision: p.revision,
+      input: p.input,
+    })),
     models: models.map((m) => ({ id: m.id, ref: formatModelRef(m) })),
-    cells: patterns.map((p) => models.map((m) => status.get(`${p.revisionId}:${m.id}`) ?? null)),
+    cells: patterns.map((p) => models.map((m) => at(status, p, m))),
+    details: patterns.map((p) => models.map((m) => at(detail, p, m))),
   };
+}
+
+function cellDetail(run: OutcomeRun): GridCellDetail {
+  const p = run.prediction;
+  const output = p?.text ?? p?.label ?? (p?.score === undefined ? null : String(p.score));
+  const gradedBy = gradedByOf(p);
+  return { output, reason: run.reason, ...(gradedBy === undefined ? {} : { gradedBy }) };
 }

@@ -128,7 +128,15 @@ describe('reports', () => {
       ['failed', 'passed', 'errored'],
       ['errored', 'passed', 'passed'],
     ]);
+    // Beside each cell, the first run's answer and reason: the grid's tooltips show them.
+    expect(grid.details[1]).toEqual([
+      { output: 'negative', reason: '' },
+      { output: 'positive', reason: 'it was failed' },
+      { output: 'negative', reason: '' },
+    ]);
+    expect(grid.details[4]?.[0]).toEqual({ output: null, reason: 'it was errored' });
     const p2 = await patternGrid(makeDeps(database.db), fx.p2.key);
+    expect(p2.details[2]).toEqual([null, null]);
     expect(p2.cells[2]).toEqual([null, null]);
   });
 });
