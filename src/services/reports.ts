@@ -29,6 +29,7 @@ import {
 import type { ServiceDeps } from './deps.ts';
 import { getModelByRef, type ModelSelector } from './models.ts';
 import { EMPTY_METRICS, getProblem } from './problems.ts';
+import { type FailingPattern, failingPatterns } from './report-failures.ts';
 import { type SatisfactionReport, satisfactionReport } from './satisfaction.ts';
 
 export { outcomesFor } from '../db/queries/reports.ts';
@@ -49,6 +50,8 @@ export interface ModelReportRow {
   flakyPatterns: number[];
   /** What these patterns can show about the threshold (evidence.ts). */
   evidence: Evidence;
+  /** The first few failing or errored patterns with the model's output (report-failures.ts). */
+  failing: Omit<FailingPattern, 'problemId'>[];
 }
 
 /** Problems that have patterns to run, in key order; won't-fix problems are left out of reports and gates. */
@@ -85,6 +88,7 @@ export async function modelReport(
   const users = await satisfactionReport(deps, ref);
   const problems = await reportedProblems(deps);
   const ids = problems.map((p) => p.id);
+  const failing = await failingPatterns(deps, model.id, ids);
   let metricsOf: (problemId: number) => Metrics;
   let flakyOf: (problemId: number) => number[] = () => [];
   if (model.repeats > 1) {
@@ -109,6 +113,7 @@ export async function modelReport(
         meetsThreshold: meetsThreshold(m.passRate, p.threshold),
         flakyPatterns: flakyOf(p.id),
         evidence: assessEvidence({ metrics: m, threshold: p.threshold }),
+        failing: failing.filter((f) => f.problemId === p.id).map(({ problemId: _, ...f }) => f),
       };
     }),
   };

@@ -144,3 +144,31 @@ describe('results graded by different grader versions', () => {
     expect(row.graders).toEqual(['judge@1', 'judge@1 + judge@2']);
   });
 });
+
+describe('canary report shows failing outputs', () => {
+  it('lists each failing pattern with its output, made safe for a terminal', async () => {
+    const [p1] = ps as [Pattern];
+    const v3 = await insertModelRow(database.db, {
+      name: 'bot',
+      version: '3',
+      registeredAt: new Date('2026-03-01'),
+    });
+    await insertResults(database.db, [
+      {
+        modelId: v3,
+        pattern: p1,
+        status: 'failed',
+        label: 'Ugh.\u001b[2J\u001b[31mWhat now?\r\nGo away',
+        reason: 'judge@1 failed it: rude',
+        gradedBy: 'judge@1',
+      },
+    ]);
+    const run = await runCli(['report', '--model', 'bot@3'], { DATABASE_URL: database.url });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Failing patterns (first 5 per problem, with the output)');
+    expect(run.stdout).toContain(
+      `  ${key} #${p1.id} failed: “p1” → “Ugh. [2J [31mWhat now? Go away” (judge@1 failed it: rude; graded by judge@1)`,
+    );
+    expect(run.stdout).not.toContain('\u001b');
+  });
+});

@@ -64,6 +64,30 @@ describe('reports', () => {
       ci: wilson(2, 4),
       meetsThreshold: false,
       flakyPatterns: [],
+      // c and d failed, e errored: each listed with what the model answered.
+      failing: [
+        {
+          patternId: fx.c.id,
+          input: expect.any(String),
+          status: 'failed',
+          output: 'positive',
+          reason: 'it was failed',
+        },
+        {
+          patternId: fx.d.id,
+          input: expect.any(String),
+          status: 'failed',
+          output: 'positive',
+          reason: 'it was failed',
+        },
+        {
+          patternId: fx.e.id,
+          input: expect.any(String),
+          status: 'errored',
+          output: null,
+          reason: 'it was errored',
+        },
+      ],
       // 50% [15%, 85%] against a 60% threshold: four patterns cannot tell.
       evidence: expect.objectContaining({
         status: 'too_few',

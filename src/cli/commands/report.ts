@@ -1,9 +1,11 @@
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { formatModelRef } from '../../core/model.ts';
 import { describeEvaluationCost } from '../../db/queries/costs.ts';
+import { FAILING_SHOWN } from '../../services/report-failures.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
+import type { ModelReport } from '../client.ts';
 import type { CliContext } from '../context.ts';
-import { clip, renderTable } from '../output/table.ts';
+import { clip, renderTable, terminalText } from '../output/table.ts';
 
 const REPORT_USAGE = `Usage: canary report --model N@V [--json]
 
@@ -49,6 +51,11 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
             rows,
           ) + notes,
     );
+    const failing = failingLines(report.problems);
+    if (failing.length > 0)
+      ctx.stdout.write(
+        `\nFailing patterns (first ${FAILING_SHOWN} per problem, with the output)\n${failing.join('')}`,
+      );
     if (report.cost && (report.cost.candidate.requests > 0 || report.cost.graders.length > 0))
       ctx.stdout.write(
         `\nCost\n${describeEvaluationCost(report.cost)
@@ -59,4 +66,21 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
   } finally {
     await client.close();
   }
+}
+
+/** "  P-3 #12 failed: “input” → “output” (reason; graded by judge@1)": the answer is what a reader needs. */
+function failingLines(problems: ModelReport['problems']): string[] {
+  return problems.flatMap((p) =>
+    (p.failing ?? []).map((f) => {
+      const input = terminalText(typeof f.input === 'string' ? f.input : JSON.stringify(f.input), 60);
+      const output = f.output === null ? 'no answer' : `“${terminalText(f.output, 120)}”`;
+      const why = [
+        f.reason === '' ? null : terminalText(f.reason, 120),
+        f.gradedBy ? `graded by ${f.gradedBy}` : null,
+      ]
+        .filter((x) => x !== null)
+        .join('; ');
+      return `  ${p.key} #${f.patternId} ${f.status}: “${input}” → ${output}${why === '' ? '' : ` (${why})`}\n`;
+    }),
+  );
 }

@@ -12,3 +12,12 @@ export function renderTable(header: string[], rows: string[][]): string {
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * Model-written text for a terminal: control characters (ANSI escapes could recolour or rewrite the screen, a
+ * carriage return overwrite the line), bidirectional overrides and line breaks become spaces; then clipped.
+ */
+export function terminalText(text: string, max: number): string {
+  const plain = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ');
+  return clip(plain.replace(/\s+/g, ' ').trim(), max);
+}

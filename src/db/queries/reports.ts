@@ -28,7 +28,11 @@ export interface OutcomeRun {
 
 export async function runsFor(
   db: Db,
-  params: { modelIds: readonly number[]; problemIds?: readonly number[] },
+  params: {
+    modelIds: readonly number[];
+    problemIds?: readonly number[];
+    statuses?: readonly OutcomeStatus[];
+  },
 ): Promise<OutcomeRun[]> {
   if (params.modelIds.length === 0) return [];
   const rows = await db
@@ -52,6 +56,7 @@ export async function runsFor(
         and(
           inArray(results.modelId, [...params.modelIds]),
           params.problemIds === undefined ? undefined : inArray(results.problemId, [...params.problemIds]),
+          params.statuses === undefined ? undefined : inArray(results.status, [...params.statuses]),
         ),
       ),
     )
