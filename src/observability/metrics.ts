@@ -40,7 +40,7 @@ export interface CanaryMetrics {
   endpointLatencyFor(modelName: string): (seconds: number) => void;
   /** Slack Web API calls that failed after the client's own retries, from the clients Canary builds. */
   slackApiErrors: Counter<'method' | 'error'>;
-  /** What model calls cost, by `name@version` and role (candidate, grader, embedder). */
+  /** What model calls cost, by model NAME (as endpointLatency, for the same reason) and role (candidate, grader, embedder). */
   modelRequests: Counter<'model' | 'role'>;
   modelTokens: Counter<'model' | 'role' | 'kind'>;
   modelCostUsd: Counter<'model' | 'role'>;

@@ -24,6 +24,10 @@ export async function checkGraderRefs(
     const model = found.get(ref);
     const field = need.kind === 'grader' ? 'judge.grader' : 'similar.embedder';
     if (!model) invalid(`${where}no model ${ref}; register it first.`, field);
+    // A retired grader keeps grading the patterns that already name it (their numbers stay comparable), but
+    // new checks should not start leaning on a model someone decided to stop using.
+    if (model.status === 'retired')
+      invalid(`${where}${ref} is retired; restore it (/model restore ${ref}) or name another version.`, field);
     if (need.kind === 'embedder' && model.endpoint.adapter !== 'openai-embeddings')
       invalid(
         `${where}${ref} is not an embeddings model; register one with the openai-embeddings adapter.`,
