@@ -27,7 +27,10 @@ export async function checkGraderRefs(
     // A retired grader keeps grading the patterns that already name it (their numbers stay comparable), but
     // new checks should not start leaning on a model someone decided to stop using.
     if (model.status === 'retired')
-      invalid(`${where}${ref} is retired; restore it (/model restore ${ref}) or name another version.`, field);
+      invalid(
+        `${where}${ref} is retired; restore it (/model restore ${ref}) or name another version.`,
+        field,
+      );
     if (need.kind === 'embedder' && model.endpoint.adapter !== 'openai-embeddings')
       invalid(
         `${where}${ref} is not an embeddings model; register one with the openai-embeddings adapter.`,

@@ -3,6 +3,7 @@ import { describeNotComparable } from '../../core/compare.ts';
 import { assessEvidence, type Evidence } from '../../core/evidence.ts';
 import { describeExpectation } from '../../core/expectations/index.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
+import { gradedByOf } from '../../core/outcome.ts';
 import { truncate } from '../../core/text.ts';
 import type {
   Comparison,
@@ -277,7 +278,9 @@ function answerText(prediction: ChangeDetail['prediction']): string {
 function detailLine(c: ChangeDetail): string {
   const expected = safe(truncate(describeExpectation(c.expectation), DETAIL_VALUE_MAX), DETAIL_VALUE_MAX * 2);
   const input = safe(patternText(c.input, DETAIL_INPUT_MAX), DETAIL_INPUT_MAX * 2);
-  return `• #${c.patternId} (${c.polarity}) “${input}”\n      expected ${expected} · got ${answerText(c.prediction)}`;
+  const by = gradedByOf(c.prediction);
+  const graded = by === undefined ? '' : ` · graded by \`${safe(by, 100)}\``;
+  return `• #${c.patternId} (${c.polarity}) “${input}”\n      expected ${expected} · got ${answerText(c.prediction)}${graded}`;
 }
 
 /**
