@@ -22,19 +22,32 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' ? (v as Json) : {});
 
 /**
- * The ids each payload shape carries. Events and slash commands have them at the top level
- * (`team_id`, `enterprise_id`, `api_app_id`); interactivity (block_actions, shortcuts, view submissions,
- * block_suggestion options) has `team: {id, enterprise_id}` and `enterprise: {id}` objects — and `team` is
- * null for a view of an org-wide install, whose view still names the workspace.
+ * The installation a payload is for, read where each shape keeps it and in the order Bolt's own
+ * buildSource uses, so "team" means the same here as in a listener's context:
+ * - events: `authorizations[0]` (the installation the delivery is for), else the envelope's `team_id` /
+ *   `enterprise_id` — in a Slack Connect channel the envelope may name the other organisation's workspace;
+ * - slash commands: top-level `team_id`, `enterprise_id`;
+ * - view submissions: `view.app_installed_team_id` (a modal opened from a Slack Connect channel), else as
+ *   below;
+ * - block_actions, shortcuts, block_suggestion: `team.id` (null for an org-wide install), else
+ *   `user.team_id`; the org from `enterprise.id` or `team.enterprise_id`.
+ * The app is `api_app_id` everywhere (a view also names it as `view.app_id`).
  */
 export function originOf(body: unknown): SlackOrigin {
   const b = obj(body);
   const team = obj(b.team);
   const view = obj(b.view);
-  const origin: SlackOrigin = {};
-  const teamId = str(b.team_id) ?? str(team.id) ?? str(view.team_id);
-  const enterpriseId = str(b.enterprise_id) ?? str(obj(b.enterprise).id) ?? str(team.enterprise_id);
+  const auth = Array.isArray(b.authorizations) ? obj(b.authorizations[0]) : undefined;
+  const isEvent = b.type === 'event_callback';
+  const teamId = isEvent
+    ? (str(auth?.team_id) ?? str(b.team_id))
+    : (str(b.team_id) ?? str(view.app_installed_team_id) ?? str(team.id) ?? str(obj(b.user).team_id));
+  const enterpriseId =
+    isEvent && auth
+      ? str(auth.enterprise_id)
+      : (str(b.enterprise_id) ?? str(obj(b.enterprise).id) ?? str(team.enterprise_id));
   const appId = str(b.api_app_id) ?? str(view.app_id);
+  const origin: SlackOrigin = {};
   if (teamId) origin.teamId = teamId;
   if (enterpriseId) origin.enterpriseId = enterpriseId;
   if (appId) origin.appId = appId;

@@ -28,10 +28,46 @@ describe('originOf reads each payload shape', () => {
       {
         type: 'view_submission',
         team: null,
+        user: { id: 'U1', team_id: 'T1' },
         enterprise: { id: 'E1' },
         view: { team_id: 'T1', app_id: 'A1' },
       },
       { teamId: 'T1', enterpriseId: 'E1', appId: 'A1' },
+    ],
+    [
+      'a Slack Connect event: the installation, not the workspace it happened in',
+      {
+        type: 'event_callback',
+        team_id: 'T9',
+        api_app_id: 'A1',
+        authorizations: [{ team_id: 'T1', enterprise_id: null, is_bot: true }],
+      },
+      { teamId: 'T1', appId: 'A1' },
+    ],
+    [
+      'an org-wide install event (its authorization names the org, not a workspace)',
+      {
+        type: 'event_callback',
+        team_id: 'T1',
+        api_app_id: 'A1',
+        authorizations: [{ team_id: null, enterprise_id: 'E1' }],
+      },
+      { teamId: 'T1', enterpriseId: 'E1', appId: 'A1' },
+    ],
+    [
+      'a view opened from a Slack Connect channel',
+      {
+        type: 'view_submission',
+        team: { id: 'T9' },
+        api_app_id: 'A1',
+        view: { app_installed_team_id: 'T1' },
+      },
+      { teamId: 'T1', appId: 'A1' },
+    ],
+    [
+      'an action with no team object',
+      { type: 'block_actions', team: null, user: { team_id: 'T1' } },
+      { teamId: 'T1' },
     ],
     [
       'a team object naming its org',

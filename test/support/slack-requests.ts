@@ -135,7 +135,7 @@ export interface EventOptions extends SignOptions {
   retryNum?: number;
   retryReason?: string;
   eventTime?: number;
-  /** The envelope's team_id / api_app_id; the double's unless given. */
+  /** The installation's team (envelope and authorizations) and api_app_id; the double's unless given. */
   teamId?: string;
   appId?: string;
 }
@@ -160,7 +160,7 @@ export function sendEvent(
     authorizations: [
       {
         enterprise_id: null,
-        team_id: TEAM_ID,
+        team_id: opts.teamId ?? TEAM_ID,
         user_id: BOT_USER_ID,
         is_bot: true,
         is_enterprise_install: false,
