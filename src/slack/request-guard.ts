@@ -29,6 +29,7 @@ export function createRequestGuard(opts: RequestGuardOptions) {
   const nowMs = opts.nowMs ?? Date.now;
   const { log } = opts;
 
+  /** Answers the request and returns false, or returns true to hand it to Bolt. */
   async function decide(req: Buffered, res: ServerResponse): Promise<boolean> {
     const sig = req.headers['x-slack-signature'];
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
@@ -53,6 +54,12 @@ export function createRequestGuard(opts: RequestGuardOptions) {
       body = HTTPModuleFunctions.parseHTTPRequestBody(req);
     } catch {
       return true;
+    }
+    // A signed `null` or `5` is no payload; Bolt 5.1 reads `body.ssl_check` off it and never answers.
+    if (body === null || typeof body !== 'object') {
+      log.warn('Slack request refused: body is not a payload');
+      res.writeHead(400).end();
+      return false;
     }
     if (body.ssl_check === '1' || body.type === 'url_verification') return true;
 

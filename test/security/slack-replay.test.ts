@@ -189,6 +189,15 @@ describe('what the guard leaves to Bolt is answered as before', () => {
     expect(res.status).toBe(400);
   });
 
+  it.each(['null', '5', '"text"', '[]'])(
+    'a signed JSON body %s that is no payload, without a 5xx',
+    async (body) => {
+      const res = await sendSigned(s.slackUrl, s.secret, body, 'application/json');
+      expect(res.status).toBeLessThan(500);
+      expect(s.errorLogs().filter((l) => l.msg === 'Slack request failed before its listeners')).toEqual([]);
+    },
+  );
+
   it("a body over Bolt's 4 MB limit", async () => {
     const res = await sendSigned(s.slackUrl, s.secret, `text=${'x'.repeat(4 * 1024 * 1024)}`, FORM);
     expect(res.status).toBe(413);
