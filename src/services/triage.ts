@@ -132,3 +132,46 @@ async function markGroup(
   if (!ids.includes(row.id)) ids.push(row.id);
   return markTriaged(deps.db, ids, values);
 }
+
+/** Who took a complaint off the queue, and how; shown to the next person who clicks on it. */
+export interface TriageState {
+  observation: Observation;
+  /** Untriaged 👎 observations with the same input, this one included (1 when it stands alone). */
+  groupSize: number;
+  triaged: { status: 'patterned' | 'dismissed'; by: string | null; at: string | null } | null;
+}
+
+export async function triageState(deps: ServiceDeps, observationId: number): Promise<TriageState> {
+  const row = await getObservationRow(deps.db, observationId);
+  if (!row) return fail('observation_not_found', `There is no observation ${observationId}.`, 'id');
+  const [observation] = await present(deps.db, [row]);
+  if (!observation) throw new Error(`observation ${row.id} could not be presented`);
+  const group = row.inputHash === null ? [] : await untriagedComplaintIdsWithInput(deps.db, row.inputHash);
+  return {
+    observation,
+    groupSize: Math.max(1, group.length),
+    triaged:
+      row.status === 'untriaged'
+        ? null
+        : { status: row.status, by: row.triagedBy, at: row.triagedAt?.toISOString() ?? null },
+  };
+}
+
+/**
+ * Links a complaint (and every untriaged one with the same input) to the pattern made from it, for callers
+ * that saved the pattern themselves (Slack's modal). Returns how many left the queue: 0 when someone else
+ * triaged them first.
+ */
+export async function markPatterned(
+  deps: ServiceDeps,
+  input: { observationId: number; patternId: number; by: string | null },
+): Promise<number> {
+  const row = await getObservationRow(deps.db, input.observationId);
+  if (!row) return fail('observation_not_found', `There is no observation ${input.observationId}.`, 'id');
+  return markGroup(deps, row, {
+    status: 'patterned',
+    by: input.by,
+    at: deps.now(),
+    patternId: input.patternId,
+  });
+}

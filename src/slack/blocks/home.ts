@@ -2,11 +2,11 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
 import { capBlocks, context, header, LIMITS, mrkdwnSection, safe } from './limits.ts';
 import { type ProblemRowData, problemLine } from './problem-list.ts';
-import { type TriageLine, triageBlocks } from './triage.ts';
+import { type TriageLine, type TriageTotals, triageBlocks } from './triage.ts';
 
 export interface HomeData {
-  /** Untriaged 👎 observation groups, newest first. */
-  triage?: TriageLine[];
+  /** Untriaged 👎 observation groups, newest first, and the size of the whole queue. */
+  triage?: { lines: TriageLine[]; totals: TriageTotals };
   problems: ProblemRowData[];
   awaitingSignoff: { key: string; title: string; model: string; passRate: number }[];
   flags: { channel: string; flaggedBy: string; patternId: number | null; createdAt: Date }[];
@@ -39,7 +39,7 @@ export function homeView(data: HomeData): HomeView {
     blocks.push(mrkdwnSection(lines.join('\n')));
   }
 
-  if (data.triage) blocks.push(...triageBlocks(data.triage, 5));
+  if (data.triage) blocks.push(...triageBlocks(data.triage.lines, { max: 5, totals: data.triage.totals }));
 
   // Problems last: they are the long list, and capping trims them rather than the short sections above.
   blocks.push(header(`Open problems (${data.problems.length})`));
