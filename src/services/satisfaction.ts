@@ -29,12 +29,22 @@ export interface SatisfactionReport {
 
 const NONE: RatingCounts = { up: 0, down: 0 };
 
+type DbDeps = Pick<ServiceDeps, 'db'>;
+
 export async function satisfactionReport(
-  deps: ServiceDeps,
+  deps: DbDeps,
   ref: ModelSelector,
   opts: { baseline?: 'auto' | ModelSelector | null } = {},
 ): Promise<SatisfactionReport> {
-  const model = await getModelByRef(deps, ref);
+  return satisfactionOfModel(deps, await getModelByRef(deps, ref), opts);
+}
+
+/** The same report for a model already in hand (the evaluation summary has it). */
+export async function satisfactionOfModel(
+  deps: DbDeps,
+  model: Model,
+  opts: { baseline?: 'auto' | ModelSelector | null } = {},
+): Promise<SatisfactionReport> {
   const baseline = await baselineOf(deps, model, opts.baseline ?? 'auto');
   const counts = await ratingCountsByModel(deps.db, baseline ? [model.id, baseline.id] : [model.id]);
   const mine = counts.get(model.id) ?? NONE;
@@ -62,7 +72,7 @@ export async function satisfactionReport(
 }
 
 async function baselineOf(
-  deps: ServiceDeps,
+  deps: DbDeps,
   model: Model,
   choice: 'auto' | ModelSelector | null,
 ): Promise<Model | null> {
@@ -86,7 +96,7 @@ export interface SatisfactionSeries {
 }
 
 /** Every version of one model name, rated day by day: the input of the satisfaction chart. */
-export async function satisfactionOverTime(deps: ServiceDeps, name: string): Promise<SatisfactionSeries> {
+export async function satisfactionOverTime(deps: DbDeps, name: string): Promise<SatisfactionSeries> {
   const versions = await listModelRows(deps.db, { name });
   const rows = await dailyRatings(
     deps.db,
