@@ -1,6 +1,8 @@
 import type { WebClient } from '@slack/web-api';
+import { satisfactionLine } from '../core/satisfaction.ts';
 import { recentFlags } from '../db/queries/slack.ts';
 import { listProblems } from '../services/problems.ts';
+import { ratedModelNames } from '../services/satisfaction.ts';
 import { listSignoffs } from '../services/signoffs.ts';
 import { triageOverview } from '../services/triage.ts';
 import { homeView } from './blocks/home.ts';
@@ -13,11 +15,12 @@ import { rowData } from './problem-data.ts';
  * complaint they just handled leaves their list without a reload.
  */
 export async function publishHome(ctx: SlackContext, client: WebClient, user: string): Promise<void> {
-  const [summaries, standing, flags, triage] = await Promise.all([
+  const [summaries, standing, flags, triage, rated] = await Promise.all([
     listProblems(ctx.deps, { status: ['open', 'monitoring'] }),
     listSignoffs(ctx.deps, { pending: true }),
     recentFlags(ctx.deps.db, 10),
     triageOverview(ctx.deps, { limit: 5 }),
+    ratedModelNames(ctx.deps),
   ]);
   const signed = new Set(standing.map((s) => s.problemId));
   const awaitingSignoff = summaries.flatMap((s) => {
@@ -34,6 +37,7 @@ export async function publishHome(ctx: SlackContext, client: WebClient, user: st
     view: homeView({
       problems: summaries.map(rowData),
       awaitingSignoff,
+      users: rated.map((u) => `${u.name} — ${satisfactionLine(u.candidate, u.baseline)}`),
       flags,
       triage: {
         lines: triageLinesOf(triage.groups),

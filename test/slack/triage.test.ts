@@ -98,6 +98,9 @@ describe('triage in Slack: Add as pattern and Dismiss', () => {
       actions: [ACTION.triageAddPattern, ACTION.triageDismiss],
     });
     expect(JSON.stringify(blocks)).toContain(`*#${newest}* · 👎 ×2 · support-bot@v3`);
+    // The complaints are ratings too: satisfaction is shown beside the problems, counted from the two 👎.
+    expect(JSON.stringify(blocks)).toContain('What users think');
+    expect(JSON.stringify(blocks)).toContain('support-bot — users: 0% 👍 on v3 [0–66%]');
     expect(lines.map((l) => l.id)).not.toContain(String(first));
 
     await pressHome(USER, ACTION.triageAddPattern, String(newest));

@@ -9,6 +9,8 @@ export interface HomeData {
   triage?: { lines: TriageLine[]; totals: TriageTotals };
   problems: ProblemRowData[];
   awaitingSignoff: { key: string; title: string; model: string; passRate: number }[];
+  /** One line per model name users rated (`support-bot — users: 82% 👍 on v3 …`); empty: no section. */
+  users?: string[];
   flags: { channel: string; flaggedBy: string; patternId: number | null; createdAt: Date }[];
   now: Date;
 }
@@ -37,6 +39,19 @@ export function homeView(data: HomeData): HomeView {
           `<#${f.channel}> by <@${f.flaggedBy}> · ${f.patternId === null ? 'waiting for a pattern' : `pattern #${f.patternId}`}`,
       );
     blocks.push(mrkdwnSection(lines.join('\n')));
+  }
+
+  // Only when someone rated something: a section saying "no ratings" on every home would be noise.
+  if (data.users && data.users.length > 0) {
+    blocks.push(header('What users think'));
+    blocks.push(
+      mrkdwnSection(
+        data.users
+          .slice(0, 10)
+          .map((l) => safe(l, 280))
+          .join('\n'),
+      ),
+    );
   }
 
   if (data.triage) blocks.push(...triageBlocks(data.triage.lines, { max: 5, totals: data.triage.totals }));
