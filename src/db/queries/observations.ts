@@ -390,3 +390,17 @@ function executedRows<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] } | null)?.rows ?? []) as T[];
 }
+
+/** Ties an observation to the card Canary posted for it, unless it is already tied to a Slack message. */
+export async function setObservationSlack(
+  db: Db,
+  id: number,
+  ref: { channel: string; ts: string },
+): Promise<boolean> {
+  const rows = await db
+    .update(observations)
+    .set({ slackChannel: ref.channel, slackTs: ref.ts })
+    .where(and(eq(observations.id, id), isNull(observations.slackChannel)))
+    .returning({ id: observations.id });
+  return rows.length > 0;
+}
