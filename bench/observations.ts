@@ -35,9 +35,9 @@ const noScheduler: EvaluationScheduler = {
   backfillAdd: async () => ({ evaluationIds: [] }),
 };
 
-/** Observation i: a realistic chat turn, a third rated, a tenth 👎, spread over 30 days. */
+/** Observation i: a realistic chat turn, about 40% rated, a tenth 👎 (10,000 complaints to triage), over 30 days. */
 function item(i: number, now: number) {
-  const rated = i % 3 === 0;
+  const rated = i % 3 === 0 || i % 10 === 0;
   return {
     model: i % 2 === 0 ? 'support-bot@v3' : 'support-bot@v2',
     input: `Customer ${i % 997} asks: where is order ${i}? It was due on Monday and the tracking page is blank.`,
