@@ -29,6 +29,13 @@ export function triageDismissSubmission(ctx: SlackContext) {
     const values = view.state.values as ViewValues;
     const user = body.user.id;
     const id = Number(meta.observationId);
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      await ack({
+        response_action: 'errors',
+        errors: { [BLOCK.dismissReason]: 'This form no longer names an observation.' },
+      });
+      return;
+    }
     const reason = reasonOf(values);
     if ('error' in reason) {
       const block = reason.error === 'Pick a reason.' ? BLOCK.dismissReason : BLOCK.dismissNote;

@@ -38,6 +38,13 @@ export function triagePatternSubmission(ctx: SlackContext) {
     const values = view.state.values as ViewValues;
     const user = body.user.id;
     const id = Number(meta.observationId);
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      await ack({
+        response_action: 'errors',
+        errors: { [BLOCK.input]: 'This form no longer names an observation.' },
+      });
+      return;
+    }
     const form = readPatternForm(values, { maxInputBytes: ctx.deps.limits.maxInputBytes });
     if (!form.ok) {
       await ack({ response_action: 'errors', errors: form.errors });
