@@ -6,6 +6,7 @@ import {
   patternGridChart,
   problemAcrossModelsChart,
   problemsOverModelsChart,
+  satisfactionOverTimeChart,
   trainingMetricsChart,
 } from '../src/core/charts.ts';
 
@@ -64,6 +65,18 @@ function specs(): Record<ChartKind, () => ChartSpec> {
           models.map((_, m) => (['passed', 'failed', 'errored', null] as const)[(p * 7 + m * 3) % 4]!),
         ),
       }),
+    satisfactionOverTime: () => {
+      const days = Array.from({ length: 90 }, (_, d) =>
+        new Date(Date.UTC(2026, 0, 1 + d)).toISOString().slice(0, 10),
+      );
+      return satisfactionOverTimeChart({
+        days,
+        versions: models.slice(0, 6).map((model, v) => ({
+          model,
+          shares: days.map((_, d) => (d < v * 12 ? null : 0.6 + ((d * 7 + v * 13) % 30) / 100)),
+        })),
+      });
+    },
   };
 }
 

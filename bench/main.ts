@@ -181,6 +181,12 @@ export function summarize(results: Record<string, unknown>, spreads: Record<stri
       `${fmt(o.listing.p50Ms)}/${fmt(o.listing.p95Ms)}`,
       `x${fmt(o.listing.p95RatioToGetById)} of GET by id p95`,
     );
+    push(
+      'observations',
+      'triage queue p50/p95 ms',
+      `${fmt(o.triageQueue.p50Ms)}/${fmt(o.triageQueue.p95Ms)}`,
+      `${o.triageQueue.untriagedComplaints} 👎 untriaged; x${fmt(o.triageQueue.p95RatioToGetById)} of GET by id p95`,
+    );
   }
   const q = r['queries'] as Awaited<ReturnType<typeof benchQueries>> | undefined;
   if (q && !('error' in q)) {

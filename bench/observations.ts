@@ -35,9 +35,9 @@ const noScheduler: EvaluationScheduler = {
   backfillAdd: async () => ({ evaluationIds: [] }),
 };
 
-/** Observation i: a realistic chat turn, a third rated, a tenth 👎, spread over 30 days. */
+/** Observation i: a realistic chat turn, about 40% rated, a tenth 👎 (10,000 complaints to triage), over 30 days. */
 function item(i: number, now: number) {
-  const rated = i % 3 === 0;
+  const rated = i % 3 === 0 || i % 10 === 0;
   return {
     model: i % 2 === 0 ? 'support-bot@v3' : 'support-bot@v2',
     input: `Customer ${i % 997} asks: where is order ${i}? It was due on Monday and the tracking page is blank.`,
@@ -148,6 +148,18 @@ export async function benchObservations(cfg: ObservationsConfig) {
       await fetch(`${url}/${1 + ((i * 7919) % cfg.total)}`, { headers });
       pk.push(performance.now() - t);
     }
+    // The Slack triage listing (App Home, /problem triage): the whole 👎 queue grouped in SQL, 10 groups shown.
+    const triage: number[] = [];
+    let triageGroups = 0;
+    for (let i = 0; i < Math.max(10, Math.floor(cfg.listings / 4)); i++) {
+      const t = performance.now();
+      const res = await fetch(`${url}/triage?limit=10`, { headers });
+      const body = (await res.json()) as { groups: unknown[] };
+      triage.push(performance.now() - t);
+      triageGroups = body.groups.length;
+    }
+    const [queued] =
+      await sql`select count(*)::int as n from observations where status = 'untriaged' and downs > 0`;
     const plan = await sql.unsafe(
       `explain select * from observations where model_id = ${v3?.id} and status = 'untriaged' and downs > 0 order by at desc, id desc limit 51`,
     );
@@ -167,6 +179,14 @@ export async function benchObservations(cfg: ObservationsConfig) {
         baselineGetByIdP95Ms: percentile(pk, 0.95),
         p95RatioToGetById: ratio(percentile(listing, 0.95), percentile(pk, 0.95)),
         plan: plan.map((r) => String(Object.values(r)[0])),
+      },
+      triageQueue: {
+        untriagedComplaints: Number(queued?.n ?? 0),
+        groupsShown: triageGroups,
+        p50Ms: percentile(triage, 0.5),
+        p95Ms: percentile(triage, 0.95),
+        n: triage.length,
+        p95RatioToGetById: ratio(percentile(triage, 0.95), percentile(pk, 0.95)),
       },
     };
   } finally {

@@ -14,6 +14,7 @@ import { createScheduler } from './queue/producers.ts';
 import { createQueues, type Queues } from './queue/queues.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.ts';
+import { slackObservationCards } from './slack/observation-cards.ts';
 import { type RunningWorkers, startWorkers } from './workers/start.ts';
 
 export interface Canary {
@@ -53,12 +54,15 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
   const queues = createQueues(config);
   const events = createEvaluationEvents();
   const scheduler = createScheduler({ db: database.db, queues, config, log, events });
-  const deps = serviceDeps(config, { db: database.db, log, scheduler });
   const metrics = createMetrics();
   metrics.watchQueues([queues.evaluations, queues.notify]);
 
   // One poster for listeners and notify jobs alike, on a client that counts the Web API calls that fail.
   const poster = slackPoster(config, log, metrics);
+  const deps = {
+    ...serviceDeps(config, { db: database.db, log, scheduler }),
+    ...(poster ? { cards: slackObservationCards(poster) } : {}),
+  };
   const slack = poster ? createSlackApp({ config, deps: { ...deps, poster }, log }) : null;
   if (slack?.mode === 'socket') await slack.start();
 

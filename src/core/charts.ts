@@ -8,7 +8,12 @@ import { meetsThreshold } from './threshold.ts';
  * drawn as percentages; null is a gap, never a zero.
  */
 
-export type ChartKind = 'problemsOverModels' | 'trainingMetrics' | 'problemAcrossModels' | 'patternGrid';
+export type ChartKind =
+  | 'problemsOverModels'
+  | 'trainingMetrics'
+  | 'problemAcrossModels'
+  | 'patternGrid'
+  | 'satisfactionOverTime';
 
 /** A Chart.js configuration restricted to what JSON can carry. */
 interface ChartConfig {
@@ -72,6 +77,13 @@ export interface PatternGridInput {
   patterns: { id: number | string; label: string }[];
   /** cells[pattern][model]; null when the pattern was not run on that model. */
   cells: (GridStatus | null)[][];
+}
+
+export interface SatisfactionOverTimeInput {
+  /** UTC days (YYYY-MM-DD), oldest first: the time axis. */
+  days: string[];
+  /** One line per model version: share of 👍 per day (null: nobody rated it that day). */
+  versions: { model: string; shares: (number | null)[] }[];
 }
 
 export const CHART_WIDTH = 800;
@@ -221,6 +233,39 @@ export function trainingMetricsChart(input: TrainingMetricsInput): ChartSpec {
     options: baseOptions(title, names.length, {
       x: categoryAxis('Model (registration order)'),
       y: { title: axisTitle('Reported value'), ticks: { font: { size: FONT } } },
+    }),
+  });
+}
+
+/**
+ * What users think over time: share of 👍 per day, one line per model version. A day nobody rated a version
+ * is a gap, so a version that stopped serving does not drift towards zero.
+ */
+export function satisfactionOverTimeChart(input: SatisfactionOverTimeInput): ChartSpec {
+  const title = 'Users: share of 👍 per day, by model version';
+  const hasData = input.versions.some((v) => v.shares.some((s) => s !== null));
+  if (input.days.length === 0 || !hasData) {
+    return emptySpec('satisfactionOverTime', 'line', title, input.days, '%');
+  }
+  const names = modelLabels(input.versions.map((v) => v.model));
+  const datasets: ChartDataset[] = input.versions.map((v, i) => ({
+    label: names[i] ?? v.model,
+    data: input.days.map((_, d) => toPercent(v.shares[d] ?? null)),
+    borderColor: colourFor(i),
+    backgroundColor: colourFor(i),
+    borderDash: dashFor(i),
+    pointStyle: pointStyleFor(i),
+    ...pointSizes(input.days.length),
+    borderWidth: 2,
+    spanGaps: false,
+    fill: false,
+  }));
+  return spec('satisfactionOverTime', {
+    type: 'line',
+    data: { labels: input.days, datasets },
+    options: baseOptions(title, datasets.length, {
+      x: categoryAxis('Day (UTC)'),
+      y: { ...percentAxis(), title: axisTitle('Rated 👍 (%)') },
     }),
   });
 }

@@ -33,11 +33,24 @@ export interface ObservationDraft {
   externalId: string | null;
   /** The Slack message this output was posted as, from metadata (`slack: {channel, ts}` or `channel` + `ts`). */
   slack: SlackMessageRef | null;
+  /** `post: {channel, threadTs?}`: Canary posts the observation as a card there; 👍/👎 on it rate it. */
+  post: { channel: string; threadTs: string | null } | null;
 }
 
 export type ObservationResult = { ok: true; value: ObservationDraft } | { ok: false; errors: FieldError[] };
 
-const KEYS = ['model', 'input', 'output', 'at', 'user', 'rating', 'comment', 'metadata', 'externalId'];
+const KEYS = [
+  'model',
+  'input',
+  'output',
+  'at',
+  'user',
+  'rating',
+  'comment',
+  'metadata',
+  'externalId',
+  'post',
+];
 const MAX_ID_CHARS = 200;
 const MAX_COMMENT_CHARS = 4000;
 /** Slack channel ids and message timestamps, so a typo cannot tie an output to some other message. */
@@ -118,6 +131,14 @@ export function validateObservation(raw: unknown, maxBytes: number): Observation
     }
   }
 
+  const post = raw['post'] === undefined || raw['post'] === null ? null : parsePost(raw['post'], errors);
+  if (post && slack)
+    errors.push({
+      field: 'post',
+      message:
+        'The output is already a Slack message (metadata.slack); Canary posts a card only for one that is not.',
+    });
+
   if (errors.length > 0 || !model || !input.ok || !output.ok) return { ok: false, errors };
   return {
     ok: true,
@@ -132,8 +153,29 @@ export function validateObservation(raw: unknown, maxBytes: number): Observation
       metadata,
       externalId,
       slack,
+      post,
     },
   };
+}
+
+function parsePost(raw: unknown, errors: FieldError[]): ObservationDraft['post'] {
+  const channel = isPlainObject(raw) ? raw['channel'] : undefined;
+  const thread = isPlainObject(raw) ? raw['threadTs'] : undefined;
+  if (typeof channel !== 'string' || !CHANNEL_ID.test(channel)) {
+    errors.push({
+      field: 'post.channel',
+      message: 'post must be {"channel": "C…"} with a Slack channel id.',
+    });
+    return null;
+  }
+  if (thread !== undefined && (typeof thread !== 'string' || !MESSAGE_TS.test(thread))) {
+    errors.push({
+      field: 'post.threadTs',
+      message: 'post.threadTs must be a Slack message ts, e.g. 1733040000.000100.',
+    });
+    return null;
+  }
+  return { channel, threadTs: typeof thread === 'string' ? thread : null };
 }
 
 /** The group key of an input in triage: equal inputs, whatever their key order, share it. */

@@ -33,6 +33,12 @@ import {
   runsFor,
 } from '../db/queries/reports.ts';
 import type { EvaluationView } from '../services/evaluations.ts';
+import {
+  type SatisfactionReport,
+  type SatisfactionSeries,
+  satisfactionOfModel,
+  satisfactionOverTime,
+} from '../services/satisfaction.ts';
 import { previousModel, problemsByIds, revisionLabels } from './queries.ts';
 
 /** Everything the finished-evaluation messages say, gathered once. */
@@ -80,6 +86,8 @@ export interface EvaluationResults {
   overModels: ProblemsOverModelsInput;
   /** Chart 2's data; null when no model of this name reported a training metric. */
   trainingMetrics: TrainingMetricsInput | null;
+  /** What users think of this model and its versions over time; null when nobody rated it (no noise). */
+  users: { report: SatisfactionReport; overTime: SatisfactionSeries } | null;
 }
 
 export async function gatherEvaluationResults(
@@ -98,11 +106,18 @@ export async function gatherEvaluationResults(
       ...(r.production ? { comparison: r.production.comparison } : {}),
     })),
   );
-  const [overModels, trainingMetrics] = await Promise.all([
+  const [overModels, trainingMetrics, users] = await Promise.all([
     problemsOverModels(db),
     trainingMetricsOfName(db, model.name),
+    usersOf(db, model),
   ]);
-  return { model, problems: results, gate, overModels, trainingMetrics };
+  return { model, problems: results, gate, overModels, trainingMetrics, users };
+}
+
+async function usersOf(db: Db, model: Model): Promise<EvaluationResults['users']> {
+  const report = await satisfactionOfModel({ db }, model);
+  if (report.satisfaction.n === 0) return null;
+  return { report, overTime: await satisfactionOverTime({ db }, model.name) };
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   patternGridChart,
   problemAcrossModelsChart,
   problemsOverModelsChart,
+  satisfactionOverTimeChart,
   trainingMetricsChart,
 } from '../core/charts.ts';
 import { formatModelRef } from '../core/model.ts';
@@ -11,10 +12,12 @@ import { getModelById } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import { signoffsBrokenBy } from '../db/queries/signoffs.ts';
 import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
+import type { SatisfactionReport } from '../services/satisfaction.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
 import {
   evaluationSummaryMessage,
   problemResultMessage,
+  type SummaryUsers,
   signoffBrokenMessage,
 } from '../slack/blocks/results.ts';
 import { chartUrlOf, type PreparedChart, prepareChart, shareChartInThread } from './charts.ts';
@@ -31,6 +34,7 @@ export const keys = {
   final: (evaluationId: number) => `eval:${evaluationId}:final`,
   summaryChart: (evaluationId: number) => `eval:${evaluationId}:summary:chart`,
   summaryMetricsChart: (evaluationId: number) => `eval:${evaluationId}:summary:metrics-chart`,
+  summaryUsersChart: (evaluationId: number) => `eval:${evaluationId}:summary:users-chart`,
   problem: (evaluationId: number, problemId: number) => `eval:${evaluationId}:problem:${problemId}`,
   problemChart: (evaluationId: number, problemId: number) =>
     `eval:${evaluationId}:problem:${problemId}:chart`,
@@ -215,6 +219,10 @@ async function finalSummary(
   const metricsChart = results?.trainingMetrics
     ? await prepareChart(deps.charts, trainingMetricsChart(results.trainingMetrics))
     : null;
+  // Only for a model users rated: a chart of nothing would be noise.
+  const usersChart = results?.users
+    ? await prepareChart(deps.charts, satisfactionOverTimeChart(results.users.overTime))
+    : null;
   const message = evaluationSummaryMessage({
     model: formatModelRef(evaluation.model),
     state: evaluation.status,
@@ -224,6 +232,7 @@ async function finalSummary(
     chartUrl: chartUrlOf(chart),
     metricsChartUrl: chartUrlOf(metricsChart),
     ...(hasCost(evaluation.cost) ? { costLines: describeEvaluationCost(evaluation.cost) } : {}),
+    ...(results?.users ? { users: summaryUsers(results.users.report, chartUrlOf(usersChart)) } : {}),
     ...(results
       ? {
           gate: results.gate,
@@ -254,6 +263,22 @@ async function finalSummary(
     filename: `training-metrics-${evaluation.id}.png`,
     title: 'Reported training metrics per model',
   });
+  await shareChartInThread(deps, keys.summaryUsersChart(evaluation.id), usersChart, {
+    channel: posted.channel,
+    threadTs: target.threadTs ?? posted.ts,
+    filename: `satisfaction-${evaluation.id}.png`,
+    title: 'What users think: share of 👍 per day, by model version',
+  });
+}
+
+function summaryUsers(report: SatisfactionReport, chartUrl: string | undefined): SummaryUsers {
+  return {
+    line: report.line,
+    perProblem: Object.fromEntries(
+      report.perProblem.map((p) => [p.key, { share: p.satisfaction.share, n: p.satisfaction.n }]),
+    ),
+    chartUrl,
+  };
 }
 
 /**

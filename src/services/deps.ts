@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import type { EvaluationScheduler } from './ports.ts';
+import type { EvaluationScheduler, ObservationCardPoster } from './ports.ts';
 
 /** What every use case gets handed. Services never build their own I/O. */
 export interface ServiceDeps {
@@ -8,6 +8,8 @@ export interface ServiceDeps {
   log: Logger;
   scheduler: EvaluationScheduler;
   now: () => Date;
+  /** Posts observation cards (`post` on POST /observations); absent without Slack. */
+  cards?: ObservationCardPoster;
   limits: {
     maxInputBytes: number;
     /** Hosts a model endpoint may live on (empty: any, except link-local / metadata addresses). */

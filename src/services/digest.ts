@@ -1,13 +1,7 @@
 import type { ChartRenderer } from '../charts/index.ts';
 import { problemsOverModelsChart } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
-import {
-  buildDigest,
-  type Digest,
-  type DigestInput,
-  type DigestLatest,
-  type UsersDigestEntry,
-} from '../core/digest.ts';
+import { buildDigest, type Digest, type DigestInput, type DigestLatest } from '../core/digest.ts';
 import { assessEvidence } from '../core/evidence.ts';
 import { formatModelRef } from '../core/model.ts';
 import type { Model, PatternOutcome } from '../core/types.ts';
@@ -27,7 +21,6 @@ import {
   problemsWithActivePatterns,
   runsFor,
 } from '../db/queries/reports.ts';
-import { ratingCountsByModel } from '../db/queries/satisfaction.ts';
 import { listSignoffRows, signoffsBrokenBetween } from '../db/queries/signoffs.ts';
 import type { Logger } from '../logger.ts';
 import { prepareChart, shareChartInThread } from '../notify/charts.ts';
@@ -35,6 +28,7 @@ import { problemsOverModels } from '../notify/evaluation-results.ts';
 import type { SlackOut } from '../notify/ledger.ts';
 import { flaggedPatternsBetween, problemsCreatedBetween } from '../notify/queries.ts';
 import { digestMessage } from '../slack/blocks/digest.ts';
+import { ratedModelNames } from './satisfaction.ts';
 
 /**
  * The daily digest: what changed since the last one, posted once per tick however many workers hear the tick.
@@ -147,28 +141,8 @@ async function collectDigestInput(
         : null,
     })),
     pendingSignoffs,
-    users: await usersDigest(db),
+    users: await ratedModelNames({ db }),
   };
-}
-
-/** Per model name with ratings: its newest rated version against production (else the rated version before). */
-async function usersDigest(db: Db): Promise<UsersDigestEntry[]> {
-  const models = await listModelRows(db, { status: ['candidate', 'production'] });
-  const counts = await ratingCountsByModel(
-    db,
-    models.map((m) => m.id),
-  );
-  const rated = models.filter((m) => {
-    const c = counts.get(m.id);
-    return c !== undefined && c.up + c.down > 0;
-  });
-  return [...groupBy(rated, (m) => m.name)].map(([name, versions]) => {
-    const newest = versions[versions.length - 1] as Model;
-    const baseline =
-      versions.find((m) => m.status === 'production' && m.id !== newest.id) ?? versions[versions.length - 2];
-    const of = (m: Model) => ({ label: m.version, counts: counts.get(m.id) ?? { up: 0, down: 0 } });
-    return { name, candidate: of(newest), ...(baseline ? { baseline: of(baseline) } : {}) };
-  });
 }
 
 export async function collectDigest(

@@ -186,7 +186,7 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export async function getModelByRef(deps: ServiceDeps, ref: ModelSelector): Promise<Model> {
+export async function getModelByRef(deps: Pick<ServiceDeps, 'db'>, ref: ModelSelector): Promise<Model> {
   const { name, version } = typeof ref === 'string' ? valueOrThrow(parseModelRef(ref), 'model') : ref;
   const model = await getModelByNameVersion(deps.db, name, version);
   if (!model)

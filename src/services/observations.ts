@@ -12,6 +12,7 @@ import {
   type NewObservation,
   type ObservationRow,
   pruneUntriaged,
+  setObservationSlack,
   setRating,
 } from '../db/queries/observations.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -37,8 +38,13 @@ export interface Observation {
 }
 
 export interface AddObservationsResult {
-  /** One per item, in the order sent. */
-  items: { index: number; id: number; status: 'created' | 'existing' }[];
+  /** One per item, in the order sent; `card` for an item posted as a card (or why it could not be). */
+  items: {
+    index: number;
+    id: number;
+    status: 'created' | 'existing';
+    card?: { channel: string; ts: string } | { error: string };
+  }[];
   created: number;
   existing: number;
 }
@@ -61,7 +67,15 @@ export async function addObservations(
 ): Promise<AddObservationsResult> {
   const refs = new Map(drafts.map((d) => [`${d.model.name}@${d.model.version}`, d.model]));
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
+  const cards = drafts.filter((d) => d.post !== null).length;
+  if (cards > 0 && !deps.cards)
+    invalid('Canary has no Slack connection here, so it cannot post observation cards ("post").', 'post');
+  if (cards > MAX_CARDS_PER_REQUEST)
+    invalid(
+      `${cards} items ask for a card; at most ${MAX_CARDS_PER_REQUEST} per request (Slack posts about one message a second per channel).`,
+      'post',
+    );
+  const result = await deps.db.transaction(async (tx) => {
     const ids = await modelIdsByRef(tx, [...refs.values()]);
     for (const [index, d] of drafts.entries()) {
       const ref = `${d.model.name}@${d.model.version}`;
@@ -100,6 +114,42 @@ export async function addObservations(
     deps.log.info({ created, existing: items.length - created }, 'observations added');
     return { items, created, existing: items.length - created };
   });
+  if (cards > 0) await postCards(deps, drafts, result);
+  return result;
+}
+
+/** Cards are posted in the request: an application posting a chat turn wants the card's ts back at once. */
+export const MAX_CARDS_PER_REQUEST = 20;
+
+/**
+ * After the commit, so a Slack failure never loses the observation: each new item with `post` is posted and
+ * tied to its card (reactions on it then rate it); a failure is reported on the item. A retried request finds
+ * the item existing and posts nothing twice.
+ */
+async function postCards(
+  deps: ServiceDeps,
+  drafts: readonly ObservationDraft[],
+  result: AddObservationsResult,
+): Promise<void> {
+  for (const item of result.items) {
+    const d = drafts[item.index];
+    if (!d?.post || item.status !== 'created' || !deps.cards) continue;
+    try {
+      const ref = await deps.cards.post({
+        observationId: item.id,
+        model: `${d.model.name}@${d.model.version}`,
+        input: d.input,
+        output: d.output,
+        channel: d.post.channel,
+        threadTs: d.post.threadTs,
+      });
+      await setObservationSlack(deps.db, item.id, ref);
+      item.card = ref;
+    } catch (error) {
+      deps.log.warn({ err: error, observation: item.id }, 'observation card could not be posted');
+      item.card = { error: error instanceof Error ? error.message : 'Slack refused the card.' };
+    }
+  }
 }
 
 /**

@@ -29,3 +29,18 @@ export interface EvaluationScheduler {
    */
   backfillAdd(input: { addId: number; requestedBy?: string | null }): Promise<{ evaluationIds: number[] }>;
 }
+
+/** An observation as Canary shows it in Slack: what it posts so people can rate it with 👍/👎. */
+export interface ObservationCard {
+  observationId: number;
+  model: string;
+  input: unknown;
+  output: unknown;
+  channel: string;
+  threadTs: string | null;
+}
+
+/** Posts observation cards; implemented over the paced Slack poster, absent when Slack is not configured. */
+export interface ObservationCardPoster {
+  post(card: ObservationCard): Promise<{ channel: string; ts: string }>;
+}

@@ -1,3 +1,4 @@
+import { type ChartSpec, satisfactionOverTimeChart } from '../core/charts.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { assessEvidence, type Evidence } from '../core/evidence.ts';
 import { computeMetrics } from '../core/metrics.ts';
@@ -30,7 +31,12 @@ import type { ServiceDeps } from './deps.ts';
 import { getModelByRef, type ModelSelector } from './models.ts';
 import { EMPTY_METRICS, getProblem } from './problems.ts';
 import { type FailingPattern, failingPatterns } from './report-failures.ts';
-import { type SatisfactionReport, satisfactionReport } from './satisfaction.ts';
+import {
+  type SatisfactionReport,
+  type SatisfactionSeries,
+  satisfactionOverTime,
+  satisfactionReport,
+} from './satisfaction.ts';
 
 export { outcomesFor } from '../db/queries/reports.ts';
 
@@ -82,10 +88,13 @@ export async function modelReport(
   problems: ModelReportRow[];
   cost: EvaluationCost;
   satisfaction: SatisfactionReport;
+  /** Share of 👍 per day for every version of the name, and its chart (Chart.js JSON); null when nobody rated this model. */
+  satisfactionOverTime: { series: SatisfactionSeries; chart: ChartSpec } | null;
 }> {
   const model = await getModelByRef(deps, ref);
   const cost = await modelCost(deps.db, model.id);
   const users = await satisfactionReport(deps, ref);
+  const series = users.satisfaction.n > 0 ? await satisfactionOverTime(deps, model.name) : null;
   const problems = await reportedProblems(deps);
   const ids = problems.map((p) => p.id);
   const failing = await failingPatterns(deps, model.id, ids);
@@ -103,6 +112,7 @@ export async function modelReport(
     model,
     cost,
     satisfaction: users,
+    satisfactionOverTime: series ? { series, chart: satisfactionOverTimeChart(series) } : null,
     problems: problems.map((p) => {
       const m = metricsOf(p.id);
       return {

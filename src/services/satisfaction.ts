@@ -1,3 +1,4 @@
+import type { UsersDigestEntry } from '../core/digest.ts';
 import { formatModelRef } from '../core/model.ts';
 import {
   compareSatisfaction,
@@ -9,6 +10,7 @@ import {
 import type { Model } from '../core/types.ts';
 import { getProductionModel, listModelRows } from '../db/queries/models.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
+import { groupBy } from '../db/queries/reports.ts';
 import { dailyRatings, ratingCountsByModel, ratingCountsByProblem } from '../db/queries/satisfaction.ts';
 import type { ServiceDeps } from './deps.ts';
 import { getModelByRef, type ModelSelector } from './models.ts';
@@ -29,12 +31,22 @@ export interface SatisfactionReport {
 
 const NONE: RatingCounts = { up: 0, down: 0 };
 
+type DbDeps = Pick<ServiceDeps, 'db'>;
+
 export async function satisfactionReport(
-  deps: ServiceDeps,
+  deps: DbDeps,
   ref: ModelSelector,
   opts: { baseline?: 'auto' | ModelSelector | null } = {},
 ): Promise<SatisfactionReport> {
-  const model = await getModelByRef(deps, ref);
+  return satisfactionOfModel(deps, await getModelByRef(deps, ref), opts);
+}
+
+/** The same report for a model already in hand (the evaluation summary has it). */
+export async function satisfactionOfModel(
+  deps: DbDeps,
+  model: Model,
+  opts: { baseline?: 'auto' | ModelSelector | null } = {},
+): Promise<SatisfactionReport> {
   const baseline = await baselineOf(deps, model, opts.baseline ?? 'auto');
   const counts = await ratingCountsByModel(deps.db, baseline ? [model.id, baseline.id] : [model.id]);
   const mine = counts.get(model.id) ?? NONE;
@@ -62,7 +74,7 @@ export async function satisfactionReport(
 }
 
 async function baselineOf(
-  deps: ServiceDeps,
+  deps: DbDeps,
   model: Model,
   choice: 'auto' | ModelSelector | null,
 ): Promise<Model | null> {
@@ -86,7 +98,7 @@ export interface SatisfactionSeries {
 }
 
 /** Every version of one model name, rated day by day: the input of the satisfaction chart. */
-export async function satisfactionOverTime(deps: ServiceDeps, name: string): Promise<SatisfactionSeries> {
+export async function satisfactionOverTime(deps: DbDeps, name: string): Promise<SatisfactionSeries> {
   const versions = await listModelRows(deps.db, { name });
   const rows = await dailyRatings(
     deps.db,
@@ -114,4 +126,24 @@ export async function satisfactionOverTime(deps: ServiceDeps, name: string): Pro
       ];
     }),
   };
+}
+
+/** Per model name with ratings: its newest rated version against production (else the rated version before). */
+export async function ratedModelNames({ db }: DbDeps): Promise<UsersDigestEntry[]> {
+  const models = await listModelRows(db, { status: ['candidate', 'production'] });
+  const counts = await ratingCountsByModel(
+    db,
+    models.map((m) => m.id),
+  );
+  const rated = models.filter((m) => {
+    const c = counts.get(m.id);
+    return c !== undefined && c.up + c.down > 0;
+  });
+  return [...groupBy(rated, (m) => m.name)].map(([name, versions]) => {
+    const newest = versions[versions.length - 1] as Model;
+    const baseline =
+      versions.find((m) => m.status === 'production' && m.id !== newest.id) ?? versions[versions.length - 2];
+    const of = (m: Model) => ({ label: m.version, counts: counts.get(m.id) ?? { up: 0, down: 0 } });
+    return { name, candidate: of(newest), ...(baseline ? { baseline: of(baseline) } : {}) };
+  });
 }

@@ -1,10 +1,13 @@
 import { isPlainObject } from '../core/json.ts';
+import { formatModelRef } from '../core/model.ts';
 import type { Expectation, Pattern } from '../core/types.ts';
+import { getModelsByIds } from '../db/queries/models.ts';
 import {
   getObservationRow,
+  getObservationsByIds,
   markTriaged,
+  untriagedComplaintGroups,
   untriagedComplaintIdsWithInput,
-  untriagedComplaints,
 } from '../db/queries/observations.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail, invalid } from './errors.ts';
@@ -16,31 +19,44 @@ export interface TriageGroup {
   /** The newest observation of the group: what the buttons act on. */
   observation: Observation;
   count: number;
-  /** Every untriaged observation in the group, newest first. */
+  /** The group's untriaged observations, newest first (the newest 100 of a bigger group). */
   ids: number[];
   models: string[];
 }
 
-/** How many complaints the queue reads before grouping: the partial index keeps this cheap. */
-const QUEUE_SCAN = 2_000;
+export interface TriageQueue {
+  groups: TriageGroup[];
+  /** The whole queue, not only the groups returned: Slack says "5 of 1 234". */
+  totalGroups: number;
+  totalObservations: number;
+}
 
 /** 👎 observations nobody has triaged yet, newest first, identical inputs grouped. */
 export async function triageQueue(deps: ServiceDeps, opts: { limit?: number } = {}): Promise<TriageGroup[]> {
-  const rows = await untriagedComplaints(deps.db, QUEUE_SCAN);
-  const shown = await present(deps.db, rows);
-  const groups = new Map<string, TriageGroup>();
-  for (const [i, o] of shown.entries()) {
-    const key = rows[i]?.inputHash ?? `id:${o.id}`;
-    const group = groups.get(key);
-    if (!group) {
-      groups.set(key, { observation: o, count: 1, ids: [o.id], models: o.model ? [o.model] : [] });
-      continue;
-    }
-    group.count += 1;
-    group.ids.push(o.id);
-    if (o.model && !group.models.includes(o.model)) group.models.push(o.model);
-  }
-  return [...groups.values()].slice(0, opts.limit ?? 20);
+  return (await triageOverview(deps, opts)).groups;
+}
+
+/** The queue with its totals; only `limit` groups are read, so 10 000 complaints cost what 10 do to show. */
+export async function triageOverview(deps: ServiceDeps, opts: { limit?: number } = {}): Promise<TriageQueue> {
+  const rows = await untriagedComplaintGroups(deps.db, opts.limit ?? 20);
+  const newest = await getObservationsByIds(
+    deps.db,
+    rows.map((r) => r.newestId),
+  );
+  const shown = new Map((await present(deps.db, newest)).map((o) => [o.id, o]));
+  const modelIds = [...new Set(rows.flatMap((r) => r.modelIds.filter((m): m is number => m !== null)))];
+  const refs = new Map((await getModelsByIds(deps.db, modelIds)).map((m) => [m.id, formatModelRef(m)]));
+  const groups = rows.flatMap((r) => {
+    const observation = shown.get(r.newestId);
+    if (!observation) return [];
+    const models = [...new Set(r.modelIds.flatMap((m) => (m === null ? [] : [refs.get(m) ?? `model ${m}`])))];
+    return [{ observation, count: r.count, ids: r.ids, models }];
+  });
+  return {
+    groups,
+    totalGroups: rows[0]?.totalGroups ?? 0,
+    totalObservations: rows[0]?.totalObservations ?? 0,
+  };
 }
 
 export interface PatternFromObservation {
@@ -115,4 +131,47 @@ async function markGroup(
     row.inputHash === null ? [row.id] : await untriagedComplaintIdsWithInput(deps.db, row.inputHash);
   if (!ids.includes(row.id)) ids.push(row.id);
   return markTriaged(deps.db, ids, values);
+}
+
+/** Who took a complaint off the queue, and how; shown to the next person who clicks on it. */
+export interface TriageState {
+  observation: Observation;
+  /** Untriaged 👎 observations with the same input, this one included (1 when it stands alone). */
+  groupSize: number;
+  triaged: { status: 'patterned' | 'dismissed'; by: string | null; at: string | null } | null;
+}
+
+export async function triageState(deps: ServiceDeps, observationId: number): Promise<TriageState> {
+  const row = await getObservationRow(deps.db, observationId);
+  if (!row) return fail('observation_not_found', `There is no observation ${observationId}.`, 'id');
+  const [observation] = await present(deps.db, [row]);
+  if (!observation) throw new Error(`observation ${row.id} could not be presented`);
+  const group = row.inputHash === null ? [] : await untriagedComplaintIdsWithInput(deps.db, row.inputHash);
+  return {
+    observation,
+    groupSize: Math.max(1, group.length),
+    triaged:
+      row.status === 'untriaged'
+        ? null
+        : { status: row.status, by: row.triagedBy, at: row.triagedAt?.toISOString() ?? null },
+  };
+}
+
+/**
+ * Links a complaint (and every untriaged one with the same input) to the pattern made from it, for callers
+ * that saved the pattern themselves (Slack's modal). Returns how many left the queue: 0 when someone else
+ * triaged them first.
+ */
+export async function markPatterned(
+  deps: ServiceDeps,
+  input: { observationId: number; patternId: number; by: string | null },
+): Promise<number> {
+  const row = await getObservationRow(deps.db, input.observationId);
+  if (!row) return fail('observation_not_found', `There is no observation ${input.observationId}.`, 'id');
+  return markGroup(deps, row, {
+    status: 'patterned',
+    by: input.by,
+    at: deps.now(),
+    patternId: input.patternId,
+  });
 }

@@ -20,6 +20,8 @@ export interface SavePatternRequest {
   sourceChannel?: string | undefined;
   sourceTs?: string | undefined;
   permalink?: string | null | undefined;
+  /** Where the pattern came from when there is no permalink (triage: `observation:<id>`). */
+  sourceRef?: string | undefined;
   userId: string;
   /** Where a newly created problem's card is posted. */
   announceChannel?: string | undefined;
@@ -62,7 +64,7 @@ export async function persistPattern(ctx: SlackContext, req: SavePatternRequest)
     polarity: req.polarity,
     source: req.source,
     notes: req.notes,
-    ...(req.permalink ? { sourceRef: req.permalink } : {}),
+    ...(req.permalink ? { sourceRef: req.permalink } : req.sourceRef ? { sourceRef: req.sourceRef } : {}),
   };
   let problem: Problem;
   let newProblem = false;

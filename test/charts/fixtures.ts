@@ -3,6 +3,7 @@ import {
   patternGridChart,
   problemAcrossModelsChart,
   problemsOverModelsChart,
+  satisfactionOverTimeChart,
   trainingMetricsChart,
 } from '../../src/core/charts.ts';
 
@@ -47,6 +48,13 @@ export function everyKind(): ChartSpec[] {
       cells: Array.from({ length: 8 }, (_, p) =>
         models.map((_, m) => (['passed', 'failed', 'errored', null] as const)[(p * 3 + m) % 4]!),
       ),
+    }),
+    satisfactionOverTimeChart({
+      days: ['2026-11-28', '2026-11-29', '2026-11-30', '2026-12-01'],
+      versions: [
+        { model: models[0] ?? 'a@v1', shares: [0.74, 0.7, null, 0.72] },
+        { model: models[1] ?? 'a@v2', shares: [null, 0.8, 0.82, 0.85] },
+      ],
     }),
   ];
 }

@@ -6,6 +6,7 @@ import {
   patternGridChart,
   problemAcrossModelsChart,
   problemsOverModelsChart,
+  satisfactionOverTimeChart,
   trainingMetricsChart,
 } from '../../src/core/charts.ts';
 import { bigProblemsOverModels, everyKind } from './fixtures.ts';
@@ -67,6 +68,8 @@ describe('renderPng', () => {
       trainingMetricsChart({ models: [], metrics: {} }),
       problemAcrossModelsChart({ problem: { key: 'k', title: 'K', threshold: 0.5 }, points: [] }),
       patternGridChart({ models: [], patterns: [], cells: [] }),
+      satisfactionOverTimeChart({ days: [], versions: [] }),
+      satisfactionOverTimeChart({ days: ['2026-12-01'], versions: [{ model: 'bot@v3', shares: [0.8] }] }),
       patternGridChart({ models: ['only@v1'], patterns: [{ id: 1, label: 'x' }], cells: [['failed']] }),
       trainingMetricsChart({ models: ['only@v1'], metrics: { auc: [0.9] } }),
       problemsOverModelsChart({

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateObservation } from '../../src/core/observation.ts';
 import { createApi } from '../../src/http/api.ts';
@@ -77,5 +80,30 @@ describe('canary observations', () => {
     const run = await runCli(['report', '--model', 'bot@v1'], { DATABASE_URL: database.url });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/users: 25% 👍 on bot@v1 \[5–70%\]/);
+  });
+
+  it('canary report says nothing about users of an unrated model, and draws the chart of a rated one', async () => {
+    await seedModel(database.db, 'quiet', 'v1');
+    const quiet = await runCli(['report', '--model', 'quiet@v1'], { DATABASE_URL: database.url });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).not.toMatch(/users/);
+    const none = await runCli(['report', '--model', 'quiet@v1', '--satisfaction-chart', '/dev/null'], {
+      DATABASE_URL: database.url,
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/Nobody has rated quiet@v1/);
+
+    const file = join(await mkdtemp(join(tmpdir(), 'canary-report-')), 'users.png');
+    const env = { CANARY_URL: server.url, CANARY_TOKEN: TOKEN };
+    const run = await runCli(['report', '--model', 'bot@v1', '--json', '--satisfaction-chart', file], env);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.satisfactionOverTime.series).toMatchObject({
+      days: ['2026-12-01'],
+      versions: [{ model: 'bot@v1', shares: [0.25], n: [4] }],
+    });
+    expect(report.satisfactionOverTime.chart.kind).toBe('satisfactionOverTime');
+    const png = await readFile(file);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });

@@ -11,6 +11,7 @@ import {
   patternGridChart,
   problemAcrossModelsChart,
   problemsOverModelsChart,
+  satisfactionOverTimeChart,
   trainingMetricsChart,
 } from '../../src/core/charts.ts';
 
@@ -297,5 +298,30 @@ describe('patternGridChart', () => {
     expect(total).toBe(30 * 50 - cells.flat().filter((c) => c === null).length);
     expect(spec.height).toBeGreaterThan(CHART_HEIGHT);
     expect(spec.height).toBeLessThanOrEqual(1600);
+  });
+});
+
+describe('satisfactionOverTimeChart', () => {
+  it('draws one line per version in percent over days, a day nobody rated as a gap', () => {
+    const spec = satisfactionOverTimeChart({
+      days: ['2026-11-30', '2026-12-01', '2026-12-02'],
+      versions: [
+        { model: 'bot@v2', shares: [0.74, null, 0.7] },
+        { model: 'bot@v3', shares: [null, 0.825, 0.8] },
+      ],
+    });
+    expectPlainJson(spec);
+    expect(spec.kind).toBe('satisfactionOverTime');
+    expect(spec.config.data.labels).toEqual(['2026-11-30', '2026-12-01', '2026-12-02']);
+    expect(byLabel(spec, 'bot@v2').data).toEqual([74, null, 70]);
+    expect(byLabel(spec, 'bot@v3').data).toEqual([null, 82.5, 80]);
+    expect(byLabel(spec, 'bot@v2').borderColor).not.toBe(byLabel(spec, 'bot@v3').borderColor);
+  });
+
+  it.each([
+    ['no days', { days: [], versions: [] }],
+    ['no ratings on any day', { days: ['2026-12-01'], versions: [{ model: 'bot@v1', shares: [null] }] }],
+  ])('gives "No data yet" with %s', (_, input) => {
+    expect(title(satisfactionOverTimeChart(input))).toBe(NO_DATA_TITLE);
   });
 });

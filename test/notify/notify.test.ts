@@ -1,7 +1,7 @@
 import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
-import { evaluations, slackMessages } from '../../src/db/schema.ts';
+import { evaluations, observations, slackMessages } from '../../src/db/schema.ts';
 import { trainingMetricsOfName } from '../../src/notify/evaluation-results.ts';
 import { ledgerEntry } from '../../src/notify/ledger.ts';
 import { patternGridOf } from '../../src/notify/pattern-grid.ts';
@@ -475,5 +475,56 @@ describe('chart renderers and configuration', () => {
     expect(api.calls).toHaveLength(calls);
     const [row] = await db.db.select().from(evaluations).where(eq(evaluations.id, id));
     expect(row?.notifiedAt).toBeInstanceOf(Date);
+  });
+});
+
+describe('what users think, beside the pass rates', () => {
+  it('puts the satisfaction line, per-problem ratings and a chart over time in the summary of a rated model', async () => {
+    const v1 = await seedModel(db.db, 'v1', {
+      name: 'support',
+      registeredAt: new Date(Date.now() - 3 * DAY),
+    });
+    const v2 = await seedModel(db.db, 'v2', { name: 'support', slackChannel: MODELS });
+    const rows = [
+      ...Array.from({ length: 4 }, (_, i) => ({ modelId: v1.id, ups: i < 3 ? 1 : 0, downs: i < 3 ? 0 : 1 })),
+      ...Array.from({ length: 10 }, (_, i) => ({ modelId: v2.id, ups: i < 9 ? 1 : 0, downs: i < 9 ? 0 : 1 })),
+    ];
+    await db.db.insert(observations).values(
+      rows.map((r, i) => ({
+        ...r,
+        input: `q${i}`,
+        output: 'a',
+        at: new Date(Date.now() - (i % 3) * DAY),
+        // One 👎 of v2 was turned into a pattern of problem A: A's line carries its users' rating.
+        ...(r.modelId === v2.id && r.downs === 1
+          ? { patternId: patA[0]?.patternId, status: 'patterned' as const }
+          : {}),
+      })),
+    );
+    const id = await seedEvaluation(db.db, {
+      modelId: v2.id,
+      outcomes: outcomes(patA, problemA.id, () => true),
+    });
+    await processor()(job('notify.evaluation-finished', { evaluationId: id }));
+    const summary = api.messages(MODELS).find((m) => m.text.includes('support@v2'))!;
+    const text = blockText(summary);
+    expect(text).toContain('*What users think* users: 90% 👍 on v2 [');
+    expect(text).toContain('vs 75% on v1, p = ');
+    expect(text).toContain(`${problemA.key}`);
+    expect(text).toContain('· users 0% 👍 (n=1)');
+    expect(fileNames(MODELS, summary.ts)).toContain(`satisfaction-${id}.png`);
+  });
+
+  it('says nothing about users for a model nobody rated', async () => {
+    const quiet = await seedModel(db.db, 'v1', { name: 'unrated', slackChannel: MODELS });
+    const id = await seedEvaluation(db.db, {
+      modelId: quiet.id,
+      outcomes: outcomes(patB, problemB.id, () => true),
+    });
+    await processor()(job('notify.evaluation-finished', { evaluationId: id }));
+    const summary = api.messages(MODELS).find((m) => m.text.includes('unrated@v1'))!;
+    expect(blockText(summary)).not.toContain('users');
+    expect(fileNames(MODELS, summary.ts)).not.toContain(`satisfaction-${id}.png`);
+    expect(await ledgerEntry(db.db, `eval:${id}:summary:users-chart`)).toBeNull();
   });
 });

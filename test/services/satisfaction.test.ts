@@ -2,12 +2,14 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateObservation } from '../../src/core/observation.ts';
 import { fisherExact } from '../../src/core/satisfaction.ts';
+import { insertProblem } from '../../src/db/queries/problems.ts';
 import { observations } from '../../src/db/schema.ts';
 import { gateReport } from '../../src/http/gate-report.ts';
 import { collectDigest } from '../../src/services/digest.ts';
 import { addObservations, rateObservation } from '../../src/services/observations.ts';
 import { modelReport } from '../../src/services/reports.ts';
 import { satisfactionOverTime, satisfactionReport } from '../../src/services/satisfaction.ts';
+import { patternFromObservation } from '../../src/services/triage.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { insertModelRow, makeDeps } from './helpers.ts';
 
@@ -149,5 +151,35 @@ describe('satisfaction figures', () => {
     const n = firstDay.reduce((s, r) => s + r.ups + r.downs, 0);
     expect(v2?.n[0]).toBe(n);
     expect(v2?.shares[0]).toBeCloseTo(up / n, 12);
+  });
+
+  it('per problem: the ratings of the observations its patterns were made from', async () => {
+    const problem = await insertProblem(database.db, { title: 'Answers users complained about' });
+    const [complaint] = await database.db
+      .select()
+      .from(observations)
+      .where(
+        sql`${observations.downs} > 0 and ${observations.status} = 'untriaged' and ${observations.modelId} = 2`,
+      )
+      .limit(1);
+    await patternFromObservation(deps, {
+      observationId: complaint?.id as number,
+      problem: problem.key,
+      expectation: { label: 'helpful' },
+      by: 'U1',
+    });
+    const linked = await database.db
+      .select()
+      .from(observations)
+      .where(sql`${observations.patternId} is not null and ${observations.modelId} = 2`);
+    const expected = {
+      up: linked.reduce((n, r) => n + r.ups, 0),
+      down: linked.reduce((n, r) => n + r.downs, 0),
+    };
+    expect(expected.down).toBeGreaterThan(0);
+    const report = await satisfactionReport(deps, { name: 'bot', version: 'v3' });
+    expect(report.perProblem).toEqual([
+      { key: problem.key, title: problem.title, satisfaction: expect.objectContaining(expected) },
+    ]);
   });
 });

@@ -101,6 +101,8 @@ describe('App Home', () => {
     expect(shown).toContain('Awaiting sign-off');
     expect(shown).toContain('Recent flags');
     expect(shown).not.toContain('<@U0EVIL>');
+    // Nobody rated any model here: no users section at all.
+    expect(shown).not.toContain('What users think');
     expect((home.view.blocks as unknown[]).length).toBeLessThanOrEqual(100);
   });
 });

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { renderPng } from '../../charts/render.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { formatModelRef } from '../../core/model.ts';
 import { describeEvaluationCost } from '../../db/queries/costs.ts';
@@ -5,17 +7,19 @@ import { FAILING_SHOWN } from '../../services/report-failures.ts';
 import { modelRefArg, noPositionals, parse } from '../args.ts';
 import type { ModelReport } from '../client.ts';
 import type { CliContext } from '../context.ts';
+import { CliFailure } from '../failure.ts';
 import { clip, renderTable, terminalText } from '../output/table.ts';
 
-const REPORT_USAGE = `Usage: canary report --model N@V [--json]
+const REPORT_USAGE = `Usage: canary report --model N@V [--json] [--satisfaction-chart FILE.png]
 
 The model's pass rate on every problem, with its 95% interval and threshold, and what users think of it
-(share of 👍 among ratings, compared with the production or previous version).`;
+(share of 👍 among ratings, compared with the production or previous version). Nothing is said about users
+when nobody rated the model. --satisfaction-chart draws share of 👍 per day for every version of the name.`;
 
 export async function reportCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { model: { type: 'string' }, json: { type: 'boolean' } },
+    { model: { type: 'string' }, json: { type: 'boolean' }, 'satisfaction-chart': { type: 'string' } },
     REPORT_USAGE,
   );
   noPositionals(positionals, REPORT_USAGE);
@@ -23,12 +27,21 @@ export async function reportCommand(ctx: CliContext, argv: string[]): Promise<nu
   const client = await ctx.openClient();
   try {
     const report = await client.report(ref);
+    const chartFile = values['satisfaction-chart'];
+    if (chartFile) {
+      if (!report.satisfactionOverTime)
+        throw new CliFailure(
+          `Nobody has rated ${formatModelRef(report.model)} yet: there is no chart to draw.`,
+          1,
+        );
+      await writeFile(chartFile, await renderPng(report.satisfactionOverTime.chart));
+    }
     if (values.json) {
       ctx.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
     ctx.stdout.write(`${formatModelRef(report.model)} (${report.model.status})\n`);
-    ctx.stdout.write(`${report.satisfaction.line}\n\n`);
+    ctx.stdout.write(`${usersText(report.satisfaction)}\n`);
     const rows = report.problems.map((p) => [
       p.key,
       clip(p.title, 40),
@@ -83,4 +96,13 @@ function failingLines(problems: ModelReport['problems']): string[] {
       return `  ${p.key} #${f.patternId} ${f.status}: “${input}” → ${output}${why === '' ? '' : ` (${why})`}\n`;
     }),
   );
+}
+
+/** The users' line and, where complaints became patterns, their ratings per problem; nothing without ratings. */
+function usersText(s: ModelReport['satisfaction']): string {
+  if (s.satisfaction.n === 0) return '';
+  const byProblem = s.perProblem
+    .filter((p) => p.satisfaction.share !== null)
+    .map((p) => `  - ${p.key}: ${formatRate(p.satisfaction.share)} 👍 (n=${p.satisfaction.n})`);
+  return `${s.line}\n${byProblem.length > 0 ? `Users by problem:\n${byProblem.join('\n')}\n` : ''}`;
 }

@@ -313,14 +313,61 @@ export async function modelIdsByRef(
   return out;
 }
 
-/** Untriaged 👎 observations, newest first (the partial triage index serves this). */
-export async function untriagedComplaints(db: Db, limit: number): Promise<ObservationRow[]> {
-  return db
-    .select()
-    .from(observations)
-    .where(and(eq(observations.status, 'untriaged'), gt(observations.downs, 0)))
-    .orderBy(desc(observations.at), desc(observations.id))
-    .limit(limit);
+export interface TriageGroupRow {
+  /** The newest observation of the group. */
+  newestId: number;
+  count: number;
+  /** The group's newest observations, newest first, at most TRIAGE_GROUP_IDS of them. */
+  ids: number[];
+  /** Model ids of the group's observations, newest first, repeats included (null: unattributed). */
+  modelIds: (number | null)[];
+  /** Groups in the whole queue, whatever the limit. */
+  totalGroups: number;
+  /** Observations in the whole queue. */
+  totalObservations: number;
+}
+
+/** A group of 10 000 identical complaints lists its newest ids only: the rest are marked by input hash. */
+export const TRIAGE_GROUP_IDS = 100;
+
+/**
+ * The triage queue grouped in SQL: identical inputs (same hash; an observation without input stands alone)
+ * once, newest group first. Grouping in the database keeps each count exact however long the queue is, and
+ * only `limit` groups cross the wire.
+ */
+export async function untriagedComplaintGroups(db: Db, limit: number): Promise<TriageGroupRow[]> {
+  const result = await db.execute(
+    sql`with queue as (
+          select id, at, model_id, coalesce(input_hash, 'id:' || id::text) as k
+          from observations where status = 'untriaged' and downs > 0
+        ), groups as (
+          select k, count(*)::int as n, max(at) as newest_at,
+                 (array_agg(id order by at desc, id desc))[1:${TRIAGE_GROUP_IDS}] as ids,
+                 (array_agg(model_id order by at desc, id desc))[1:${TRIAGE_GROUP_IDS}] as model_ids
+          from queue group by k
+        )
+        -- As text: postgres.js and PGlite parse arrays differently (or not at all) through execute().
+        select array_to_string(ids, ',') as ids, array_to_string(model_ids, ',', '0') as model_ids, n,
+               count(*) over ()::int as total_groups, sum(n) over ()::int as total_observations
+        from groups order by newest_at desc, ids[1] desc limit ${limit}`,
+  );
+  return executedRows<{
+    ids: string;
+    model_ids: string;
+    n: number | string;
+    total_groups: number | string;
+    total_observations: number | string;
+  }>(result).map((r) => {
+    const ids = r.ids.split(',').map(Number);
+    return {
+      newestId: ids[0] ?? 0,
+      count: Number(r.n),
+      ids,
+      modelIds: r.model_ids.split(',').map((m) => (m === '0' ? null : Number(m))),
+      totalGroups: Number(r.total_groups),
+      totalObservations: Number(r.total_observations),
+    };
+  });
 }
 
 /** Ids of the untriaged 👎 observations with this input: triage marks them together. */
@@ -342,4 +389,18 @@ export async function untriagedComplaintIdsWithInput(db: Db, inputHash: string):
 function executedRows<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] } | null)?.rows ?? []) as T[];
+}
+
+/** Ties an observation to the card Canary posted for it, unless it is already tied to a Slack message. */
+export async function setObservationSlack(
+  db: Db,
+  id: number,
+  ref: { channel: string; ts: string },
+): Promise<boolean> {
+  const rows = await db
+    .update(observations)
+    .set({ slackChannel: ref.channel, slackTs: ref.ts })
+    .where(and(eq(observations.id, id), isNull(observations.slackChannel)))
+    .returning({ id: observations.id });
+  return rows.length > 0;
 }

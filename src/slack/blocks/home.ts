@@ -2,13 +2,15 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
 import { capBlocks, context, header, LIMITS, mrkdwnSection, safe } from './limits.ts';
 import { type ProblemRowData, problemLine } from './problem-list.ts';
-import { type TriageLine, triageBlocks } from './triage.ts';
+import { type TriageLine, type TriageTotals, triageBlocks } from './triage.ts';
 
 export interface HomeData {
-  /** Untriaged 👎 observation groups, newest first. */
-  triage?: TriageLine[];
+  /** Untriaged 👎 observation groups, newest first, and the size of the whole queue. */
+  triage?: { lines: TriageLine[]; totals: TriageTotals };
   problems: ProblemRowData[];
   awaitingSignoff: { key: string; title: string; model: string; passRate: number }[];
+  /** One line per model name users rated (`support-bot — users: 82% 👍 on v3 …`); empty: no section. */
+  users?: string[];
   flags: { channel: string; flaggedBy: string; patternId: number | null; createdAt: Date }[];
   now: Date;
 }
@@ -39,7 +41,20 @@ export function homeView(data: HomeData): HomeView {
     blocks.push(mrkdwnSection(lines.join('\n')));
   }
 
-  if (data.triage) blocks.push(...triageBlocks(data.triage, 5));
+  // Only when someone rated something: a section saying "no ratings" on every home would be noise.
+  if (data.users && data.users.length > 0) {
+    blocks.push(header('What users think'));
+    blocks.push(
+      mrkdwnSection(
+        data.users
+          .slice(0, 10)
+          .map((l) => safe(l, 280))
+          .join('\n'),
+      ),
+    );
+  }
+
+  if (data.triage) blocks.push(...triageBlocks(data.triage.lines, { max: 5, totals: data.triage.totals }));
 
   // Problems last: they are the long list, and capping trims them rather than the short sections above.
   blocks.push(header(`Open problems (${data.problems.length})`));

@@ -13,6 +13,9 @@ export const ACTION = {
   suggestRelated: 'suggest_related',
   /** On a pattern receipt; value is the pattern id. Opens the edit modal (admins). */
   patternEdit: 'pattern_edit',
+  /** On a triage line (App Home, /problem triage); value is the observation id. */
+  triageAddPattern: 'triage_add_pattern',
+  triageDismiss: 'triage_dismiss',
 } as const;
 
 export const VIEW = {
@@ -21,6 +24,8 @@ export const VIEW = {
   setThreshold: 'problem_threshold',
   suggestions: 'pattern_suggestions',
   editPattern: 'pattern_edit_modal',
+  triagePattern: 'triage_pattern',
+  triageDismiss: 'triage_dismiss_modal',
 } as const;
 
 export const SHORTCUT = { addAsPattern: 'add_as_pattern' } as const;
@@ -45,4 +50,6 @@ export const BLOCK = {
   flagExpected: 'flag_expected',
   /** The suggestions modal: the checkboxes, then suggest_input_<i> and suggest_expect_<i> per proposal. */
   suggestPick: 'suggest_pick',
+  dismissReason: 'dismiss_reason',
+  dismissNote: 'dismiss_note',
 } as const;

@@ -190,6 +190,8 @@ export interface AddPatternMetadata {
   channel?: string;
   /** Set by the message shortcut: the production message this pattern comes from. */
   source?: { channel: string; ts: string; permalink: string | null };
+  /** Set by triage's "Add as pattern": the 👎 observation this pattern comes from. */
+  observationId?: number;
 }
 
 export interface AddPatternModalInput {
@@ -200,10 +202,16 @@ export interface AddPatternModalInput {
   /** Offer a "new problem title" field (the message shortcut). */
   allowNewProblem: boolean;
   initialInput?: string;
+  initialFormat?: 'text' | 'json';
+  initialNotes?: string;
+  /** Shown above the fields (triage: what the model answered). */
+  intro?: KnownBlock[];
+  /** Another submission listener (triage); the fields and their reading stay the same. */
+  callbackId?: string;
 }
 
 export function addPatternModal(input: AddPatternModalInput): ModalView {
-  const blocks: KnownBlock[] = [];
+  const blocks: KnownBlock[] = [...(input.intro ?? [])];
   if (input.fixedProblem) {
     blocks.push(
       mrkdwnSection(`Pattern for *${input.fixedProblem.key}* ${safe(input.fixedProblem.title, 500)}`),
@@ -233,7 +241,7 @@ export function addPatternModal(input: AddPatternModalInput): ModalView {
       BLOCK.inputFormat,
       'Input format',
       [option('Text', 'text'), option('JSON object', 'json')],
-      option('Text', 'text'),
+      input.initialFormat === 'json' ? option('JSON object', 'json') : option('Text', 'text'),
     ),
     select(BLOCK.expectKind, 'Expectation', kinds, kinds[0]),
     textInput(BLOCK.expectValue, 'Expected', {
@@ -254,7 +262,11 @@ export function addPatternModal(input: AddPatternModalInput): ModalView {
         initial_option: option('Positive: the model must meet it', 'positive'),
       },
     },
-    textInput(BLOCK.notes, 'Notes', { multiline: true, optional: true }),
+    textInput(BLOCK.notes, 'Notes', {
+      multiline: true,
+      optional: true,
+      ...(input.initialNotes ? { initial: input.initialNotes } : {}),
+    }),
   );
-  return modal(VIEW.addPattern, 'Add pattern', 'Save', blocks, input.metadata);
+  return modal(input.callbackId ?? VIEW.addPattern, 'Add pattern', 'Save', blocks, input.metadata);
 }

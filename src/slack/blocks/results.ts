@@ -335,6 +335,23 @@ export interface SummaryView {
   metricsChartUrl?: string | undefined;
   /** One line each for the candidate and every grader: requests, tokens, money (docs/generative.md). */
   costLines?: string[] | undefined;
+  /** What users think, beside the pass rates; absent when nobody rated the model. */
+  users?: SummaryUsers | undefined;
+}
+
+export interface SummaryUsers {
+  /** `users: 82% 👍 on v3 [76–87%] vs 74% on v2, p = 0.01` */
+  line: string;
+  /** By problem key: ratings of the observations its patterns were made from. */
+  perProblem: Record<string, { share: number | null; n: number }>;
+  /** QuickChart mode: share of 👍 per day, by version. */
+  chartUrl?: string | undefined;
+}
+
+function usersOnProblem(users: SummaryUsers | undefined, key: string): string {
+  const s = users?.perProblem[key];
+  if (!s || s.share === null || s.n === 0) return '';
+  return ` · users ${Math.round(s.share * 100)}% 👍 (n=${s.n})`;
 }
 
 const SUMMARY_PROBLEMS_SHOWN = 20;
@@ -388,12 +405,14 @@ export function evaluationSummaryMessage(view: SummaryView): MessageContent {
       const verdict =
         row.verdict === null || row.verdict === 'no_clear_change' ? '' : ` · ${verdictText(row.verdict)}`;
       const evidence = tooFew.has(row.key) ? ' · :mag: too few patterns to tell' : '';
-      return `• ${safe(row.key, 20)} ${safe(row.title, 80)}: ${formatRate(row.metrics.passRate)} ${formatInterval(row.metrics.ci)}${met}${verdict}${evidence}`;
+      const users = usersOnProblem(view.users, row.key);
+      return `• ${safe(row.key, 20)} ${safe(row.title, 80)}: ${formatRate(row.metrics.passRate)} ${formatInterval(row.metrics.ci)}${met}${verdict}${evidence}${users}`;
     });
     if (problems.length > SUMMARY_PROBLEMS_SHOWN)
       rows.push(`_… and ${problems.length - SUMMARY_PROBLEMS_SHOWN} more problems_`);
     blocks.push(mrkdwnSection(rows.join('\n')));
   }
+  if (view.users) blocks.push(mrkdwnSection(`*What users think* ${safe(view.users.line, 500)}`));
   if (gate && gate.reasons.length > 0) {
     blocks.push(
       mrkdwnSection(
@@ -410,6 +429,8 @@ export function evaluationSummaryMessage(view: SummaryView): MessageContent {
     );
   if (view.metricsChartUrl)
     blocks.push(imageBlock(view.metricsChartUrl, 'Reported training metrics per model', 'Training metrics'));
+  if (view.users?.chartUrl)
+    blocks.push(imageBlock(view.users.chartUrl, 'Share of 👍 per day, by model version', 'What users think'));
   if (view.costLines && view.costLines.length > 0)
     blocks.push(
       context(

@@ -9,6 +9,8 @@ import { problemSignOffAction } from './problem-sign-off.ts';
 import { resultShowAllAction } from './result-show-all.ts';
 import { resultSignOffAction } from './result-sign-off.ts';
 import { suggestRelatedAction } from './suggest-related.ts';
+import { triageAddPatternAction } from './triage-add-pattern.ts';
+import { triageDismissAction } from './triage-dismiss.ts';
 
 export function registerActions(app: App, ctx: SlackContext): void {
   app.action(ACTION.problemAddPattern, problemAddPatternAction(ctx));
@@ -19,4 +21,6 @@ export function registerActions(app: App, ctx: SlackContext): void {
   app.action(ACTION.resultSignOff, resultSignOffAction(ctx));
   app.action(ACTION.suggestRelated, suggestRelatedAction(ctx));
   app.action(ACTION.patternEdit, patternEditAction(ctx));
+  app.action(ACTION.triageAddPattern, triageAddPatternAction(ctx));
+  app.action(ACTION.triageDismiss, triageDismissAction(ctx));
 }

@@ -3,7 +3,7 @@ import { PROBLEM_USAGE, type ProblemCommand, parseProblemCommand } from '../../.
 import { formatRate } from '../../../core/metrics.ts';
 import { escapeSlack } from '../../../core/text.ts';
 import { createProblem, listProblems, updateProblem } from '../../../services/problems.ts';
-import { triageQueue } from '../../../services/triage.ts';
+import { triageOverview } from '../../../services/triage.ts';
 import { newProblemModal } from '../../blocks/modals.ts';
 import { problemCard } from '../../blocks/problem-card.ts';
 import { problemList, sentence, usageMessage } from '../../blocks/problem-list.ts';
@@ -68,9 +68,14 @@ async function run(
       return;
     }
     case 'triage': {
-      const groups = await triageQueue(ctx.deps, { limit: 10 });
-      const blocks = triageBlocks(triageLinesOf(groups));
-      return replyEphemeral(ctx, to, { text: `${groups.length} untriaged 👎 observation group(s)`, blocks });
+      const queue = await triageOverview(ctx.deps, { limit: 10 });
+      const blocks = triageBlocks(triageLinesOf(queue.groups), {
+        totals: { groups: queue.totalGroups, observations: queue.totalObservations },
+      });
+      return replyEphemeral(ctx, to, {
+        text: `${queue.totalObservations} untriaged 👎 observation(s) on ${queue.totalGroups} input(s)`,
+        blocks,
+      });
     }
     case 'list': {
       const summaries = await listProblems(ctx.deps, { status: ['open', 'monitoring'] });

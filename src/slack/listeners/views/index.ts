@@ -6,6 +6,8 @@ import { editPatternSubmission } from './edit-pattern.ts';
 import { newProblemSubmission } from './new-problem.ts';
 import { setThresholdSubmission } from './set-threshold.ts';
 import { suggestionsSubmission } from './suggestions.ts';
+import { triageDismissSubmission } from './triage-dismiss.ts';
+import { triagePatternSubmission } from './triage-pattern.ts';
 
 export function registerViews(app: App, ctx: SlackContext): void {
   app.view(VIEW.newProblem, newProblemSubmission(ctx));
@@ -13,4 +15,6 @@ export function registerViews(app: App, ctx: SlackContext): void {
   app.view(VIEW.setThreshold, setThresholdSubmission(ctx));
   app.view(VIEW.suggestions, suggestionsSubmission(ctx));
   app.view(VIEW.editPattern, editPatternSubmission(ctx));
+  app.view(VIEW.triagePattern, triagePatternSubmission(ctx));
+  app.view(VIEW.triageDismiss, triageDismissSubmission(ctx));
 }
