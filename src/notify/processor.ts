@@ -30,10 +30,11 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
   /**
    * Run by a worker (with a lock token), a job whose channel is busy is moved to `delayed` until its reserved
    * turn instead of sleeping in its worker slot, so one rate-limited channel never holds up another. Called
-   * without a token (tests, one-off runs) it waits in line instead.
+   * without a token (tests, one-off runs) it waits in line instead. So does the digest: run again, it would find
+   * its tick posted and never share the chart that follows the message; it is one job a day.
    */
   return async function processNotifyJob(job: Job, token?: string): Promise<void> {
-    if (token === undefined || job.id === undefined) return run(job);
+    if (token === undefined || job.id === undefined || job.name === 'digest.tick') return run(job);
     try {
       await deferrable(job.id, job.timestamp, () => run(job));
     } catch (err) {
