@@ -107,6 +107,14 @@ export function summarize(results: Record<string, unknown>, spreads: Record<stri
         `raw ${fmt(s.raw.perSec)} (x${fmt(s.ratioToRaw)}), ideal ${fmt(s.idealPerSec)} (x${fmt(s.ratioToIdeal)})`,
         `RSS ${s.canary.workerPeakMb.join('/')} MB`,
       );
+      if (s.bareInsert)
+        push(
+          'throughput',
+          `${s.name} worker CPU-s/1k`,
+          s.canary.workerCpuSecPer1k,
+          `bare insert ${fmt(s.bareInsert.clientCpuSecPer1k)} client CPU-s/1k (x${fmt(s.workerCpuRatioToBareInsert)}), ${fmt(s.bareInsert.perSec)} rows/s`,
+          `postgres ${fmt(s.canary.cpuSeconds['postgres'])} s`,
+        );
     }
   }
   const p = r['peer'] as Awaited<ReturnType<typeof benchPeer>> | undefined;

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { queuedEvaluationId, registerModel } from '../src/services/models.ts';
 import { type Aim, aim } from './support/aims.ts';
 import {
@@ -48,6 +49,7 @@ export const THROUGHPUT_QUICK: Omit<ThroughputConfig, 'dbName'> = {
 };
 
 export interface CanaryRun {
+  evaluationId: number;
   ms: number;
   /** Pattern evaluations per second, register → evaluation done. */
   perSec: number;
@@ -94,6 +96,23 @@ export interface ThroughputScenario {
   ratioToRaw: number | null;
   ratioToIdeal: number | null;
   perWorkerPerSec: number;
+  /**
+   * Batched runs only: the same rows written again by a bare postgres.js multi-row insert (500 rows a
+   * statement) into a copy of the results table with its indexes, in the same minute. The write path's
+   * floor: the engine's worker CPU per 1k results is compared with the client CPU this insert needs.
+   */
+  bareInsert: BareInsert | null;
+  /** Engine worker CPU-s per 1k results ÷ bare insert client CPU-s per 1k rows. */
+  workerCpuRatioToBareInsert: number | null;
+}
+
+export interface BareInsert {
+  rows: number;
+  ms: number;
+  perSec: number;
+  /** This (bench) process, which ran the insert: CPU-s per 1,000 rows. */
+  clientCpuSecPer1k: number;
+  postgresCpuSecPer1k: number;
 }
 
 export interface ThroughputResult {
@@ -107,6 +126,8 @@ export interface ThroughputResult {
     speedup: number | null;
   } | null;
   peakWorkerMb: number;
+  /** Best batched scenario: worker CPU per result ÷ the bare insert's client CPU per row, same run. */
+  batchedWorkerCpuRatioToBareInsert: number | null;
   aims: Record<string, Aim>;
 }
 
@@ -164,6 +185,7 @@ export async function benchThroughput(cfg: ThroughputConfig): Promise<Throughput
   const bestBatched = batched.length ? Math.max(...batched.map((s) => s.perWorkerPerSec)) : null;
   const batchedCpu = batched.map((s) => s.canary.workerCpuSecPer1k).filter((c): c is number => c !== null);
   const bestBatchedCpu = batchedCpu.length ? Math.min(...batchedCpu) : null;
+  const bareRatios = batched.map((s) => s.workerCpuRatioToBareInsert).filter((r): r is number => r !== null);
   const { dbName: _dbName, ...config } = cfg;
   return {
     config,
@@ -171,6 +193,7 @@ export async function benchThroughput(cfg: ThroughputConfig): Promise<Throughput
     scenarios,
     workerScaling,
     peakWorkerMb,
+    batchedWorkerCpuRatioToBareInsert: bareRatios.length ? Math.min(...bareRatios) : null,
     aims: {
       noBatching20msVsRaw: aim(at20?.ratioToRaw ?? null, '>=', 0.9, ' of raw ceiling'),
       batchedPerWorkerPerSec: aim(bestBatched, '>=', 15_000, ' results/s per worker'),
@@ -205,6 +228,7 @@ async function scenario(
   const raw = await rawCeiling(inferUrl, kserveBodies(texts, o.batchSize), o.concurrency * o.workers);
   const canary = await canaryRun(database, producer, prefix, server, o, inferUrl);
   const rawPerSec = (texts.length / raw.ms) * 1000;
+  const bare = o.batchSize > 1 ? await bareInsert(database, canary.evaluationId) : null;
   const ideal = o.latencyMs > 0 ? ((o.concurrency * o.batchSize) / (o.latencyMs / 1000)) * o.workers : null;
   return {
     name: o.name,
@@ -220,7 +244,45 @@ async function scenario(
     ratioToRaw: ratio(canary.perSec, rawPerSec),
     ratioToIdeal: ratio(canary.perSec, ideal),
     perWorkerPerSec: round(canary.perSec / o.workers),
+    bareInsert: bare,
+    workerCpuRatioToBareInsert:
+      bare && canary.workerCpuSecPer1k !== null
+        ? ratio(canary.workerCpuSecPer1k, bare.clientCpuSecPer1k)
+        : null,
   };
+}
+
+const BARE_ROWS_PER_STATEMENT = 500;
+
+async function bareInsert(database: BenchDatabase, evaluationId: number): Promise<BareInsert> {
+  const client = postgres(database.url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await client`
+      select model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id, status, output,
+        prediction, reason, latency_ms, attempts
+      from results where evaluation_id = ${evaluationId} order by pattern_revision_id, run`;
+    await client`drop table if exists bare_results`;
+    await client`create table bare_results (like results including defaults including indexes)`;
+    const meter = cpuMeter({ postgres: () => pidsNamed('postgres') });
+    const cpu0 = process.cpuUsage();
+    const started = performance.now();
+    for (let i = 0; i < rows.length; i += BARE_ROWS_PER_STATEMENT)
+      await client`insert into bare_results ${client(rows.slice(i, i + BARE_ROWS_PER_STATEMENT))}`;
+    const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpu0);
+    const pg = meter.stop();
+    await client`drop table bare_results`;
+    const per1k = (seconds: number) => (rows.length > 0 ? round((seconds / rows.length) * 1000, 4) : 0);
+    return {
+      rows: rows.length,
+      ms: round(ms),
+      perSec: round((rows.length / ms) * 1000),
+      clientCpuSecPer1k: per1k((cpu.user + cpu.system) / 1e6),
+      postgresCpuSecPer1k: per1k(pg['postgres'] ?? 0),
+    };
+  } finally {
+    await client.end({ timeout: 5 });
+  }
 }
 
 async function canaryRun(
@@ -266,6 +328,7 @@ async function canaryRun(
     const cpuSeconds = meter.stop();
     const timeline = await timelineOf(database, producer, evaluationId, started, started + ms);
     return {
+      evaluationId,
       ms,
       perSec: round((view.total / ms) * 1000),
       status: view.status,

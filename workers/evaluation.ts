@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
 import { loadConfigOrStop, processEndpointSecrets, stopOnBadSetting } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
@@ -20,6 +21,13 @@ if (!config.database.url) {
   stopOnBadSetting(
     'Invalid configuration: a separate worker process needs DATABASE_URL (the embedded database belongs to one process); run workers in-process (CANARY_WORKERS=1) instead.',
   );
+}
+
+// Below the web process on a shared machine: Slack acks wait for no batch. Raising it again needs privileges.
+try {
+  setPriority(config.workers.nice);
+} catch (err) {
+  log.warn({ err, nice: config.workers.nice }, 'could not lower the worker priority');
 }
 
 const database = await openDatabase({ databaseUrl: config.database.url, dataDir: config.database.dataDir });

@@ -26,8 +26,50 @@ export function storableText(text: string): { value: string; replaced: number } 
   return { value, replaced };
 }
 
-/** A copy of a JSON value safe for jsonb; keys are cleaned too. Iterative, so no depth can overflow the stack. */
+const UNSTORABLE_ONE = new RegExp(UNSTORABLE.source);
+
+/**
+ * Whether a JSON value (from JSON.parse or built of plain objects and arrays) can be stored as it is: no
+ * unstorable character in a string or key, nothing nested MAX_STORED_DEPTH deep, nothing but plain objects,
+ * arrays and primitives. Reads without copying, so the common clean value costs no allocation.
+ */
+export function isStorableJson(input: unknown): boolean {
+  const values: unknown[] = [input];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const from = values.pop();
+    const depth = depths.pop() as number;
+    if (typeof from === 'string') {
+      if (UNSTORABLE_ONE.test(from)) return false;
+      continue;
+    }
+    if (from === null || typeof from !== 'object') continue;
+    if (depth >= MAX_STORED_DEPTH) return false;
+    if (Array.isArray(from)) {
+      for (let i = 0; i < from.length; i++) {
+        values.push(from[i]);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    const proto = Object.getPrototypeOf(from);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const key in from) {
+      if (!Object.hasOwn(from, key)) continue;
+      if (UNSTORABLE_ONE.test(key)) return false;
+      values.push((from as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return true;
+}
+
+/**
+ * A JSON value safe for jsonb; keys are cleaned too. Iterative, so no depth can overflow the stack. A value
+ * that is already storable comes back as it is; any other is copied with its unstorable parts replaced.
+ */
 export function storableJson(input: unknown): Storable<unknown> {
+  if (isStorableJson(input)) return { value: input, replaced: 0, cut: 0 };
   let replaced = 0;
   let cut = 0;
   const clean = (s: string) => {

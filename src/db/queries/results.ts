@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { storableJson, storableText } from '../../core/storable.ts';
 import type { Expectation, OutcomeStatus, PatternInput } from '../../core/types.ts';
 import type { Db } from '../client.ts';
+import { executedRows, intArrayLiteral } from '../executed.ts';
 import { patternRevisions, patterns, results } from '../schema.ts';
 import { isCurrentRevision } from './patterns.ts';
 
@@ -33,21 +34,22 @@ export async function recordResults(db: Db, rows: readonly NewResult[]): Promise
 const ROWS_PER_STATEMENT = 4_000;
 
 /**
- * The rows travel as one jsonb parameter unpacked by jsonb_to_recordset: one bound value instead of twelve
+ * The rows travel as one json parameter unpacked by json_to_recordset: one bound value instead of twelve
  * per row, which keeps statement building and parsing flat as a chunk grows (the query builder spent more
- * time on a 200-row VALUES list than the database did).
+ * time on a 200-row VALUES list than the database did). `json`, not `jsonb`: the server reads the text once
+ * into records instead of first building a jsonb tree of the whole batch; the output and prediction columns
+ * become jsonb as before.
  */
 async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> {
   if (rows.length === 0) return;
-  const payload = JSON.stringify(rows.map((r) => toRecord(storableResult(r))));
   await db.execute(sql`
-    insert into ${results} (model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
+    insert into results (model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
       status, output, prediction, reason, latency_ms, attempts)
     select model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
       status, output, prediction, reason, latency_ms, attempts
-    from jsonb_to_recordset(${payload}::jsonb) as r(model_id int, pattern_revision_id int, pattern_id int,
-      problem_id int, run int, evaluation_id int, status result_status, output jsonb, prediction jsonb,
-      reason text, latency_ms int, attempts int)
+    from json_to_recordset(${resultsJson(rows)}::json) as r(model_id int, pattern_revision_id int,
+      pattern_id int, problem_id int, run int, evaluation_id int, status result_status, output jsonb,
+      prediction jsonb, reason text, latency_ms int, attempts int)
     on conflict (model_id, pattern_revision_id, run) do update set
       evaluation_id = excluded.evaluation_id,
       pattern_id = excluded.pattern_id,
@@ -59,6 +61,35 @@ async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> 
       latency_ms = excluded.latency_ms,
       attempts = excluded.attempts,
       created_at = now()`);
+}
+
+/**
+ * The batch as one JSON array of column-named records, written in one pass without an intermediate object
+ * per row. A JSON null comes out of json_to_recordset as SQL NULL, as an absent value should.
+ */
+export function resultsJson(rows: readonly NewResult[]): string {
+  const parts: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = storableResult(rows[i] as NewResult);
+    parts[i] =
+      `{"model_id":${int(r.modelId)},"pattern_revision_id":${int(r.patternRevisionId)},` +
+      `"pattern_id":${int(r.patternId)},"problem_id":${int(r.problemId)},"run":${int(r.run)},` +
+      `"evaluation_id":${int(r.evaluationId)},"status":${JSON.stringify(r.status)},` +
+      `"output":${json(r.output)},"prediction":${json(r.prediction)},` +
+      `"reason":${JSON.stringify(r.reason)},"latency_ms":${r.latencyMs == null ? 'null' : int(r.latencyMs)},` +
+      `"attempts":${int(r.attempts)}}`;
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/** As JSON.stringify writes a number (a non-finite one is null). */
+function int(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** undefined (absent) and null are both SQL NULL; JSON.stringify drops what JSON cannot hold, as before. */
+function json(value: unknown): string {
+  return value === undefined || value === null ? 'null' : (JSON.stringify(value) ?? 'null');
 }
 
 /**
@@ -84,24 +115,6 @@ export function storableResult(row: NewResult): NewResult {
     output: output.value,
     prediction: prediction.value,
     reason: `${reason.value} [stored with ${notes.join('; ')}]`,
-  };
-}
-
-/** Column-named, and a JSON null comes out of jsonb_to_recordset as SQL NULL, as an absent value should. */
-function toRecord(row: NewResult) {
-  return {
-    model_id: row.modelId,
-    pattern_revision_id: row.patternRevisionId,
-    pattern_id: row.patternId,
-    problem_id: row.problemId,
-    run: row.run,
-    evaluation_id: row.evaluationId,
-    status: row.status,
-    output: row.output ?? null,
-    prediction: row.prediction ?? null,
-    reason: row.reason,
-    latency_ms: row.latencyMs ?? null,
-    attempts: row.attempts,
   };
 }
 
@@ -167,23 +180,14 @@ export interface RevisionToRun {
  */
 export async function revisionsByIds(db: Db, ids: readonly number[]): Promise<RevisionToRun[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .select({
-      id: patternRevisions.id,
-      patternId: patterns.id,
-      problemId: patterns.problemId,
-      input: patternRevisions.input,
-      expectation: patternRevisions.expectation,
-    })
-    .from(patternRevisions)
-    .innerJoin(patterns, eq(patterns.id, patternRevisions.patternId))
-    .where(inArray(patternRevisions.id, [...ids]))
-    .orderBy(asc(patternRevisions.id));
-  return rows.map((r) => ({
-    ...r,
-    input: r.input as PatternInput,
-    expectation: r.expectation as Expectation,
-  }));
+  // One array parameter and no row mapping: this runs once per batch job, on the hot path.
+  return executedRows<RevisionToRun>(
+    await db.execute(sql`
+      select r.id, p.id as "patternId", p.problem_id as "problemId", r.input, r.expectation
+      from pattern_revisions r join patterns p on p.id = r.pattern_id
+      where r.id = any(${intArrayLiteral(ids)}::int[])
+      order by r.id`),
+  );
 }
 
 export interface ResultKey {
@@ -223,17 +227,14 @@ export async function lockPriorResults(
   revisionIds: readonly number[],
 ): Promise<PriorResult[]> {
   if (revisionIds.length === 0) return [];
-  return db
-    .select({
-      patternRevisionId: results.patternRevisionId,
-      run: results.run,
-      status: results.status,
-      evaluationId: results.evaluationId,
-    })
-    .from(results)
-    .where(and(eq(results.modelId, modelId), inArray(results.patternRevisionId, [...revisionIds])))
-    .orderBy(asc(results.patternRevisionId), asc(results.run))
-    .for('update');
+  return executedRows<PriorResult>(
+    await db.execute(sql`
+      select pattern_revision_id as "patternRevisionId", run, status, evaluation_id as "evaluationId"
+      from results
+      where model_id = ${modelId} and pattern_revision_id = any(${intArrayLiteral(revisionIds)}::int[])
+      order by pattern_revision_id, run
+      for update`),
+  );
 }
 
 export interface ModelRun {
