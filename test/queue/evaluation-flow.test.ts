@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Expectation } from '../../src/core/types.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
@@ -172,8 +172,14 @@ describe('back-filling a new pattern', () => {
     }
     expect(rows.some((r) => r.modelId === retired)).toBe(false);
     expect((await h.db.select().from(evaluations)).length).toBe(before + live.length);
-    const notice = await h.queues.notify.getJob(`notify-backfilled-${revisionId}`);
-    expect(notice?.data).toEqual({ patternRevisionId: revisionId });
+    // The run job queues the notice just after it marks the evaluation done: wait for it, don't race it.
+    await vi.waitFor(
+      async () => {
+        const notice = await h.queues.notify.getJob(`notify-backfilled-${revisionId}`);
+        expect(notice?.data).toEqual({ patternRevisionId: revisionId });
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   });
 });
 
