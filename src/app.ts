@@ -8,13 +8,13 @@ import { createApi } from './http/api.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { scheduleDigest } from './notify/index.ts';
 import { createMetrics, metricsAuthorised, refuseMetrics } from './observability/metrics.ts';
-import { createEvaluationEvents, type EvaluationEvents } from './queue/events.ts';
+import { createEvaluationEvents, type EvaluationEvents } from './services/evaluation/events.ts';
 import { scheduleObservationRetention } from './queue/observation-retention.ts';
-import { createScheduler } from './queue/producers.ts';
+import { createScheduler } from './services/evaluation/plan.ts';
 import { createQueues, type Queues } from './queue/queues.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.ts';
-import { type RunningWorkers, startWorkers } from './workers/start.ts';
+import { type RunningWorkers, startWorkers } from './queue/workers.ts';
 
 export interface Canary {
   config: Config;

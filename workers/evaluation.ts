@@ -3,10 +3,10 @@ import { loadConfigOrStop, processEndpointSecrets, stopOnBadSetting } from '../s
 import { openDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
-import { createScheduler } from '../src/queue/producers.ts';
+import { createScheduler } from '../src/services/evaluation/plan.ts';
 import { createQueues } from '../src/queue/queues.ts';
 import { closeOnSignals } from '../src/shutdown.ts';
-import { startWorkers } from '../src/workers/start.ts';
+import { startWorkers } from '../src/queue/workers.ts';
 
 /**
  * `npm run worker`: a process that runs queued jobs (evaluations, and Slack notifications when a bot token

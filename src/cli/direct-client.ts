@@ -7,7 +7,7 @@ import { exportPatterns } from '../http/export-patterns.ts';
 import { gateReport } from '../http/gate-report.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { getEvaluation } from '../services/evaluations.ts';
+import { getEvaluation } from '../services/evaluation/results.ts';
 import {
   getModelByRef,
   refuseRetired,

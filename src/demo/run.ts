@@ -20,7 +20,7 @@ import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
 import { problemsOverModels } from '../notify/evaluation-results.ts';
 import { postDigestNow } from '../services/digest.ts';
-import { getEvaluation } from '../services/evaluations.ts';
+import { getEvaluation } from '../services/evaluation/results.ts';
 import {
   getModelByRef,
   listModels,

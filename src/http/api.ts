@@ -5,7 +5,7 @@ import { parseModelRef } from '../core/model.ts';
 import { parseProblemStatus } from '../core/problem.ts';
 import type { ProblemStatus } from '../core/types.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { getEvaluation } from '../services/evaluations.ts';
+import { getEvaluation } from '../services/evaluation/results.ts';
 import { getModelByRef, listModels, promoteModel, refuseRetired, registerModel } from '../services/models.ts';
 import { addPatterns, listPatterns } from '../services/patterns.ts';
 import { createProblem, getProblem, listProblems, updateProblem } from '../services/problems.ts';

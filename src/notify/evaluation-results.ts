@@ -31,7 +31,7 @@ import {
   problemsWithActivePatterns,
   runsFor,
 } from '../db/queries/reports.ts';
-import type { EvaluationView } from '../services/evaluations.ts';
+import type { EvaluationView } from '../services/evaluation/results.ts';
 import { previousModel, problemsByIds, revisionLabels } from './queries.ts';
 
 /** Everything the finished-evaluation messages say, gathered once. */

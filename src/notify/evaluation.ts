@@ -10,7 +10,7 @@ import { describeEvaluationCost } from '../db/queries/costs.ts';
 import { getModelById } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import { signoffsBrokenBy } from '../db/queries/signoffs.ts';
-import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
+import { type EvaluationView, getEvaluation } from '../services/evaluation/results.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
 import {
   evaluationSummaryMessage,

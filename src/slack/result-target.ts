@@ -1,5 +1,5 @@
 import { CanaryError, type Problem } from '../core/types.ts';
-import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
+import { type EvaluationView, getEvaluation } from '../services/evaluation/results.ts';
 import { getProblemOrThrowById } from '../services/problems.ts';
 import { parseResultIds } from './blocks/results.ts';
 import type { SlackContext } from './context.ts';

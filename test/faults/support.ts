@@ -6,7 +6,7 @@ import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { models, patternRevisions, patterns, problems } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { ModelServer } from '../../src/modelserver/index.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
+import { createScheduler } from '../../src/services/evaluation/plan.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import { queuedEvaluationId, registerModel } from '../../src/services/models.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { createApi } from '../../src/http/api.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
+import { createScheduler } from '../../src/services/evaluation/plan.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { seedProblem, serviceDeps } from './fixtures.ts';

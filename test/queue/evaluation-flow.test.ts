@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Expectation } from '../../src/core/types.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
-import { getEvaluation } from '../../src/services/evaluations.ts';
+import { createScheduler } from '../../src/services/evaluation/plan.ts';
+import { getEvaluation } from '../../src/services/evaluation/results.ts';
 import {
   createHarness,
   type Harness,

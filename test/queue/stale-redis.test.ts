@@ -3,10 +3,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { evaluations } from '../../src/db/schema.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
+import { createScheduler } from '../../src/services/evaluation/plan.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { createWatchdog } from '../../src/queue/watchdog.ts';
-import { startWorkers } from '../../src/workers/start.ts';
+import { createWatchdog } from '../../src/services/evaluation/watchdog.ts';
+import { startWorkers } from '../../src/queue/workers.ts';
 import { createTestDatabase } from '../support/db.ts';
 import {
   createHarness,

@@ -11,7 +11,7 @@ import {
   recordBatchResults,
   recordResults,
   refreshEvaluationCounts,
-} from '../../src/services/evaluations.ts';
+} from '../../src/services/evaluation/results.ts';
 import { resultsOf, seedModel, seedPattern, seedProblem } from '../queue/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvaluation } from '../../src/db/queries/evaluations.ts';
 import { evaluations } from '../../src/db/schema.ts';
 import { createRedis } from '../../src/queue/connection.ts';
-import type { EvaluationFinishedEvent, EvaluationProgressEvent } from '../../src/queue/events.ts';
-import { startWorkers } from '../../src/workers/start.ts';
+import type { EvaluationFinishedEvent, EvaluationProgressEvent } from '../../src/services/evaluation/events.ts';
+import { startWorkers } from '../../src/queue/workers.ts';
 import {
   createHarness,
   type Harness,
@@ -16,7 +16,7 @@ import {
   seedProblem,
   waitFor,
   waitForEvaluation,
-} from '../queue/harness.ts';
+} from './harness.ts';
 
 function isFor(data: unknown, evaluationId: number): boolean {
   return (data as { evaluationId?: number }).evaluationId === evaluationId;

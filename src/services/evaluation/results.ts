@@ -1,8 +1,8 @@
-import { computeMetrics } from '../core/metrics.ts';
-import { foldRuns } from '../core/outcome.ts';
-import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { type EvaluationCost, evaluationCost } from '../db/queries/costs.ts';
+import { computeMetrics } from '../../core/metrics.ts';
+import { foldRuns } from '../../core/outcome.ts';
+import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../../core/types.ts';
+import type { Db } from '../../db/client.ts';
+import { type EvaluationCost, evaluationCost } from '../../db/queries/costs.ts';
 import {
   addEvaluationCounts,
   type CountDelta,
@@ -15,7 +15,7 @@ import {
   type NewEvaluation,
   problemHeaders,
   refreshEvaluationCounts,
-} from '../db/queries/evaluations.ts';
+} from '../../db/queries/evaluations.ts';
 import {
   currentRunsOfModel,
   lockPriorResults,
@@ -23,9 +23,9 @@ import {
   type PriorResult,
   problemIdsOfEvaluation,
   recordResults,
-} from '../db/queries/results.ts';
+} from '../../db/queries/results.ts';
 
-export type { NewResult } from '../db/queries/results.ts';
+export type { NewResult } from '../../db/queries/results.ts';
 export { recordResults, refreshEvaluationCounts };
 
 /**

@@ -7,10 +7,10 @@ import {
   revisionsByIds,
 } from '../../db/queries/results.ts';
 import type { Logger } from '../../logger.ts';
-import { finalizeEvaluation } from '../../services/evaluations.ts';
-import type { EvaluationEvents } from '../events.ts';
-import { announceFinished } from '../finish.ts';
-import { jobCatalog, parsePayload, type QueueSet } from '../jobs.ts';
+import { finalizeEvaluation } from './results.ts';
+import type { EvaluationEvents } from './events.ts';
+import { announceFinished } from './announce.ts';
+import { jobCatalog, parsePayload, type QueueSet } from '../../queue/jobs.ts';
 
 export interface RunProcessorDeps {
   db: Db;

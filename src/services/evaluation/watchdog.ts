@@ -1,16 +1,16 @@
-import type { Db } from '../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import {
   type EvaluationRow,
   failEvaluationRow,
   getEvaluationRow,
   setEvaluationError,
   unfinishedEvaluationsOlderThan,
-} from '../db/queries/evaluations.ts';
-import type { Logger } from '../logger.ts';
-import type { EvaluationScheduler } from '../services/ports.ts';
+} from '../../db/queries/evaluations.ts';
+import type { Logger } from '../../logger.ts';
+import type { EvaluationScheduler } from '../ports.ts';
 import type { EvaluationEvents } from './events.ts';
-import { announceFinished } from './finish.ts';
-import { jobOptionsFor, type QueueSet } from './jobs.ts';
+import { announceFinished } from './announce.ts';
+import { jobOptionsFor, type QueueSet } from '../../queue/jobs.ts';
 
 /** States in which BullMQ will still run the parent (or is running it): the evaluation is alive. */
 const LIVE = new Set(['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'paused']);

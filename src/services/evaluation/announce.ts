@@ -1,9 +1,9 @@
-import type { Db } from '../db/client.ts';
-import type { EvaluationRow } from '../db/queries/evaluations.ts';
-import { evaluationStatuses } from '../db/queries/evaluations.ts';
-import { getPatternAdd } from '../db/queries/pattern-adds.ts';
+import type { Db } from '../../db/client.ts';
+import type { EvaluationRow } from '../../db/queries/evaluations.ts';
+import { evaluationStatuses } from '../../db/queries/evaluations.ts';
+import { getPatternAdd } from '../../db/queries/pattern-adds.ts';
 import type { EvaluationEvents } from './events.ts';
-import { addJob, type QueueSet } from './jobs.ts';
+import { addJob, type QueueSet } from '../../queue/jobs.ts';
 
 /**
  * What follows a finished evaluation, safe to repeat: the finished notification (its jobId collapses

@@ -6,17 +6,17 @@ import { createGrading } from '../grading/grading.ts';
 import { type CostMetrics, countGraderCalls } from '../grading/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { CanaryMetrics } from '../observability/metrics.ts';
-import { createAdapterCache } from '../queue/adapters.ts';
-import { createRedis } from '../queue/connection.ts';
-import { createEvaluationEvents, type EvaluationEvents } from '../queue/events.ts';
-import { announceFinished } from '../queue/finish.ts';
-import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
-import { createEvaluationBatchProcessor } from '../queue/processors/evaluation-batch.ts';
-import { createEvaluationRunProcessor } from '../queue/processors/evaluation-run.ts';
-import { createScheduler } from '../queue/producers.ts';
-import { createQueues, type Queues } from '../queue/queues.ts';
-import { createWatchdog } from '../queue/watchdog.ts';
-import { markEvaluationFailed } from '../services/evaluations.ts';
+import { createAdapterCache } from '../endpoints/adapter-cache.ts';
+import { createRedis } from './connection.ts';
+import { createEvaluationEvents, type EvaluationEvents } from '../services/evaluation/events.ts';
+import { announceFinished } from '../services/evaluation/announce.ts';
+import { parsePayload, QUEUE_NAMES } from './jobs.ts';
+import { createEvaluationBatchProcessor } from '../services/evaluation/batch.ts';
+import { createEvaluationRunProcessor } from '../services/evaluation/finish.ts';
+import { createScheduler } from '../services/evaluation/plan.ts';
+import { createQueues, type Queues } from './queues.ts';
+import { createWatchdog } from '../services/evaluation/watchdog.ts';
+import { markEvaluationFailed } from '../services/evaluation/results.ts';
 
 export interface WorkerDeps {
   config: Pick<Config, 'redis' | 'workers' | 'endpoints'>;

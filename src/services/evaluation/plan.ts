@@ -1,23 +1,23 @@
 import type { FlowChildJob } from 'bullmq';
-import type { Config } from '../config.ts';
-import { CanaryError, type EvaluationTrigger } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
+import type { Config } from '../../config.ts';
+import { CanaryError, type EvaluationTrigger } from '../../core/types.ts';
+import type { Db } from '../../db/client.ts';
 import {
   type EvaluationRow,
   findActiveEvaluation,
   insertEvaluation,
   lockModelScheduling,
-} from '../db/queries/evaluations.ts';
-import { getModelById, listModelRows } from '../db/queries/models.ts';
-import { getPatternAdd } from '../db/queries/pattern-adds.ts';
-import { revisionIdsForEvaluation } from '../db/queries/patterns.ts';
-import type { Logger } from '../logger.ts';
-import { finalizeEvaluation, markEvaluationFailed } from '../services/evaluations.ts';
-import type { EvaluationScheduler } from '../services/ports.ts';
+} from '../../db/queries/evaluations.ts';
+import { getModelById, listModelRows } from '../../db/queries/models.ts';
+import { getPatternAdd } from '../../db/queries/pattern-adds.ts';
+import { revisionIdsForEvaluation } from '../../db/queries/patterns.ts';
+import type { Logger } from '../../logger.ts';
+import { finalizeEvaluation, markEvaluationFailed } from './results.ts';
+import type { EvaluationScheduler } from '../ports.ts';
 import type { EvaluationEvents } from './events.ts';
-import { announceBackfillIfComplete, announceFinished } from './finish.ts';
-import { addJob, jobOptionsFor, QUEUE_NAMES, validatePayload } from './jobs.ts';
-import type { Queues } from './queues.ts';
+import { announceBackfillIfComplete, announceFinished } from './announce.ts';
+import { addJob, jobOptionsFor, QUEUE_NAMES, validatePayload } from '../../queue/jobs.ts';
+import type { Queues } from '../../queue/queues.ts';
 
 export interface SchedulerDeps {
   db: Db;

@@ -11,10 +11,10 @@ import { type CostMetrics, countCandidateCosts } from '../../grading/metrics.ts'
 import { candidateCost, generativeFields, statusOf } from '../../grading/result-extras.ts';
 import type { Logger } from '../../logger.ts';
 import type { CanaryMetrics } from '../../observability/metrics.ts';
-import { recordBatchResults } from '../../services/evaluations.ts';
-import type { AdapterCache } from '../adapters.ts';
-import type { EvaluationEvents } from '../events.ts';
-import { addJob, type JobPayload, parsePayload, progressDeduplication, type QueueSet } from '../jobs.ts';
+import { recordBatchResults } from './results.ts';
+import type { AdapterCache } from '../../endpoints/adapter-cache.ts';
+import type { EvaluationEvents } from './events.ts';
+import { addJob, type JobPayload, parsePayload, progressDeduplication, type QueueSet } from '../../queue/jobs.ts';
 
 export interface BatchProcessorDeps {
   db: Db;
