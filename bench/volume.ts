@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { WebClient } from '@slack/web-api';
 import pino from 'pino';
-import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
+import { notifyJobs, serviceDeps, slackPoster } from '../src/compose.ts';
 import { loadConfig } from '../src/config.ts';
 import { getEvaluationRow } from '../src/db/queries/evaluations.ts';
 import { models, problems } from '../src/db/schema.ts';
 import { createApi } from '../src/http/api.ts';
-import { createScheduler } from '../src/services/evaluation/plan.ts';
 import { createQueues } from '../src/queue/queues.ts';
+import { createScheduler } from '../src/queue/transport.ts';
 import { startWorkers } from '../src/queue/workers.ts';
 import { startSlackApi } from '../test/support/slack-api/index.ts';
 import { freshDatabase, REDIS_URL, randomPrefix, startModelServerProcess } from './support/env.ts';
@@ -65,7 +65,7 @@ export async function benchVolume(cfg: VolumeConfig) {
     log,
     secrets: {},
     queues,
-    notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log) }),
+    notify: notifyJobs(config, { deps, slack: slackPoster(config, log) }),
   });
   const api = createApi({ ...deps, tokens: [TOKEN], ping: async () => ({ ok: true }) as never });
   try {

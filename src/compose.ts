@@ -1,11 +1,10 @@
-import type { Processor } from 'bullmq';
 import { createChartRenderer } from './charts/index.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './logger.ts';
-import { createNotifyProcessor } from './notify/index.ts';
+import { createNotifyJobs } from './notify/index.ts';
 import type { CanaryMetrics } from './observability/metrics.ts';
-import { withObservationRetention } from './queue/observation-retention.ts';
+import type { NotifyJobs } from './queue/handlers.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { EvaluationScheduler } from './services/ports.ts';
 import { checkSignoffs } from './services/signoffs.ts';
@@ -45,11 +44,12 @@ export function slackPoster(config: Config, log: Logger, metrics?: CanaryMetrics
   });
 }
 
-export function notifyProcessor(
+/** The notify queue's handlers (Slack messages, digests) for startWorkers. */
+export function notifyJobs(
   config: Config,
   parts: { deps: ServiceDeps; slack: SlackPoster | null },
-): Processor {
-  const notify = createNotifyProcessor({
+): NotifyJobs {
+  return createNotifyJobs({
     db: parts.deps.db,
     log: parts.deps.log,
     now: parts.deps.now,
@@ -59,5 +59,4 @@ export function notifyProcessor(
     digestChannel: config.digest.channel,
     checkSignoffs: (modelId) => checkSignoffs(parts.deps, modelId),
   });
-  return withObservationRetention(notify, parts.deps, config.observations.retentionDays);
 }

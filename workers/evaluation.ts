@@ -1,12 +1,12 @@
-import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
+import { notifyJobs, serviceDeps, slackPoster } from '../src/compose.ts';
 import { loadConfigOrStop, processEndpointSecrets, stopOnBadSetting } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
-import { createScheduler } from '../src/services/evaluation/plan.ts';
 import { createQueues } from '../src/queue/queues.ts';
-import { closeOnSignals } from '../src/shutdown.ts';
+import { createScheduler } from '../src/queue/transport.ts';
 import { startWorkers } from '../src/queue/workers.ts';
+import { closeOnSignals } from '../src/shutdown.ts';
 
 /**
  * `npm run worker`: a process that runs queued jobs (evaluations, and Slack notifications when a bot token
@@ -44,7 +44,7 @@ const workers = await startWorkers({
   secrets: processEndpointSecrets(config),
   queues,
   metrics,
-  notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log, metrics) }),
+  notify: notifyJobs(config, { deps, slack: slackPoster(config, log, metrics) }),
 });
 
 closeOnSignals(log, async () => {

@@ -1,4 +1,4 @@
 export type { NotifyDeps } from './deps.ts';
 export type { SlackOut } from './ledger.ts';
-export { createNotifyProcessor, tickOf } from './processor.ts';
+export { createNotifyJobs, createNotifyProcessor, tickOf } from './processor.ts';
 export { scheduleDigest, unscheduleDigest } from './schedule.ts';

@@ -24,14 +24,13 @@ const LAYERS: Record<string, number> = {
   'src/observability': 2,
   'src/shutdown.ts': 2,
   'src/modelserver': 2,
-  'src/services': 3, // use cases
   'src/grading': 3, // graders and embedders called for judge / similar checks
-  'src/queue': 4, // what drives the use cases: jobs, Slack, REST
-  'src/slack': 4,
-  'src/http': 4,
-  'src/notify': 5, // views → Slack posts, run by notify jobs
-  'src/compose.ts': 6, // the composition root
-  'src/workers': 7,
+  'src/services': 4, // use cases, the evaluation lifecycle among them
+  'src/queue': 5, // what drives the use cases: the job catalog and handler map, Slack, REST
+  'src/slack': 5,
+  'src/http': 5,
+  'src/notify': 6, // views → Slack posts, run by notify jobs
+  'src/compose.ts': 7, // the composition root
   'src/app.ts': 8,
   'src/cli': 9, // entry points
   'src/demo': 9,

@@ -3,10 +3,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { evaluations } from '../../src/db/schema.ts';
-import { createNotifyProcessor } from '../../src/notify/processor.ts';
+import { createNotifyJobs } from '../../src/notify/processor.ts';
 import { addJob } from '../../src/queue/jobs.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
 import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
+import { createSlackPoster } from '../../src/slack/post.ts';
 import { createHarness, type Harness, seedModel } from '../queue/harness.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   api.addChannel({ id: QUIET, name: 'quiet' });
   h = await createHarness({ workers: false, env: { CANARY_WORKER_CONCURRENCY: '2' } });
   const client = new WebClient(api.botToken, { slackApiUrl: api.url, retryConfig: { retries: 0 } });
-  const notifyProcessor = createNotifyProcessor({
+  const notify = createNotifyJobs({
     db: h.db,
     log,
     now: () => new Date(),
@@ -41,7 +41,7 @@ beforeAll(async () => {
     log,
     secrets: {},
     queues: h.queues,
-    notifyProcessor,
+    notify,
   });
 }, 60_000);
 

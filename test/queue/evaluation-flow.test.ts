@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Expectation } from '../../src/core/types.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
-import { createScheduler } from '../../src/services/evaluation/plan.ts';
+import { createScheduler } from '../../src/queue/transport.ts';
 import { getEvaluation } from '../../src/services/evaluation/results.ts';
 import {
   createHarness,

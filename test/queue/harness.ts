@@ -6,8 +6,8 @@ import type { Db } from '../../src/db/client.ts';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { models, patternRevisions, patterns, problems, results } from '../../src/db/schema.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { createScheduler } from '../../src/services/evaluation/plan.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
+import { createScheduler } from '../../src/queue/transport.ts';
 import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 

@@ -1,5 +1,10 @@
-import { Job, type Queue } from 'bullmq';
 import type { Db } from '../../db/client.ts';
+import {
+  completeEvaluationRow,
+  type EvaluationRow,
+  getEvaluationRow,
+  refreshEvaluationCounts,
+} from '../../db/queries/evaluations.ts';
 import {
   existingResultKeys,
   type NewResult,
@@ -7,66 +12,46 @@ import {
   revisionsByIds,
 } from '../../db/queries/results.ts';
 import type { Logger } from '../../logger.ts';
-import { finalizeEvaluation } from './results.ts';
-import type { EvaluationEvents } from './events.ts';
-import { announceFinished } from './announce.ts';
-import { jobCatalog, parsePayload, type QueueSet } from '../../queue/jobs.ts';
+import { type AnnounceDeps, announceFinished } from './announce.ts';
+import { summarizeEvaluation } from './results.ts';
 
-export interface RunProcessorDeps {
-  db: Db;
-  queues: QueueSet;
-  events?: EvaluationEvents | undefined;
+export interface FinishDeps extends AnnounceDeps {
   log: Logger;
   now: () => Date;
 }
 
-/**
- * The parent of an evaluation's batches, run by BullMQ once every batch has completed or given up.
- * Batches that gave up leave gaps; each gap becomes an errored result naming the failure, so the
- * evaluation always accounts for everything it promised. Then the evaluation is finalized (idempotent).
- */
-export function createEvaluationRunProcessor(deps: RunProcessorDeps) {
-  return async function processEvaluationRun(job: Job): Promise<{ status: string }> {
-    const { evaluationId } = parsePayload('evaluation.run', job.data);
-    const failures = await job.getIgnoredChildrenFailures();
-    let filled = 0;
-    for (const [key, failedReason] of Object.entries(failures)) {
-      filled += await fillGapsOfFailedBatch(deps, deps.queues.evaluations, key, failedReason);
-    }
-    if (filled > 0)
-      deps.log.warn({ evaluationId, filled }, 'evaluation batches failed; gaps recorded as errored');
-    const { evaluation } = await finalizeEvaluation(deps, evaluationId);
-    if (!evaluation) {
-      deps.log.warn({ evaluationId }, 'evaluation row vanished before it could be finalized');
-      return { status: 'missing' };
-    }
-    await announceFinished(deps, evaluation);
-    return { status: evaluation.status };
-  };
+/** A batch that gave up for good: what it was asked to run, how often it tried and why it failed. */
+export interface FailedBatch {
+  payload: { evaluationId: number; modelId: number; revisionIds: readonly number[]; runs: number };
+  attemptsMade: number;
+  failedReason: string;
 }
 
-async function fillGapsOfFailedBatch(
-  deps: RunProcessorDeps,
-  queue: Queue,
-  childKey: string,
-  failedReason: string,
-): Promise<number> {
-  // A child key is `<prefix>:<queue>:<jobId>`; job ids never contain ':'.
-  const childId = childKey.slice(childKey.lastIndexOf(':') + 1);
-  const child = await Job.fromId(queue, childId);
-  if (!child) {
-    deps.log.error({ childKey }, 'failed evaluation batch is gone; its gaps cannot be recorded');
-    return 0;
+/**
+ * Run once every batch of the evaluation has completed or given up. Batches that gave up leave gaps; each gap
+ * becomes an errored result naming the failure, so the evaluation always accounts for everything it promised.
+ * Then the evaluation is finalized (idempotent) and announced.
+ */
+export async function finishEvaluation(
+  deps: FinishDeps,
+  evaluationId: number,
+  failedBatches: readonly FailedBatch[],
+): Promise<{ status: string }> {
+  let filled = 0;
+  for (const batch of failedBatches) filled += await fillGapsOfFailedBatch(deps, batch);
+  if (filled > 0)
+    deps.log.warn({ evaluationId, filled }, 'evaluation batches failed; gaps recorded as errored');
+  const { evaluation } = await finalizeEvaluation(deps, evaluationId);
+  if (!evaluation) {
+    deps.log.warn({ evaluationId }, 'evaluation row vanished before it could be finalized');
+    return { status: 'missing' };
   }
-  const parsed = jobCatalog['evaluation.batch'].schema.safeParse(child.data);
-  if (!parsed.success) {
-    deps.log.error(
-      { childKey },
-      'failed evaluation batch has an unreadable payload; its gaps cannot be recorded',
-    );
-    return 0;
-  }
-  const payload = parsed.data;
+  await announceFinished(deps, evaluation);
+  return { status: evaluation.status };
+}
+
+async function fillGapsOfFailedBatch(deps: FinishDeps, failed: FailedBatch): Promise<number> {
+  const { payload, failedReason } = failed;
   const [revisions, existing] = await Promise.all([
     revisionsByIds(deps.db, payload.revisionIds),
     existingResultKeys(deps.db, payload.modelId, payload.revisionIds),
@@ -88,9 +73,28 @@ async function fillGapsOfFailedBatch(
         evaluationId: payload.evaluationId,
         status: 'errored',
         reason,
-        attempts: child.attemptsMade,
+        attempts: failed.attemptsMade,
       });
     }
   }
   return recordMissingResults(deps.db, gaps);
+}
+
+/**
+ * Marks the evaluation done with its summary. Idempotent: a second call (a retried parent job) finds it
+ * already finished and changes nothing. Returns the row as it now stands.
+ */
+export async function finalizeEvaluation(
+  deps: { db: Db; now: () => Date },
+  evaluationId: number,
+): Promise<{ evaluation: EvaluationRow | null; finishedNow: boolean }> {
+  const before = await getEvaluationRow(deps.db, evaluationId);
+  if (!before) return { evaluation: null, finishedNow: false };
+  if (before.status === 'done' || before.status === 'failed')
+    return { evaluation: before, finishedNow: false };
+  const counted = (await refreshEvaluationCounts(deps.db, evaluationId)) ?? before;
+  const summary = await summarizeEvaluation(deps.db, evaluationId, counted.modelId);
+  const done = await completeEvaluationRow(deps.db, evaluationId, { summary, now: deps.now() });
+  if (done) return { evaluation: done, finishedNow: true };
+  return { evaluation: await getEvaluationRow(deps.db, evaluationId), finishedNow: false };
 }
