@@ -18,7 +18,6 @@ import { evaluationIdsOfAdd } from '../db/queries/evaluations.ts';
 import { getProblemByKey } from '../db/queries/problems.ts';
 import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
-import { problemsOverModels } from '../notify/evaluation-results.ts';
 import { postDigestNow } from '../services/digest.ts';
 import { getEvaluation } from '../services/evaluation/results.ts';
 import {
@@ -30,6 +29,7 @@ import {
 } from '../services/models.ts';
 import { addPatterns, listPatterns, type NewPatternDraft } from '../services/patterns.ts';
 import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts';
+import { problemsOverModels } from '../services/reporting/evaluation-results.ts';
 import { modelReport, outcomesFor, patternGrid, problemHistory } from '../services/reports.ts';
 import { settingsFrom } from '../slack/context.ts';
 import { announceProblem } from '../slack/problem-data.ts';

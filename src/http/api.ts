@@ -9,6 +9,8 @@ import { getEvaluation } from '../services/evaluation/results.ts';
 import { getModelByRef, listModels, promoteModel, refuseRetired, registerModel } from '../services/models.ts';
 import { addPatterns, listPatterns } from '../services/patterns.ts';
 import { createProblem, getProblem, listProblems, updateProblem } from '../services/problems.ts';
+import { exportPatterns } from '../services/reporting/export-patterns.ts';
+import { gateReport } from '../services/reporting/gate-report.ts';
 import { compareModels, modelReport, problemHistory } from '../services/reports.ts';
 import { suggestForPattern } from '../services/suggestions.ts';
 import { adminGate } from './admin.ts';
@@ -23,8 +25,6 @@ import {
 } from './bodies.ts';
 import { controlRoutes } from './control-routes.ts';
 import { badRequest, respondToError, sendError } from './errors.ts';
-import { exportPatterns } from './export-patterns.ts';
-import { gateReport } from './gate-report.ts';
 import { healthRoutes, type Readiness } from './health.ts';
 import { observationRoutes } from './observations.ts';
 import { validatePatternItems } from './patterns-body.ts';

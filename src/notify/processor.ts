@@ -1,4 +1,5 @@
 import { DelayedError, type Job, type Processor } from 'bullmq';
+import { markNotified } from '../db/queries/notifications.ts';
 import {
   type Around,
   type Handlers,
@@ -12,7 +13,6 @@ import { announceBackfill } from './backfill.ts';
 import { announceAddBackfill, refreshCardsOfAdd } from './bulk-add.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
 import { announceFinished, type FinishedOutcome, notifyProgress, recordFinished } from './evaluation.ts';
-import { markNotified } from './queries.ts';
 import { createKeyedSerializer } from './serial.ts';
 
 /** The notify queue's processor on its own (tests, one-off runs): the handlers below behind processorFor. */

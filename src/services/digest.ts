@@ -19,6 +19,7 @@ import {
   releaseDigestTick,
 } from '../db/queries/digests.ts';
 import { getModelsByIds, getProductionModel, listModelRows } from '../db/queries/models.ts';
+import { flaggedPatternsBetween, problemsCreatedBetween } from '../db/queries/notifications.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
@@ -31,10 +32,9 @@ import { ratingCountsByModel } from '../db/queries/satisfaction.ts';
 import { listSignoffRows, signoffsBrokenBetween } from '../db/queries/signoffs.ts';
 import type { Logger } from '../logger.ts';
 import { prepareChart, shareChartInThread } from '../notify/charts.ts';
-import { problemsOverModels } from '../notify/evaluation-results.ts';
 import type { SlackOut } from '../notify/ledger.ts';
-import { flaggedPatternsBetween, problemsCreatedBetween } from '../notify/queries.ts';
 import { digestMessage } from '../slack/blocks/digest.ts';
+import { problemsOverModels } from './reporting/evaluation-results.ts';
 
 /**
  * The daily digest: what changed since the last one, posted once per tick however many workers hear the tick.

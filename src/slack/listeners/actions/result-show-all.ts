@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { formatModelRef } from '../../../core/model.ts';
 import { CanaryError } from '../../../core/types.ts';
-import { gatherProblemResults } from '../../../notify/evaluation-results.ts';
+import { gatherProblemResults } from '../../../services/reporting/evaluation-results.ts';
 import { allChangesMessages } from '../../blocks/results.ts';
 import type { SlackContext } from '../../context.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';

@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Expectation, Model, PatternInput, Polarity, Problem } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { toModel } from '../db/queries/models.ts';
-import { toProblem } from '../db/queries/problems.ts';
-import { evaluations, flags, models, patternRevisions, patterns, problems, results } from '../db/schema.ts';
+import type { Expectation, Model, PatternInput, Polarity, Problem } from '../../core/types.ts';
+import type { Db } from '../client.ts';
+import { evaluations, flags, models, patternRevisions, patterns, problems, results } from '../schema.ts';
+import { toModel } from './models.ts';
+import { toProblem } from './problems.ts';
 
 /** Read-side queries only the notifications need. */
 

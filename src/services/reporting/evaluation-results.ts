@@ -2,11 +2,11 @@ import type {
   ProblemAcrossModelsInput,
   ProblemsOverModelsInput,
   TrainingMetricsInput,
-} from '../core/charts.ts';
-import { compareOutcomes } from '../core/compare.ts';
-import { evaluateGate } from '../core/gate.ts';
-import { formatModelRef } from '../core/model.ts';
-import { meetsThreshold } from '../core/threshold.ts';
+} from '../../core/charts.ts';
+import { compareOutcomes } from '../../core/compare.ts';
+import { evaluateGate } from '../../core/gate.ts';
+import { formatModelRef } from '../../core/model.ts';
+import { meetsThreshold } from '../../core/threshold.ts';
 import type {
   Comparison,
   Expectation,
@@ -19,10 +19,11 @@ import type {
   Prediction,
   Problem,
   Verdict,
-} from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { getModelById, getProductionModel, listModelRows } from '../db/queries/models.ts';
-import { listProblemRows } from '../db/queries/problems.ts';
+} from '../../core/types.ts';
+import type { Db } from '../../db/client.ts';
+import { getModelById, getProductionModel, listModelRows } from '../../db/queries/models.ts';
+import { previousModel, problemsByIds, revisionLabels } from '../../db/queries/notifications.ts';
+import { listProblemRows } from '../../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
   groupBy,
@@ -30,9 +31,8 @@ import {
   type OutcomeRun,
   problemsWithActivePatterns,
   runsFor,
-} from '../db/queries/reports.ts';
-import type { EvaluationView } from '../services/evaluation/results.ts';
-import { previousModel, problemsByIds, revisionLabels } from './queries.ts';
+} from '../../db/queries/reports.ts';
+import type { EvaluationView } from '../evaluation/results.ts';
 
 /** Everything the finished-evaluation messages say, gathered once. */
 
