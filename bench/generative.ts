@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
+import type { Expectation } from '../src/core/expectations/handler.ts';
 import { gradingNeed } from '../src/core/expectations/index.ts';
-import type { Expectation } from '../src/core/types.ts';
 import { countGraderCalls } from '../src/db/queries/grader-calls.ts';
 import { models, patternRevisions, patterns, problems, results } from '../src/db/schema.ts';
 import { graderText } from '../src/grading/grading.ts';

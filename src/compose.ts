@@ -3,6 +3,9 @@ import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './logger.ts';
 import { createNotifyJobs } from './notify/index.ts';
+
+export { postDigestNow } from './notify/index.ts';
+
 import type { CanaryMetrics } from './observability/metrics.ts';
 import type { NotifyJobs } from './queue/handlers.ts';
 import type { ServiceDeps } from './services/deps.ts';

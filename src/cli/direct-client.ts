@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { serviceDeps } from '../compose.ts';
 import type { Config } from '../config.ts';
+import { toEndpointEnvelope } from '../core/model.ts';
 import type { Database } from '../db/client.ts';
-import { toEndpointEnvelope } from '../http/bodies.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getEvaluation } from '../services/evaluation/results.ts';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Canary, startCanary } from '../app.ts';
 import { createChartRenderer } from '../charts/index.ts';
 import { renderPng } from '../charts/render.ts';
+import { postDigestNow } from '../compose.ts';
 import type { Config } from '../config.ts';
 import {
   patternGridChart,
@@ -10,15 +11,16 @@ import {
   problemsOverModelsChart,
   trainingMetricsChart,
 } from '../core/charts.ts';
+import type { Comparison, Verdict } from '../core/compare.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { formatInterval, formatRate } from '../core/metrics.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { Comparison, Model, PatternOutcome, Verdict } from '../core/types.ts';
+import type { PatternOutcome } from '../core/outcome.ts';
 import { evaluationIdsOfAdd } from '../db/queries/evaluations.ts';
 import { getProblemByKey } from '../db/queries/problems.ts';
 import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
-import { postDigestNow } from '../services/digest.ts';
 import { getEvaluation } from '../services/evaluation/results.ts';
 import {
   getModelByRef,

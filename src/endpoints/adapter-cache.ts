@@ -1,4 +1,4 @@
-import type { Model } from '../core/types.ts';
+import type { Model } from '../core/model.ts';
 import { createAdapter } from './index.ts';
 import type { EndpointAdapter } from './types.ts';
 

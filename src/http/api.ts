@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { parseModelRef } from '../core/model.ts';
+import { parseModelRef, toEndpointEnvelope } from '../core/model.ts';
+import type { ProblemStatus } from '../core/problem.ts';
 import { parseProblemStatus } from '../core/problem.ts';
-import type { ProblemStatus } from '../core/types.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getEvaluation } from '../services/evaluation/results.ts';
 import { getModelByRef, listModels, promoteModel, refuseRetired, registerModel } from '../services/models.ts';
@@ -20,7 +20,6 @@ import {
   parseBody,
   registerModelBody,
   suggestionsBody,
-  toEndpointEnvelope,
   updateProblemBody,
 } from './bodies.ts';
 import { controlRoutes } from './control-routes.ts';

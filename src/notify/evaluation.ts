@@ -4,8 +4,8 @@ import {
   problemsOverModelsChart,
   trainingMetricsChart,
 } from '../core/charts.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { Model } from '../core/types.ts';
 import { describeEvaluationCost } from '../db/queries/costs.ts';
 import { getModelById } from '../db/queries/models.ts';
 import { markNotified, problemsByIds } from '../db/queries/notifications.ts';

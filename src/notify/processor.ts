@@ -7,11 +7,11 @@ import {
   processorFor,
   type SlackJobName,
 } from '../queue/handlers.ts';
-import { postDigest } from '../services/digest.ts';
 import { ChannelBusy, deferrable } from '../slack/pacing.ts';
 import { announceBackfill } from './backfill.ts';
 import { announceAddBackfill, refreshCardsOfAdd } from './bulk-add.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
+import { postDigest } from './digest.ts';
 import { announceFinished, type FinishedOutcome, notifyProgress, recordFinished } from './evaluation.ts';
 import { createKeyedSerializer } from './serial.ts';
 

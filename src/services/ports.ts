@@ -1,4 +1,4 @@
-import type { EvaluationTrigger } from '../core/types.ts';
+import type { EvaluationTrigger } from '../core/outcome.ts';
 
 /**
  * What services need from the queue, as an interface: services stay testable without Redis,

@@ -1,3 +1,4 @@
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
 import {
   compareSatisfaction,
@@ -6,7 +7,6 @@ import {
   satisfaction,
   satisfactionLine,
 } from '../core/satisfaction.ts';
-import type { Model } from '../core/types.ts';
 import { getProductionModel, listModelRows } from '../db/queries/models.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import { dailyRatings, ratingCountsByModel, ratingCountsByProblem } from '../db/queries/satisfaction.ts';

@@ -1,5 +1,6 @@
+import type { Expectation } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { Expectation, Pattern } from '../core/types.ts';
+import type { Pattern } from '../core/pattern.ts';
 import {
   getObservationRow,
   markTriaged,

@@ -1,4 +1,5 @@
-import { CanaryError, type Problem } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
+import type { Problem } from '../core/problem.ts';
 import { type EvaluationView, getEvaluation } from '../services/evaluation/results.ts';
 import { getProblemOrThrowById } from '../services/problems.ts';
 import { parseResultIds } from './blocks/results.ts';

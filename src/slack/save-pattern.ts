@@ -1,7 +1,9 @@
+import type { Expectation } from '../core/expectations/handler.ts';
 import { describeExpectation } from '../core/expectations/index.ts';
+import type { Pattern, PatternInput, PatternSource, Polarity } from '../core/pattern.ts';
 import { validatePatternDraft } from '../core/pattern.ts';
+import type { Problem } from '../core/problem.ts';
 import { escapeSlack, truncate } from '../core/text.ts';
-import type { Expectation, Pattern, PatternInput, PatternSource, Polarity, Problem } from '../core/types.ts';
 import { invalid } from '../services/errors.ts';
 import { addPattern, scheduleBackfills } from '../services/patterns.ts';
 import { createProblem, getProblem } from '../services/problems.ts';

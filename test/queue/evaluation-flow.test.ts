@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Expectation } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
 import { createScheduler } from '../../src/queue/transport.ts';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { type Config, loadConfig } from '../../src/config.ts';
-import type { Expectation, PatternInput } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
+import type { PatternInput } from '../../src/core/pattern.ts';
 import type { Db } from '../../src/db/client.ts';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { models, patternRevisions, patterns, problems, results } from '../../src/db/schema.ts';

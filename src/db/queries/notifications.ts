@@ -1,5 +1,8 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Expectation, Model, PatternInput, Polarity, Problem } from '../../core/types.ts';
+import type { Expectation } from '../../core/expectations/handler.ts';
+import type { Model } from '../../core/model.ts';
+import type { PatternInput, Polarity } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
 import type { Db } from '../client.ts';
 import { evaluations, flags, models, patternRevisions, patterns, problems, results } from '../schema.ts';
 import { toModel } from './models.ts';

@@ -1,6 +1,8 @@
 import { CanaryError } from '../../core/errors.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
 import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
-import type { Expectation, Model, PatternInput, Prediction } from '../../core/types.ts';
+import type { Model } from '../../core/model.ts';
+import type { PatternInput } from '../../core/pattern.ts';
 import type { Db } from '../../db/client.ts';
 import { markEvaluationRunning } from '../../db/queries/evaluations.ts';
 import { getModelById } from '../../db/queries/models.ts';

@@ -1,6 +1,7 @@
+import type { Metrics } from '../../core/metrics.ts';
 import { computeMetrics } from '../../core/metrics.ts';
+import type { EvaluationStatus, EvaluationTrigger } from '../../core/outcome.ts';
 import { foldRuns } from '../../core/outcome.ts';
-import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../../core/types.ts';
 import type { Db } from '../../db/client.ts';
 import { type EvaluationCost, evaluationCost } from '../../db/queries/costs.ts';
 import {

@@ -3,23 +3,18 @@ import type {
   ProblemsOverModelsInput,
   TrainingMetricsInput,
 } from '../../core/charts.ts';
+import type { Comparison, Verdict } from '../../core/compare.ts';
 import { compareOutcomes } from '../../core/compare.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
+import type { GateVerdict } from '../../core/gate.ts';
 import { evaluateGate } from '../../core/gate.ts';
+import type { Metrics } from '../../core/metrics.ts';
+import type { Model } from '../../core/model.ts';
 import { formatModelRef } from '../../core/model.ts';
+import type { PatternOutcome } from '../../core/outcome.ts';
+import type { PatternInput, Polarity } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
 import { meetsThreshold } from '../../core/threshold.ts';
-import type {
-  Comparison,
-  Expectation,
-  GateVerdict,
-  Metrics,
-  Model,
-  PatternInput,
-  PatternOutcome,
-  Polarity,
-  Prediction,
-  Problem,
-  Verdict,
-} from '../../core/types.ts';
 import type { Db } from '../../db/client.ts';
 import { getModelById, getProductionModel, listModelRows } from '../../db/queries/models.ts';
 import { previousModel, problemsByIds, revisionLabels } from '../../db/queries/notifications.ts';

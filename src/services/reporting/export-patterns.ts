@@ -1,6 +1,6 @@
 import { toJsonl } from '../../core/import-format.ts';
-import type { PatternDraft } from '../../core/pattern.ts';
-import type { Pattern, Problem } from '../../core/types.ts';
+import type { Pattern, PatternDraft } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { listPatterns } from '../patterns.ts';
 import { getProblem, listProblems } from '../problems.ts';

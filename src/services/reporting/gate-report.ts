@@ -1,4 +1,6 @@
-import type { Expectation, OutcomeStatus, PatternInput, Prediction } from '../../core/types.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
+import type { OutcomeStatus } from '../../core/outcome.ts';
+import type { PatternInput } from '../../core/pattern.ts';
 import { listPatternsOfProblem } from '../../db/queries/patterns.ts';
 import { foldOutcomeRuns, runsFor } from '../../db/queries/reports.ts';
 import type { ServiceDeps } from '../deps.ts';

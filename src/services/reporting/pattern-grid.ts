@@ -1,5 +1,5 @@
 import type { PatternGridInput } from '../../core/charts.ts';
-import type { PatternInput } from '../../core/types.ts';
+import type { PatternInput } from '../../core/pattern.ts';
 import type { Db } from '../../db/client.ts';
 import { revisionLabels } from '../../db/queries/notifications.ts';
 import { patternGrid } from '../reports.ts';

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { formatModelRef } from '../../../core/model.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { gatherProblemResults } from '../../../services/reporting/evaluation-results.ts';
 import { allChangesMessages } from '../../blocks/results.ts';
 import type { SlackContext } from '../../context.ts';

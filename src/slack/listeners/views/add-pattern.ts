@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { CanaryError } from '../../../core/types.ts';
+import { CanaryError } from '../../../core/errors.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { AddPatternMetadata } from '../../blocks/modals.ts';
 import { patternReceipt } from '../../blocks/suggestions.ts';

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { describeExpectation } from '../../../core/expectations/index.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { editPattern, getPattern } from '../../../services/patterns.ts';
 import { getProblemOrThrowById } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { parseThreshold } from '../../../core/problem.ts';
 import { escapeSlack } from '../../../core/text.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { createProblem } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { NewProblemMetadata } from '../../blocks/modals.ts';

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { formatRate } from '../../../core/metrics.ts';
 import { parseThreshold } from '../../../core/problem.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { updateProblem } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { ThresholdMetadata } from '../../blocks/modals.ts';
