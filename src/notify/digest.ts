@@ -7,7 +7,7 @@ import {
   recordDigestPosted,
   releaseDigestTick,
 } from '../db/queries/digests.ts';
-import { collectDigest, type DigestDeps } from '../services/digest.ts';
+import { collectDigest, type DigestDeps } from '../services/reporting/digest.ts';
 import { problemsOverModels } from '../services/reporting/evaluation-results.ts';
 import { digestMessage } from '../slack/blocks/digest.ts';
 import { prepareChart, shareChartInThread } from './charts.ts';

@@ -8,7 +8,7 @@ import { postDigest, postDigestNow } from '../../src/notify/digest.ts';
 import { createNotifyProcessor } from '../../src/notify/processor.ts';
 import { scheduleDigest, unscheduleDigest } from '../../src/notify/schedule.ts';
 import { createRedis } from '../../src/queue/connection.ts';
-import { collectDigest } from '../../src/services/digest.ts';
+import { collectDigest } from '../../src/services/reporting/digest.ts';
 import { log, seedEvaluation, seedModel, seedPatterns, seedProblem, slackFor } from '../notify/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';

@@ -1,30 +1,30 @@
-import type { ChartRenderer } from '../charts/index.ts';
-import { compareOutcomes } from '../core/compare.ts';
+import type { ChartRenderer } from '../../charts/index.ts';
+import { compareOutcomes } from '../../core/compare.ts';
 import {
   buildDigest,
   type Digest,
   type DigestInput,
   type DigestLatest,
   type UsersDigestEntry,
-} from '../core/digest.ts';
-import { assessEvidence } from '../core/evidence.ts';
-import type { Model } from '../core/model.ts';
-import { formatModelRef } from '../core/model.ts';
-import type { PatternOutcome } from '../core/outcome.ts';
-import type { Db } from '../db/client.ts';
-import { getModelsByIds, getProductionModel, listModelRows } from '../db/queries/models.ts';
-import { flaggedPatternsBetween, problemsCreatedBetween } from '../db/queries/notifications.ts';
-import { listProblemRows } from '../db/queries/problems.ts';
+} from '../../core/digest.ts';
+import { assessEvidence } from '../../core/evidence.ts';
+import type { Model } from '../../core/model.ts';
+import { formatModelRef } from '../../core/model.ts';
+import type { PatternOutcome } from '../../core/outcome.ts';
+import type { Db } from '../../db/client.ts';
+import { getModelsByIds, getProductionModel, listModelRows } from '../../db/queries/models.ts';
+import { flaggedPatternsBetween, problemsCreatedBetween } from '../../db/queries/notifications.ts';
+import { listProblemRows } from '../../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
   groupBy,
   metricsByModelAndProblem,
   problemsWithActivePatterns,
   runsFor,
-} from '../db/queries/reports.ts';
-import { ratingCountsByModel } from '../db/queries/satisfaction.ts';
-import { listSignoffRows, signoffsBrokenBetween } from '../db/queries/signoffs.ts';
-import type { Logger } from '../logger.ts';
+} from '../../db/queries/reports.ts';
+import { ratingCountsByModel } from '../../db/queries/satisfaction.ts';
+import { listSignoffRows, signoffsBrokenBetween } from '../../db/queries/signoffs.ts';
+import type { Logger } from '../../logger.ts';
 
 /**
  * The daily digest's contents: what changed since the last one (posted once per tick by src/notify/digest.ts).
