@@ -15,7 +15,7 @@ import type { SlackOut } from './ledger.ts';
 
 /**
  * The daily digest, posted once per tick however many workers hear the tick; what it says is collected by
- * collectDigest (src/services/digest.ts).
+ * collectDigest (src/services/reporting/digest.ts).
  */
 
 const DAY_MS = 24 * 3600 * 1000;
