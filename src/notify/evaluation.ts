@@ -65,6 +65,16 @@ function progressOf(e: EvaluationView) {
   return { total: e.total, done: e.done, passed: e.passed, failed: e.failed, errored: e.errored };
 }
 
+/** The summary while the run is under way; a run already over is shown as it was when its last batch ran. */
+function progressMessage(evaluation: EvaluationView) {
+  return evaluationSummaryMessage({
+    model: formatModelRef(evaluation.model),
+    state: evaluation.status === 'queued' ? 'queued' : 'running',
+    trigger: evaluation.trigger,
+    progress: progressOf(evaluation),
+  });
+}
+
 /** Started and progress: post the summary, then edit it in place as batches complete. */
 export async function notifyProgress(deps: PostingDeps, evaluationId: number): Promise<void> {
   const evaluation = await getEvaluation(deps, evaluationId);
@@ -75,12 +85,7 @@ export async function notifyProgress(deps: PostingDeps, evaluationId: number): P
   const model = await getModelById(deps.db, evaluation.model.id);
   const target = summaryTarget(deps, evaluation, model);
   if (!target) return;
-  const message = evaluationSummaryMessage({
-    model: formatModelRef(evaluation.model),
-    state: evaluation.status,
-    trigger: evaluation.trigger,
-    progress: progressOf(evaluation),
-  });
+  const message = progressMessage(evaluation);
   await postOrUpdateUnless(
     deps.db,
     deps.slack,
@@ -197,6 +202,14 @@ async function finalSummary(
   const target = summaryTarget(deps, evaluation, model);
   if (!target) return;
   await claimKey(deps.db, keys.final(evaluation.id), target.channel);
+  // A run that ended before its start notice went out (seconds long, or queued behind a busy channel) still gets
+  // one, posted now and edited to the result below: every summary is posted at the start and edited at the end.
+  // Its own transaction: a job sent back to wait for the channel between the two keeps the ts and only edits.
+  await postOnce(deps.db, deps.slack, keys.summary(evaluation.id), {
+    channel: target.channel,
+    thread_ts: target.threadTs ?? undefined,
+    ...progressMessage(evaluation),
+  });
   const chart = results ? await prepareChart(deps.charts, problemsOverModelsChart(results.overModels)) : null;
   // Skipped, not drawn empty, when no model of this name reported a metric: no ledger key is written either.
   const metricsChart = results?.trainingMetrics

@@ -42,10 +42,11 @@ export function createNotifyJobs(deps: NotifyDeps): NotifyJobs & { around: Aroun
   /**
    * Run by a worker (with a lock token), a job whose channel is busy is moved to `delayed` until its reserved
    * turn instead of sleeping in its worker slot, so one rate-limited channel never holds up another. Called
-   * without a token (tests, one-off runs) it waits in line instead.
+   * without a token (tests, one-off runs) it waits in line instead. So does the digest: run again, it would find
+   * its tick posted and never share the chart that follows the message; it is one job a day.
    */
   const around: Around = async (job, token, run) => {
-    if (token === undefined || job.id === undefined) return run();
+    if (token === undefined || job.id === undefined || job.name === 'digest.tick') return run();
     try {
       return await deferrable(job.id, job.timestamp, run);
     } catch (err) {

@@ -1,5 +1,11 @@
 // The Web API client alone: workers that only post never load Bolt (and its Express) for it.
-import { LogLevel, type Logger as SlackLogger, WebClient, type WebClientOptions } from '@slack/web-api';
+import {
+  ErrorCode,
+  LogLevel,
+  type Logger as SlackLogger,
+  WebClient,
+  type WebClientOptions,
+} from '@slack/web-api';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { slackErrorLabel } from './errors.ts';
@@ -22,13 +28,17 @@ export function slackClientOptions(config: Pick<Config, 'slack'>, log: Logger): 
 /** Told of every Web API call that finally failed (after the client's own retries): method and Slack's error code. */
 export type SlackApiErrorHook = (method: string, error: string) => void;
 
-/** A bot-token client for code outside Bolt's listeners (notification workers, the poster). */
+/**
+ * A bot-token client for the paced poster (notification workers, the CLI). It hands 429s back instead of waiting
+ * them out: the poster closes only that channel's lane, where the client's own wait would pause every channel
+ * and hold a worker slot.
+ */
 export function createSlackClient(
   config: Pick<Config, 'slack'>,
   log: Logger,
   opts: { onApiError?: SlackApiErrorHook } = {},
 ): WebClient {
-  const options = slackClientOptions(config, log);
+  const options = { ...slackClientOptions(config, log), rejectRateLimitedCalls: true };
   const { onApiError } = opts;
   if (!onApiError) return new WebClient(config.slack.botToken, options);
   // Every method (chat.postMessage, files.uploadV2's inner calls, …) goes through apiCall, so one override sees them all.
@@ -37,7 +47,9 @@ export function createSlackClient(
       try {
         return await super.apiCall(method, callOptions);
       } catch (err) {
-        onApiError?.(method, slackErrorLabel(err));
+        // A 429 is not a failed call yet: the poster tries it again when the channel reopens.
+        if ((err as { code?: unknown }).code !== ErrorCode.RateLimitedError)
+          onApiError?.(method, slackErrorLabel(err));
         throw err;
       }
     }

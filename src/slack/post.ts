@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 import { ChannelBusy, createReservations, currentDeferrableJob, type Reservations } from './pacing.ts';
 
 export interface PostMessage {
@@ -42,10 +42,15 @@ export interface PosterOptions {
   now?: () => number;
 }
 
+/** How many 429s in a row a waiting (non-queue) caller sits out before the call fails. */
+const RATE_LIMITED_TRIES = 5;
+
 /**
  * Posts through one FIFO lane per channel, spaced 1/rate apart, so a burst (a back-fill finishing on ten
  * models) neither trips Slack's per-channel limit nor reorders a thread. A failed call does not stall its lane.
- * 429s that still happen are retried by the WebClient itself.
+ * A 429 that still happens (the client must hand it back: `rejectRateLimitedCalls`) closes only that channel's
+ * lane for Slack's Retry-After: a queue job gives its worker slot back and is told to come back then, at the head
+ * of the channel's line; any other caller waits in the lane. The WebClient's own wait would pause every channel.
  */
 export function createSlackPoster(client: WebClient, opts: PosterOptions): PacedSlackPoster {
   const intervalMs = 1000 / opts.ratePerSecond;
@@ -74,13 +79,28 @@ export function createSlackPoster(client: WebClient, opts: PosterOptions): Paced
     }
     current.pending += 1;
     const result = current.tail.then(async () => {
-      const wait = current.nextAt - now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      try {
-        return await send();
-      } finally {
-        // Spaced from the answer, not the request: Slack counts arrivals, and a slow call must not bunch the next two.
-        current.nextAt = now() + intervalMs;
+      for (let limited = 1; ; limited++) {
+        const wait = current.nextAt - now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        try {
+          return await send();
+        } catch (err) {
+          const retryMs = rateLimitedMs(err);
+          if (retryMs === null) throw err;
+          current.nextAt = now() + retryMs;
+          if (job !== undefined) {
+            const until = current.reservations.claim(job, now(), {
+              nextAt: current.nextAt,
+              busy: false,
+              intervalMs,
+            });
+            if (until !== null) throw new ChannelBusy(channel, until);
+          }
+          if (limited >= RATE_LIMITED_TRIES) throw err;
+        } finally {
+          // Spaced from the answer, not the request: Slack counts arrivals, and a slow call must not bunch the next two.
+          current.nextAt = Math.max(current.nextAt, now() + intervalMs);
+        }
       }
     });
     current.tail = result.then(
@@ -143,6 +163,14 @@ export function createSlackPoster(client: WebClient, opts: PosterOptions): Paced
       });
     },
   };
+}
+
+/** Slack's Retry-After in ms when the call was answered 429, else null. */
+function rateLimitedMs(err: unknown): number | null {
+  const e = err as { code?: unknown; retryAfter?: unknown } | null;
+  return e?.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number'
+    ? e.retryAfter * 1000
+    : null;
 }
 
 function firstFileId(res: unknown): string | undefined {

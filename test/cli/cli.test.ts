@@ -231,6 +231,23 @@ describe('import and export', () => {
     expect(back.code).toBe(0);
     expect(back.stdout).toContain('0 created, 4 already existed');
   });
+
+  it('accounts for every row: 240 rows with one repeat print 239 created + 1 repeat = 240 sent', async () => {
+    const rows = Array.from({ length: 239 }, (_, i) =>
+      JSON.stringify({ problem: key, input: `accounting row ${i}`, expect: { label: 'neutral' } }),
+    );
+    rows.push(JSON.stringify({ problem: key, input: 'accounting row 7', expect: { label: 'neutral' } }));
+    const path = file('accounting.jsonl', `${rows.join('\n')}\n`);
+    const before = await count();
+    const run = await runCli(['import', path], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`${path}:240: repeats line 8 \\(pattern #\\d+\\)`));
+    expect(run.stdout).toContain('240 sent: 239 created, 0 already existed, 1 repeat of earlier rows.');
+    expect(await count()).toBe(before + 239);
+    // Written back as they were, the rows are all there: the repeat names its earlier row again.
+    const again = await runCli(['import', path, '--json'], env);
+    expect(JSON.parse(again.stdout)).toMatchObject({ sent: 240, created: 0, existing: 239, repeats: 1 });
+  });
 });
 
 describe('gate', () => {

@@ -347,6 +347,29 @@ describe('progress', () => {
   });
 });
 
+describe('a run over before its start notice went out', () => {
+  it('is posted as started, then edited to the result; the late start notice posts nothing', async () => {
+    const v7 = await seedModel(db.db, 'v7', { slackChannel: MODELS });
+    const id = await seedEvaluation(db.db, {
+      modelId: v7.id,
+      outcomes: outcomes(patB, problemB.id, () => true),
+    });
+    const run = processor();
+    const mark = api.calls.length;
+    await run(job('notify.evaluation-finished', { evaluationId: id }));
+    await run(job('notify.evaluation-started', { evaluationId: id }));
+    const mine = api.messages(MODELS).filter((m) => m.text.includes('sentiment@v7'));
+    expect(mine).toHaveLength(1);
+    const calls = api.calls
+      .slice(mark)
+      .filter((c) => c.args.channel === MODELS && String(c.args.text).includes('sentiment@v7'));
+    expect(calls.map((c) => c.method)).toEqual(['chat.postMessage', 'chat.update']);
+    expect(calls[0]?.args.text).toBe('Evaluating sentiment@v7: 4/4');
+    expect(calls[1]?.args.ts).toBe(mine[0]?.ts);
+    expect(mine[0]?.text).toContain('sentiment@v7 passes the gate');
+  });
+});
+
 describe('back-fill', () => {
   it('answers in the flag thread with one message, edited as each model finishes', async () => {
     const flagged = api.addMessage(FLAGS, {

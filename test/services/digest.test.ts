@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { WebClient } from '@slack/web-api';
 import { Queue, Worker } from 'bullmq';
 import { isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { createNotifyProcessor } from '../../src/notify/processor.ts';
 import { scheduleDigest, unscheduleDigest } from '../../src/notify/schedule.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { collectDigest } from '../../src/services/reporting/digest.ts';
+import { createSlackPoster } from '../../src/slack/post.ts';
 import { log, seedEvaluation, seedModel, seedPatterns, seedProblem, slackFor } from '../notify/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
@@ -177,6 +179,41 @@ describe('postDigest', () => {
       const thread = api.thread(DIGEST, message.ts);
       expect(thread.filter((m) => m.files)).toHaveLength(1);
     }
+  });
+
+  it('at one message a second, a worker still shares the chart in the digest thread right after the digest', async () => {
+    const CHANNEL = 'C0PACED';
+    api.addChannel({ id: CHANNEL, name: 'paced-digest' });
+    const paced = `${prefix}-paced`;
+    const producer = createRedis(REDIS_URL, 'producer');
+    const connection = createRedis(REDIS_URL, 'worker');
+    const queue = new Queue('notify', { connection: producer, prefix: paced });
+    const client = new WebClient(api.botToken, {
+      slackApiUrl: api.url,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
+    const processor = createNotifyProcessor({
+      db: db.db,
+      log,
+      now: () => new Date(),
+      slack: createSlackPoster(client, { ratePerSecond: 1 }),
+      charts: local,
+      digestChannel: CHANNEL,
+    });
+    const worker = new Worker('notify', processor, { connection, prefix: paced });
+    closers.push(async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await Promise.all([producer.quit(), connection.quit()]);
+    });
+    await queue.add('digest.tick', { tick: 'paced-1' }, { jobId: 'paced-1' });
+    const [digest] = await api.waitFor(() => {
+      const top = api.messages(CHANNEL);
+      return top.length === 1 && api.thread(CHANNEL, top[0]!.ts).some((m) => m.files) ? top : undefined;
+    }, 20_000);
+    expect(api.thread(CHANNEL, digest!.ts).filter((m) => m.files)).toHaveLength(1);
   });
 
   it('derives the tick from when a scheduled job was due', async () => {

@@ -68,7 +68,21 @@ describe('createSlackPoster', () => {
     expect(Date.now() - started).toBeLessThan(400);
   });
 
-  it('a 429 is retried by the client after Retry-After and the post still lands', async () => {
+  it('a 429 closes only its channel until Retry-After: a post to another channel goes out meanwhile', async () => {
+    api.failNext('chat.postMessage', { status: 429, retryAfter: 1, channel: CH });
+    const poster = createSlackPoster(client(), { ratePerSecond: 50 });
+    const limited = poster.post({ channel: CH, text: 'after a 429' });
+    await api.waitFor(() => api.callsTo('chat.postMessage').length === 1);
+    await poster.post({ channel: OTHER_CH, text: 'not kept waiting' });
+    await limited;
+    expect(api.callsTo('chat.postMessage').map((c) => `${String(c.args.channel)} ${c.outcome}`)).toEqual([
+      `${CH} 429`,
+      `${OTHER_CH} ok`,
+      `${CH} ok`,
+    ]);
+  });
+
+  it('a 429 is retried by the poster after Retry-After and the post still lands', async () => {
     api.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     const poster = createSlackPoster(client(), { ratePerSecond: 50 });
     const posted = await poster.post({ channel: CH, text: 'after a 429' });

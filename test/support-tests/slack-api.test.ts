@@ -12,6 +12,7 @@ beforeAll(async () => {
   api.addUser({ id: 'U1', name: 'ada' });
   api.addChannel({ id: 'C1', name: 'ml-problems', members: ['U1'] });
   api.addChannel({ id: 'C2', name: 'elsewhere', botIsMember: false });
+  api.addChannel({ id: 'C3', name: 'ml-models' });
   client = new WebClient('xoxb-test', { slackApiUrl: api.url, retryConfig });
 });
 afterAll(async () => {
@@ -167,6 +168,31 @@ describe('slack api double, driven by the real WebClient', () => {
     expect(await slackError(client.chat.postMessage({ channel: 'C1', text: 'b' }))).toBe('is_archived');
     await client.chat.postMessage({ channel: 'C1', text: 'c' });
     expect(api.messages('C1').map((m) => m.text)).toEqual(['c']);
+  });
+
+  it('a 429 scoped to a channel rate-limits that channel until Retry-After has passed, and no other', async () => {
+    api.failNext('chat.postMessage', { status: 429, retryAfter: 30, channel: 'C1' });
+    const rejecting = new WebClient('xoxb-test', { slackApiUrl: api.url, rejectRateLimitedCalls: true });
+    const retryAfter = async (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: { code?: string; retryAfter?: number }) =>
+          e.code === 'slack_webapi_rate_limited_error' ? e.retryAfter : e,
+      );
+    await rejecting.chat.postMessage({ channel: 'C3', text: 'other channel, before' });
+    expect(await retryAfter(rejecting.chat.postMessage({ channel: 'C1', text: 'first' }))).toBe(30);
+    // Still inside the window: Slack keeps answering 429, counting down.
+    const second = await retryAfter(rejecting.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' }));
+    expect(second).toBeGreaterThanOrEqual(29);
+    expect(second).toBeLessThanOrEqual(30);
+    await rejecting.chat.postMessage({ channel: 'C3', text: 'other channel, during' });
+    expect(api.calls.map((c) => `${c.method} ${String(c.args.channel)} ${c.outcome}`)).toEqual([
+      'chat.postMessage C3 ok',
+      'chat.postMessage C1 429',
+      'chat.update C1 429',
+      'chat.postMessage C3 ok',
+    ]);
+    expect(api.messages('C1')).toEqual([]);
   });
 
   it('accepts JSON bodies with a bearer token, and form bodies with a token argument', async () => {

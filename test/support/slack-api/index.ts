@@ -59,6 +59,12 @@ export interface FailOptions {
   status?: number;
   /** Seconds, for 429. Default 1. */
   retryAfter?: number;
+  /**
+   * Only calls naming this channel (`channel` or `channel_id`) take the fault. A 429 scoped to a channel also
+   * opens that channel's rate-limit window: every call for it answers 429 with the seconds still left until
+   * Retry-After has passed, as Slack's per-channel limit on chat.postMessage does; other channels are unaffected.
+   */
+  channel?: string;
   /** Answer after this delay (a slow Slack). */
   delayMs?: number;
   times?: number;
@@ -154,6 +160,11 @@ function missingRequired(doc: MethodDoc, args: Args): SlackApiError | undefined 
   return undefined;
 }
 
+function channelOf(call: RecordedCall | undefined): string | undefined {
+  const channel = call?.args.channel ?? call?.args.channel_id;
+  return typeof channel === 'string' ? channel : undefined;
+}
+
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -169,13 +180,24 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
   let root = '';
   let port = 0;
 
-  function takeFailure(key: string): Failure | undefined {
+  function takeFailure(key: string, channel: string | undefined): Failure | undefined {
     const queue = state.failures.get(key);
-    const next = queue?.[0];
+    const at = queue?.findIndex((f) => f.channel === undefined || f.channel === channel) ?? -1;
+    const next = queue?.[at];
     if (!queue || !next) return undefined;
     next.times -= 1;
-    if (next.times <= 0) queue.shift();
+    if (next.times <= 0) queue.splice(at, 1);
     return next;
+  }
+
+  /** Seconds left in the channel's rate-limit window (rounded up, as Retry-After is whole seconds), or 0. */
+  function limitedFor(channel: string | undefined): number {
+    const until = channel === undefined ? undefined : state.rateLimitedUntil.get(channel);
+    if (until === undefined) return 0;
+    const left = until - Date.now();
+    if (left > 0) return Math.ceil(left / 1000);
+    state.rateLimitedUntil.delete(channel as string);
+    return 0;
   }
 
   /** Answers an injected fault; returns true when the request was consumed by one. */
@@ -184,19 +206,23 @@ export async function startSlackApi(opts: SlackApiOptions = {}): Promise<SlackAp
     res: ServerResponse,
     call: RecordedCall | undefined,
   ): Promise<boolean> {
-    const failure = takeFailure(key);
+    const channel = channelOf(call);
+    const rateLimited = (retryAfter: number) => {
+      if (call) call.outcome = '429';
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+      return true;
+    };
+    const left = limitedFor(channel);
+    if (left > 0) return rateLimited(left);
+    const failure = takeFailure(key, channel);
     if (!failure) return false;
     if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
     if (failure.status === undefined && failure.error === undefined) return false;
     if (failure.status === 429) {
-      if (call) call.outcome = '429';
-      sendJson(
-        res,
-        429,
-        { ok: false, error: 'ratelimited' },
-        { 'retry-after': String(failure.retryAfter ?? 1) },
-      );
-      return true;
+      const retryAfter = failure.retryAfter ?? 1;
+      if (failure.channel !== undefined)
+        state.rateLimitedUntil.set(failure.channel, Date.now() + retryAfter * 1000);
+      return rateLimited(retryAfter);
     }
     const status = failure.status ?? 200;
     const error = failure.error ?? 'internal_error';

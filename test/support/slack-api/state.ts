@@ -116,6 +116,7 @@ export interface Failure {
   status?: number;
   retryAfter?: number;
   delayMs?: number;
+  channel?: string;
   times: number;
 }
 
@@ -170,6 +171,8 @@ export class SlackState {
   responses: RecordedResponse[] = [];
   calls: RecordedCall[] = [];
   failures = new Map<string, Failure[]>();
+  /** channel → epoch ms its rate-limit window (opened by a channel-scoped 429) closes. */
+  rateLimitedUntil = new Map<string, number>();
   /** trigger_id → user it was minted for; used once, like Slack's. */
   triggers = new Map<string, string | undefined>();
   usedTriggers = new Set<string>();
@@ -182,6 +185,7 @@ export class SlackState {
     this.responses = [];
     this.calls = [];
     this.failures.clear();
+    this.rateLimitedUntil.clear();
     this.triggers.clear();
     this.usedTriggers.clear();
   }
