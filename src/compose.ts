@@ -11,8 +11,8 @@ import type { NotifyJobs } from './queue/handlers.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { EvaluationScheduler } from './services/ports.ts';
 import { checkSignoffs } from './services/signoffs.ts';
-import { createSlackClient } from './slack/client.ts';
-import { createSlackPoster, type SlackPoster } from './slack/post.ts';
+import { createSlackClient } from './slack/web-api/client.ts';
+import { createSlackPoster, type SlackPoster } from './slack/web-api/post.ts';
 
 /**
  * Wiring shared by every entry point (web, worker, CLI, demo), so a web process and a worker-only process

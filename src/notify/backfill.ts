@@ -8,8 +8,8 @@ import {
   runsOfRevision,
 } from '../db/queries/notifications.ts';
 import { type BackfillRow, backfillMessage } from '../slack/blocks/results.ts';
+import { postOrUpdate } from '../slack/web-api/ledger.ts';
 import type { PostingDeps } from './deps.ts';
-import { postOrUpdate } from './ledger.ts';
 
 export const backfillKey = (patternRevisionId: number) => `backfill:rev:${patternRevisionId}`;
 

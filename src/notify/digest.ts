@@ -10,8 +10,8 @@ import {
 import { collectDigest, type DigestDeps } from '../services/reporting/digest.ts';
 import { problemsOverModels } from '../services/reporting/evaluation-results.ts';
 import { digestMessage } from '../slack/blocks/digest.ts';
+import type { SlackOut } from '../slack/web-api/ledger.ts';
 import { prepareChart, shareChartInThread } from './charts.ts';
-import type { SlackOut } from './ledger.ts';
 
 /**
  * The daily digest, posted once per tick however many workers hear the tick; what it says is collected by

@@ -20,9 +20,15 @@ import {
   problemResultMessage,
   signoffBrokenMessage,
 } from '../slack/blocks/results.ts';
+import {
+  claimKey,
+  ledgerEntry,
+  postOnce,
+  postOrUpdate,
+  postOrUpdateUnless,
+} from '../slack/web-api/ledger.ts';
 import { chartUrlOf, type PreparedChart, prepareChart, shareChartInThread } from './charts.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
-import { claimKey, ledgerEntry, postOnce, postOrUpdate, postOrUpdateUnless } from './ledger.ts';
 
 /** Ledger keys: what each message is about. */
 export const keys = {

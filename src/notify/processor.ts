@@ -7,7 +7,7 @@ import {
   processorFor,
   type SlackJobName,
 } from '../queue/handlers.ts';
-import { ChannelBusy, deferrable } from '../slack/pacing.ts';
+import { ChannelBusy, deferrable } from '../slack/web-api/pacing.ts';
 import { announceBackfill } from './backfill.ts';
 import { announceAddBackfill, refreshCardsOfAdd } from './bulk-add.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';

@@ -4,7 +4,6 @@ import type { Config } from '../config.ts';
 import { forgetEventsBefore, markEventSeen } from '../db/queries/slack.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { slackClientOptions, toSlackLogger } from './client.ts';
 import { type SlackConfig, type SlackContext, settingsFrom } from './context.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { registerCommands } from './listeners/commands/index.ts';
@@ -12,7 +11,8 @@ import { registerEvents } from './listeners/events/index.ts';
 import { registerOptions } from './listeners/options/index.ts';
 import { registerShortcuts } from './listeners/shortcuts/index.ts';
 import { registerViews } from './listeners/views/index.ts';
-import { createSlackPoster, type SlackPoster } from './post.ts';
+import { slackClientOptions, toSlackLogger } from './web-api/client.ts';
+import { createSlackPoster, type SlackPoster } from './web-api/post.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 

@@ -5,8 +5,8 @@ import { problems, slackMessages } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
 import { queuedEvaluationId, registerModel } from '../../src/services/models.ts';
-import { createSlackClient } from '../../src/slack/client.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackClient } from '../../src/slack/web-api/client.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 import {

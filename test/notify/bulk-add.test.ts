@@ -9,7 +9,7 @@ import { createNotifyJobs } from '../../src/notify/processor.ts';
 import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { createHarness, type Harness, seedModel, waitFor } from '../queue/harness.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 

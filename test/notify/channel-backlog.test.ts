@@ -6,7 +6,7 @@ import { evaluations } from '../../src/db/schema.ts';
 import { createNotifyJobs } from '../../src/notify/processor.ts';
 import { addJob } from '../../src/queue/jobs.ts';
 import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { createHarness, type Harness, seedModel } from '../queue/harness.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 

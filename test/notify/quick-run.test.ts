@@ -5,7 +5,7 @@ import { createChartRenderer } from '../../src/charts/index.ts';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { createNotifyJobs } from '../../src/notify/processor.ts';
 import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import {
   createHarness,
   type Harness,

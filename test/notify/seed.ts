@@ -5,7 +5,7 @@ import type { Db } from '../../src/db/client.ts';
 import { insertModel } from '../../src/db/queries/models.ts';
 import { evaluations, flags, patternRevisions, patterns, problems, results } from '../../src/db/schema.ts';
 import { refreshEvaluationCounts, summarizeEvaluation } from '../../src/services/evaluation/results.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import type { SlackApi } from '../support/slack-api/index.ts';
 
 /** Rows inserted directly: the notifications read the database, whoever wrote it. */

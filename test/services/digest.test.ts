@@ -10,7 +10,7 @@ import { createNotifyProcessor } from '../../src/notify/processor.ts';
 import { scheduleDigest, unscheduleDigest } from '../../src/notify/schedule.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { collectDigest } from '../../src/services/reporting/digest.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { log, seedEvaluation, seedModel, seedPatterns, seedProblem, slackFor } from '../notify/seed.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';

@@ -4,8 +4,8 @@ import { formatModelRef } from '../../../core/model.ts';
 import { gatherProblemResults } from '../../../services/reporting/evaluation-results.ts';
 import { allChangesMessages } from '../../blocks/results.ts';
 import type { SlackContext } from '../../context.ts';
+import { resultTarget } from '../../journeys/result-target.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
-import { resultTarget } from '../../result-target.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

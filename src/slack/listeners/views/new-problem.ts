@@ -7,7 +7,7 @@ import { BLOCK } from '../../blocks/ids.ts';
 import type { NewProblemMetadata } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
-import { selectedValue, textValue, type ViewValues } from '../../pattern-form.ts';
+import { selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
 import { announceProblem } from '../../problem-data.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
 import { errorBlockFor, parseMetadata } from '../../view-state.ts';

@@ -6,7 +6,7 @@ import { updateProblem } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { ThresholdMetadata } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
-import { textValue, type ViewValues } from '../../pattern-form.ts';
+import { textValue, type ViewValues } from '../../journeys/pattern-form.ts';
 import { noteInHomeThread, refreshCard } from '../../problem-data.ts';
 import { reportFailure } from '../../reply.ts';
 import { parseMetadata } from '../../view-state.ts';

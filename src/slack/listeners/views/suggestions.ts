@@ -15,7 +15,7 @@ import {
   suggestionsAdded,
 } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
-import type { ViewValues } from '../../pattern-form.ts';
+import type { ViewValues } from '../../journeys/pattern-form.ts';
 import { noteInHomeThread } from '../../problem-data.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
 import { parseMetadata } from '../../view-state.ts';

@@ -1,12 +1,12 @@
-import type { Db } from '../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import {
   claimLedgerKey,
   type LedgerEntry,
   ledgerEntry,
   lockLedgerEntry,
   recordLedgerTs,
-} from '../db/queries/slack-messages.ts';
-import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from '../slack/post.ts';
+} from '../../db/queries/slack-messages.ts';
+import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from './post.ts';
 
 /**
  * Exactly-once posting. The key names what a message is about; its row is written BEFORE the post, so a
