@@ -31,7 +31,7 @@ let database: TestDatabase | undefined;
 let server: ModelServer | undefined;
 let rig: Rig | undefined;
 
-/** The WebClient exactly as workers build it (src/slack/client.ts): it hands 429s back to the paced poster. */
+/** The WebClient exactly as workers build it (src/slack/web-api/client.ts): it hands 429s back to the paced poster. */
 function productionClient() {
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   api.addChannel({ id: LIMITED, name: 'limited' });
   api.addChannel({ id: BRIEF, name: 'brief' });
   h = await createHarness({ workers: false, env: { CANARY_WORKER_CONCURRENCY: '2' } });
-  // As src/slack/client.ts builds it for the poster: 429s come back to the poster instead of being slept out.
+  // As src/slack/web-api/client.ts builds it for the poster: 429s come back to the poster instead of being slept out.
   const client = new WebClient(api.botToken, {
     slackApiUrl: api.url,
     retryConfig: { retries: 0 },

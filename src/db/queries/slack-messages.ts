@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { slackMessages } from '../schema.ts';
 
-/** The slack_messages ledger: one row per message key, its ts once posted (src/notify/ledger.ts posts). */
+/** The slack_messages ledger: one row per message key, its ts once posted (src/slack/web-api/ledger.ts posts). */
 
 export interface LedgerEntry {
   channel: string;
