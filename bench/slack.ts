@@ -106,6 +106,8 @@ export async function benchSlack(cfg: SlackBenchConfig): Promise<SlackBenchResul
         signingSecret: secret,
         appToken: undefined,
         apiUrl: api.url,
+        teamIds: [],
+        appId: undefined,
         flagEmoji: 'triangular_flag_on_post',
         signers: [],
         admins: [],

@@ -29,6 +29,8 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const emojiList = /^[a-z0-9_+'-]+(\s*,\s*[a-z0-9_+'-]+)*$/;
 /** A Slack bot or user id, then the model its messages come from. */
 const ratedBot = /^[BUW][A-Z0-9]+=[^=@\s]+@[^=@\s]+$/;
+/** A workspace (T…) or an Enterprise Grid organisation (E…). */
+const teamOrOrg = /^[TE][A-Z0-9]{2,}$/;
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -65,6 +67,13 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
   SLACK_API_URL: url.optional(),
+  SLACK_TEAM_IDS: list.pipe(
+    z.array(z.string().regex(teamOrOrg, 'entries must be workspace (T…) or Enterprise Grid org (E…) ids')),
+  ),
+  SLACK_APP_ID: z
+    .string()
+    .regex(/^A[A-Z0-9]{2,}$/, 'must be an app id (A…)')
+    .optional(),
   CANARY_FLAG_EMOJI: z
     .string()
     .regex(/^[a-z0-9_+'-]+$/, 'must be an emoji name without colons')
@@ -160,6 +169,9 @@ const configSchema = schema
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      /** Requests for another workspace/org or app are refused; empty / unset: any (see README). */
+      teamIds: e.SLACK_TEAM_IDS,
+      appId: e.SLACK_APP_ID,
       flagEmoji: e.CANARY_FLAG_EMOJI,
       signers: e.CANARY_SIGNERS,
       admins: e.CANARY_ADMINS,

@@ -25,6 +25,11 @@ describe('loadConfig', () => {
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /SLACK_SIGNING_SECRET/],
     [{ CANARY_CHART_RENDERER: 'quickchart' }, /QUICKCHART_URL/],
     [{ CANARY_WORKERS: '2' }, /CANARY_WORKERS/],
+    [
+      { SLACK_TEAM_IDS: 'T1, canary' },
+      /SLACK_TEAM_IDS entries must be workspace \(T…\) or Enterprise Grid org \(E…\) ids/,
+    ],
+    [{ SLACK_APP_ID: 'T0CANARY' }, /SLACK_APP_ID must be an app id \(A…\)/],
   ])('rejects %o with one sentence naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -83,6 +88,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://redis.internal:port' })).toThrow(
       /redis:\/\/redis\.internal:port/,
     );
+  });
+
+  it('pins Slack workspaces, orgs and the app only when told (unset: any)', () => {
+    expect(loadConfig({}).slack).toMatchObject({ teamIds: [], appId: undefined });
+    expect(loadConfig({ SLACK_TEAM_IDS: 'T0CANARY, E0ORG', SLACK_APP_ID: 'A0CANARY' }).slack).toMatchObject({
+      teamIds: ['T0CANARY', 'E0ORG'],
+      appId: 'A0CANARY',
+    });
   });
 
   it('reads CANARY_ENDPOINT_SECRETS as a list of names, empty by default', () => {

@@ -1,24 +1,21 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { App, ErrorCode, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
-import type { Config } from '../config.ts';
-import { forgetEventsBefore, markEventSeen } from '../db/queries/slack.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type SlackConfig, type SlackContext, settingsFrom } from './context.ts';
+import { deliveryLedger } from './deliveries.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { registerCommands } from './listeners/commands/index.ts';
 import { registerEvents } from './listeners/events/index.ts';
 import { registerOptions } from './listeners/options/index.ts';
 import { registerShortcuts } from './listeners/shortcuts/index.ts';
 import { registerViews } from './listeners/views/index.ts';
+import { foreignOrigin, originOf } from './origin.ts';
+import { createRequestGuard } from './request-guard.ts';
 import { slackClientOptions, toSlackLogger } from './web-api/client.ts';
 import { createSlackPoster, type SlackPoster } from './web-api/post.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
-
-/** Slack stops retrying an event within hours; a day of ids is plenty to recognise any redelivery. */
-const EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
-const EVENT_PRUNE_EVERY = 500;
 
 export interface SlackAppOptions {
   config: SlackConfig;
@@ -79,18 +76,33 @@ export function createSlackApp({ config, deps, log }: SlackAppOptions): SlackApp
   const poster = deps.poster ?? createSlackPoster(app.client, { ratePerSecond: config.slack.ratePerSecond });
   const ctx: SlackContext = { deps, settings: settingsFrom(config), poster, log: slackLog };
 
-  let eventsSeen = 0;
+  const ledger = deliveryLedger(deps.db, deps.now, slackLog);
+  const expected = { teamIds: config.slack.teamIds, appId: config.slack.appId };
+  const guard =
+    signingSecret && mode === 'http'
+      ? createRequestGuard({ signingSecret, expected, ledger, log: slackLog })
+      : null;
+
+  if (mode === 'socket') {
+    // Socket Mode has no signatures to replay, but an app installed in several workspaces still gets
+    // their envelopes; HTTP mode refuses those (403) in the guard before Bolt sees them.
+    app.use(async ({ body, next }) => {
+      const origin = originOf(body);
+      const foreign = foreignOrigin(origin, expected);
+      if (foreign)
+        return slackLog.warn(
+          { ...origin, refused: foreign },
+          'Slack request refused: for another team or app',
+        );
+      await next();
+    });
+  }
+
   app.use(async ({ body, next }) => {
     const envelope = body as { type?: string; event_id?: string };
     if (envelope.type === 'event_callback' && typeof envelope.event_id === 'string') {
-      eventsSeen += 1;
-      if (eventsSeen % EVENT_PRUNE_EVERY === 0) {
-        const before = new Date(deps.now().getTime() - EVENT_RETENTION_MS);
-        forgetEventsBefore(deps.db, before).catch((err: unknown) =>
-          slackLog.warn({ err }, 'pruning slack_events failed'),
-        );
-      }
-      const first = await markEventSeen(deps.db, envelope.event_id);
+      // Slack's own retries (x-slack-retry-num) are new signed requests: only the event id ties them.
+      const first = await ledger.first(envelope.event_id);
       if (!first) {
         slackLog.info({ eventId: envelope.event_id }, 'duplicate Slack event ignored');
         return;
@@ -110,16 +122,24 @@ export function createSlackApp({ config, deps, log }: SlackAppOptions): SlackApp
     slackLog.error({ err: error, code: error.code }, 'unhandled Slack listener error');
   });
 
-  const requestListener: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
-    if (!(receiver instanceof HTTPReceiver)) return notFound(res);
+  const dispatch = (req: IncomingMessage, res: ServerResponse, http: HTTPReceiver) => {
     try {
-      receiver.requestListener(req, res);
+      http.requestListener(req, res);
     } catch (error) {
       // HTTPReceiver throws this for paths it does not serve, so the caller can route them elsewhere.
       if ((error as { code?: string }).code === ErrorCode.HTTPReceiverDeferredRequestError)
         return notFound(res);
       throw error;
     }
+  };
+  const requestListener: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    if (!(receiver instanceof HTTPReceiver)) return notFound(res);
+    const http = receiver;
+    if (!guard || req.method !== 'POST') return dispatch(req, res, http);
+    guard(req, res, () => dispatch(req, res, http)).catch((err: unknown) => {
+      slackLog.error({ err }, 'Slack request failed before its listeners');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   };
 
   return {

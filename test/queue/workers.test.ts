@@ -6,7 +6,8 @@ import { insertEvaluation } from '../../src/db/queries/evaluations.ts';
 import { evaluations } from '../../src/db/schema.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import type { Handlers, SlackJobName } from '../../src/queue/handlers.ts';
-import { startWorkers } from '../../src/queue/workers.ts';
+import { QUEUE_NAMES } from '../../src/queue/jobs.ts';
+import { MIN_LOCK_MS, startWorkers } from '../../src/queue/workers.ts';
 import type {
   EvaluationFinishedEvent,
   EvaluationProgressEvent,
@@ -177,5 +178,30 @@ describe('startWorkers', () => {
     expect(old).toMatchObject({ status: 'failed' });
     expect(old?.error).toMatch(/abandoned/);
     expect(await waitForEvaluation(h.db, evaluationId)).toMatchObject({ status: 'done' });
+  });
+});
+
+describe('job locks under a short CANARY_STALLED_INTERVAL_MS', () => {
+  it('outlive the stalled interval, so a busy but live worker keeps its batch (issue 13: 781 calls for 464 results)', async () => {
+    // Each model call takes a while, so the batch is still running when its lock is read.
+    const slow = await createHarness({ latencyMs: 1_500 });
+    try {
+      const problemId = await seedProblem(slow.db, 'Locks');
+      await seedPattern(slow.db, problemId, 'lovely', { label: 'positive' });
+      const modelId = await seedModel(slow.db, slow.server);
+      const { evaluationId } = await slow.scheduler.evaluateModel({ modelId, trigger: 'register' });
+      const batch = await waitFor(
+        async () => (await slow.queues.evaluations.getActive()).find((j) => j.name === 'evaluation.batch'),
+        { what: 'the batch to be taken' },
+      );
+      const ttl = await admin.pttl(`${slow.prefix}:${QUEUE_NAMES.evaluations}:${batch.id}:lock`);
+      expect(slow.config.workers.stalledIntervalMs).toBe(1_000);
+      expect(ttl).toBeGreaterThan(slow.config.workers.stalledIntervalMs);
+      expect(ttl).toBeLessThanOrEqual(MIN_LOCK_MS);
+      expect(await waitForEvaluation(slow.db, evaluationId)).toMatchObject({ status: 'done' });
+      expect(await resultsOf(slow.db, modelId)).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -33,6 +33,11 @@ const BAD: [string, SignOptions][] = [
   ['no signature', { omitSignature: true }],
   ['no timestamp', { omitTimestamp: true }],
   ['a replay: a correct signature over a timestamp 10 minutes old', { staleTimestamp: true }],
+  // Bolt only refuses old timestamps; one stamped ahead could be held and sent later (request-guard.ts).
+  [
+    'a correct signature over a timestamp 10 minutes in the future',
+    { timestamp: Math.floor(Date.now() / 1000) + 600 },
+  ],
 ];
 
 /** A new-problem modal submission: accepted, it would create a problem and post its card. */

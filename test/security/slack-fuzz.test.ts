@@ -1,16 +1,31 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, type Stack, startStack, stringsIn, USER } from './stack.ts';
+import { APP_ID, TEAM_ID } from '../support/slack-api/index.ts';
+import { commandBody, FORM, interactionBody, sendSigned } from '../support/slack-requests.ts';
+import { ADMIN, CHANNEL, type Stack, startStack, stringsIn, USER } from './stack.ts';
 
 let s: Stack;
+/** SLACK_TEAM_IDS / SLACK_APP_ID set, for the signed-request class. */
+let pinned: Stack;
 
 beforeAll(async () => {
-  s = await startStack();
+  [s, pinned] = await Promise.all([startStack(), startStack({ teamIds: [TEAM_ID], appId: APP_ID })]);
   await s.call('POST', '/api/v1/problems', JSON.stringify({ title: 'Existing problem' }));
 });
 afterAll(async () => {
-  await s?.close();
+  await Promise.all([s?.close(), pinned?.close()]);
+  // Printed for the closing note; a crash (5xx, error log) or a lost request fails the property above.
+  process.stdout.write(`slack-fuzz figures ${JSON.stringify(figures)}\n`);
 });
+
+/** Inputs tried and refused per class; crashed and lost stay 0 or the property fails. */
+const figures: Record<string, { tried: number; refused: number; crashed: 0; lost: 0 }> = {};
+const count = (cls: string, refused: boolean) => {
+  const f = figures[cls] ?? { tried: 0, refused: 0, crashed: 0, lost: 0 };
+  figures[cls] = f;
+  f.tried++;
+  if (refused) f.refused++;
+};
 
 const RUNS = 40;
 
@@ -61,6 +76,7 @@ async function fuzzCommand(command: string, subs: string[]): Promise<void> {
       // Someone heard back: a response_url reply, an opened modal or a posted message.
       expect(newReplies.length + newCalls.length).toBeGreaterThan(0);
       const refused = stringsIn(newReplies).some((t) => t.includes(':warning:') || t.includes(':no_entry:'));
+      count(command, refused);
       if (refused || !mayCreate(command, user, text)) expect(await s.counts()).toEqual(before);
     }),
     { numRuns: RUNS },
@@ -78,5 +94,87 @@ describe('slash commands under fuzzing: always acked, always answered, nothing c
 
   it('/model', async () => {
     await fuzzCommand('/model', ['register', 'list', 'compare', 'promote', 'help', '']);
+  });
+});
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+/** Offsets from now, in seconds, away from the ±300 s edges where a second ticking over could decide. */
+const offset = fc.oneof(
+  { arbitrary: fc.integer({ min: -295, max: 295 }), weight: 4 },
+  fc.integer({ min: 305, max: 100_000 }),
+  fc.integer({ min: -100_000, max: -305 }),
+  fc.constantFrom(0, 1, -1, 600, -600, 86_400),
+);
+const id = (ours: string) =>
+  fc.oneof(
+    fc.constant(ours),
+    fc.constant(ours),
+    fc.constantFrom('', ours.toLowerCase(), ` ${ours}`, `${ours}X`, 'T0OTHER', 'A0OTHER', 'E0CANARY'),
+    fc.string({ maxLength: 12 }),
+  );
+
+let sent = 0;
+
+/** A new body each run (the command's trigger_id, the options' view id): equal runs are not replays. */
+function signedBody(kind: 'command' | 'options', team: string, app: string): string {
+  sent += 1;
+  if (kind === 'command')
+    return commandBody({
+      command: '/problem',
+      text: 'list',
+      user_id: USER,
+      channel_id: CHANNEL,
+      response_url: pinned.slackApi.responseUrl(),
+      team_id: team,
+      api_app_id: app,
+    });
+  return interactionBody({
+    type: 'block_suggestion',
+    user: { id: USER, name: 'mallory', team_id: team },
+    team: { id: team, domain: 'example' },
+    api_app_id: app,
+    token: 'verification-token-unused',
+    action_id: 'value',
+    block_id: 'problem',
+    value: 'P-',
+    container: { type: 'view', view_id: `V0FUZZ${sent}` },
+  });
+}
+
+describe('signed requests under fuzzing: window both ways, team and app, replays', () => {
+  it('each is answered by the rule it meets, runs at most once, and never errors', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('command' as const, 'options' as const),
+        offset,
+        id(TEAM_ID),
+        id(APP_ID),
+        fc.integer({ min: 1, max: 3 }),
+        async (kind, ahead, team, app, deliveries) => {
+          const body = signedBody(kind, team, app);
+          const timestamp = nowSec() + ahead;
+          const expected = Math.abs(ahead) > 300 ? 401 : team !== TEAM_ID || app !== APP_ID ? 403 : 200;
+          const received = pinned.received();
+          for (let i = 0; i < deliveries; i++) {
+            const res = await sendSigned(pinned.slackUrl, pinned.secret, body, FORM, { timestamp });
+            expect(res.status).toBe(expected);
+          }
+          // Listeners ack before Bolt answers, so whatever was going to run has been counted by now.
+          expect(pinned.received()).toBe(received + (expected === 200 ? 1 : 0));
+          await pinned.slackApi.waitFor(() => pinned.handled() >= received + (expected === 200 ? 1 : 0));
+          expect(pinned.errorLogs()).toEqual([]);
+          const cls = {
+            401: 'signed: outside the window',
+            403: 'signed: other team or app',
+            200: 'signed: ours',
+          };
+          count(cls[expected], expected !== 200);
+          for (let i = 1; i < deliveries; i++)
+            count(expected === 200 ? 'signed: replay of an accepted request' : cls[expected], true);
+        },
+      ),
+      { numRuns: 120 },
+    );
   });
 });

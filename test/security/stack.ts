@@ -21,7 +21,10 @@ export const MAX_INPUT_BYTES = 2048;
  * row, response, recorded Slack call and log line a request produced.
  */
 export interface Stack
-  extends Pick<SlackAppServer, 'slack' | 'secret' | 'handled' | 'command' | 'interaction' | 'submitView'> {
+  extends Pick<
+    SlackAppServer,
+    'slack' | 'secret' | 'handled' | 'received' | 'command' | 'interaction' | 'submitView'
+  > {
   db: TestDatabase;
   deps: ServiceDeps;
   api: { url: string; close: () => Promise<void> };
@@ -46,6 +49,9 @@ export interface StackOptions {
   allowlist?: string[];
   /** CANARY_ENDPOINT_SECRETS: the variables headersFromEnv may name (none by default, as in production). */
   endpointSecrets?: string[];
+  /** SLACK_TEAM_IDS / SLACK_APP_ID (unset: any workspace or app). */
+  teamIds?: string[];
+  appId?: string;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -86,6 +92,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     admins: [ADMIN],
     ratePerSecond: 1000,
     flagEmoji: 'triangular_flag_on_post',
+    ...(opts.teamIds ? { teamIds: opts.teamIds } : {}),
+    ...(opts.appId ? { appId: opts.appId } : {}),
   });
 
   return {
@@ -97,6 +105,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     slackUrl: served.url,
     secret: served.secret,
     handled: served.handled,
+    received: served.received,
     command: served.command,
     interaction: served.interaction,
     submitView: served.submitView,

@@ -25,6 +25,7 @@ describe('request verification', () => {
     ['no signature', { omitSignature: true }],
     ['no timestamp', { omitTimestamp: true }],
     ['a timestamp older than 5 minutes', { staleTimestamp: true }],
+    ['a timestamp more than 5 minutes in the future', { timestamp: Math.floor(Date.now() / 1000) + 400 }],
   ])('a command with %s is refused with 401 and changes nothing', async (_, opts) => {
     const before = (await h.deps.db.select().from(problems)).length;
     const res = await h.command(USER, '/problem', 'new Forged problem', opts);

@@ -26,6 +26,8 @@ function client() {
         signingSecret: 's',
         appToken: undefined,
         apiUrl: api.url,
+        teamIds: [],
+        appId: undefined,
         flagEmoji: 'x',
         signers: [],
         admins: [],

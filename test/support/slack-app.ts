@@ -28,6 +28,9 @@ export interface SlackAppServerOptions {
   flagEmoji: string;
   /** Rating emojis and rated bots; the defaults of src/slack/context.ts when absent. */
   observations?: Config['observations'];
+  /** SLACK_TEAM_IDS / SLACK_APP_ID; unset: any, as in production. */
+  teamIds?: string[];
+  appId?: string;
 }
 
 /** Canary's Bolt app on its own HTTP server, driven by signed requests as Slack would send them. */
@@ -38,6 +41,11 @@ export interface SlackAppServer {
   secret: string;
   /** Requests whose listeners have all finished (duplicates dropped before the listeners are not counted). */
   handled(): number;
+  /**
+   * Requests that reached the listeners' middleware. Bolt answers only when a listener acks, so once a
+   * response is back this already counts its request if it was going to run at all.
+   */
+  received(): number;
   command(user: string, command: string, text: string, opts?: SignOptions): ReturnType<typeof sendCommand>;
   interaction(payload: Record<string, unknown>, opts?: SignOptions): ReturnType<typeof sendInteraction>;
   event(event: Record<string, unknown>, opts?: EventOptions): ReturnType<typeof sendEvent>;
@@ -70,6 +78,8 @@ export async function serveSlackApp(opts: SlackAppServerOptions): Promise<SlackA
       signingSecret: secret,
       appToken: undefined,
       apiUrl: api.url,
+      teamIds: opts.teamIds ?? [],
+      appId: opts.appId,
       flagEmoji: opts.flagEmoji,
       signers: opts.signers,
       admins: opts.admins,
@@ -80,7 +90,9 @@ export async function serveSlackApp(opts: SlackAppServerOptions): Promise<SlackA
   const slack = createSlackApp({ config, deps, log });
   // Bolt's global middleware resumes after the listeners finish, so this counts requests fully handled.
   let handled = 0;
+  let received = 0;
   slack.app.use(async ({ next }) => {
+    received += 1;
     try {
       await next();
     } finally {
@@ -103,6 +115,7 @@ export async function serveSlackApp(opts: SlackAppServerOptions): Promise<SlackA
     url,
     secret,
     handled: () => handled,
+    received: () => received,
     command: (userId, command, text, signOpts) =>
       sendCommand(
         url,

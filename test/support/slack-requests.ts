@@ -81,13 +81,23 @@ export interface CommandInput {
   response_url?: string;
   user_name?: string;
   channel_name?: string;
+  /** Who the command is for; the double's workspace and app unless given. */
+  team_id?: string;
+  api_app_id?: string;
+  /** Set for a workspace of an Enterprise Grid org. */
+  enterprise_id?: string;
 }
 
 /** A slash command, form-encoded with the fields Slack sends. */
 export function sendCommand(url: string, secret: string, input: CommandInput, opts?: SignOptions) {
+  return sendSigned(url, secret, commandBody(input), FORM, opts);
+}
+
+/** The raw body of a slash command, to sign and send (a replay sends one body twice). */
+export function commandBody(input: CommandInput): string {
   const fields: Record<string, string> = {
     token: 'verification-token-unused',
-    team_id: TEAM_ID,
+    team_id: input.team_id ?? TEAM_ID,
     team_domain: TEAM_DOMAIN,
     channel_id: input.channel_id,
     channel_name: input.channel_name ?? 'ml-problems',
@@ -95,12 +105,18 @@ export function sendCommand(url: string, secret: string, input: CommandInput, op
     user_name: input.user_name ?? input.user_id.toLowerCase(),
     command: input.command,
     text: input.text,
-    api_app_id: APP_ID,
+    api_app_id: input.api_app_id ?? APP_ID,
     is_enterprise_install: 'false',
     trigger_id: input.trigger_id ?? newTriggerId(),
   };
+  if (input.enterprise_id) fields.enterprise_id = input.enterprise_id;
   if (input.response_url) fields.response_url = input.response_url;
-  return sendSigned(url, secret, new URLSearchParams(fields).toString(), FORM, opts);
+  return new URLSearchParams(fields).toString();
+}
+
+/** The raw body of an interactivity payload, as `payload=<json>`. */
+export function interactionBody(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
 /** An interactivity payload (block_actions, message_action, view_submission, …) as `payload=<json>`. */
@@ -110,13 +126,7 @@ export function sendInteraction(
   payload: Record<string, unknown>,
   opts?: SignOptions,
 ) {
-  return sendSigned(
-    url,
-    secret,
-    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
-    FORM,
-    opts,
-  );
+  return sendSigned(url, secret, interactionBody(payload), FORM, opts);
 }
 
 export interface EventOptions extends SignOptions {
@@ -125,6 +135,9 @@ export interface EventOptions extends SignOptions {
   retryNum?: number;
   retryReason?: string;
   eventTime?: number;
+  /** The installation's team (envelope and authorizations) and api_app_id; the double's unless given. */
+  teamId?: string;
+  appId?: string;
 }
 
 /** An Events API event_callback envelope, JSON, as Slack delivers it. */
@@ -137,9 +150,9 @@ export function sendEvent(
   const eventTime = opts.eventTime ?? Math.floor(Date.now() / 1000);
   const envelope = {
     token: 'verification-token-unused',
-    team_id: TEAM_ID,
-    context_team_id: TEAM_ID,
-    api_app_id: APP_ID,
+    team_id: opts.teamId ?? TEAM_ID,
+    context_team_id: opts.teamId ?? TEAM_ID,
+    api_app_id: opts.appId ?? APP_ID,
     event: { event_ts: `${eventTime}.000100`, ...event },
     type: 'event_callback',
     event_id: opts.eventId ?? `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
@@ -147,7 +160,7 @@ export function sendEvent(
     authorizations: [
       {
         enterprise_id: null,
-        team_id: TEAM_ID,
+        team_id: opts.teamId ?? TEAM_ID,
         user_id: BOT_USER_ID,
         is_bot: true,
         is_enterprise_install: false,

@@ -5,9 +5,10 @@ import { flags, slackEvents } from '../schema.ts';
 /** Rows only the Slack side keeps: deliveries already handled and messages flagged with the reaction. */
 
 /**
- * Records an Events API delivery; false when its event_id was already handled. Slack redelivers an event
- * (same event_id, x-slack-retry-num set) when it thinks the first delivery failed, and with several
- * replicas the retry may reach another process: the table is what they share.
+ * Records a delivery; false when its key was already handled. Keys are Events API event ids — Slack
+ * redelivers an event (same event_id, x-slack-retry-num set) when it thinks the first delivery failed —
+ * and `sig:`-prefixed request signatures, so a replayed signed request runs once. With several replicas
+ * the second delivery may reach another process: the table is what they share.
  */
 export async function markEventSeen(db: Db, eventId: string): Promise<boolean> {
   const rows = await db
