@@ -1,16 +1,16 @@
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
+import type { Expectation } from '../src/core/expectations/handler.ts';
 import { gradingNeed } from '../src/core/expectations/index.ts';
-import type { Expectation } from '../src/core/types.ts';
 import { countGraderCalls } from '../src/db/queries/grader-calls.ts';
 import { models, patternRevisions, patterns, problems, results } from '../src/db/schema.ts';
 import { graderText } from '../src/grading/grading.ts';
 import { startModelServer } from '../src/modelserver/index.ts';
-import { createScheduler } from '../src/queue/producers.ts';
 import { createQueues } from '../src/queue/queues.ts';
+import { createScheduler } from '../src/queue/transport.ts';
+import { startWorkers } from '../src/queue/workers.ts';
 import type { ServiceDeps } from '../src/services/deps.ts';
 import { modelReport } from '../src/services/reports.ts';
-import { startWorkers } from '../src/workers/start.ts';
 import { freshDatabase, REDIS_URL, randomPrefix, waitForEvaluation } from './support/env.ts';
 import { round } from './support/stats.ts';
 

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
+import { startWorkers } from '../src/queue/workers.ts';
 import { queuedEvaluationId, registerModel } from '../src/services/models.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../src/slack/app.ts';
-import { startWorkers } from '../src/workers/start.ts';
 import { startSlackApi } from '../test/support/slack-api/index.ts';
 import { sendCommand } from '../test/support/slack-requests.ts';
 import {

@@ -1,14 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { WebClient } from '@slack/web-api';
 import pino from 'pino';
-import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
+import { notifyJobs, serviceDeps, slackPoster } from '../src/compose.ts';
 import { loadConfig } from '../src/config.ts';
 import { getEvaluationRow } from '../src/db/queries/evaluations.ts';
 import { evaluations, models, problems } from '../src/db/schema.ts';
 import { createApi } from '../src/http/api.ts';
-import { createScheduler } from '../src/queue/producers.ts';
 import { createQueues } from '../src/queue/queues.ts';
-import { startWorkers } from '../src/workers/start.ts';
+import { createScheduler } from '../src/queue/transport.ts';
+import { startWorkers } from '../src/queue/workers.ts';
 import { startSlackApi } from '../test/support/slack-api/index.ts';
 import { freshDatabase, REDIS_URL, randomPrefix, startModelServerProcess } from './support/env.ts';
 import { cpuUnitMs, percentile, round, waitFor } from './support/stats.ts';
@@ -77,7 +77,7 @@ export async function benchVolume(cfg: VolumeConfig) {
     log,
     secrets: {},
     queues,
-    notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log) }),
+    notify: notifyJobs(config, { deps, slack: slackPoster(config, log) }),
   });
   const api = createApi({ ...deps, tokens: [TOKEN], ping: async () => ({ ok: true }) as never });
   try {

@@ -1,21 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { notifyProcessor, serviceDeps, slackPoster } from './compose.ts';
+import { notifyJobs, serviceDeps, slackPoster } from './compose.ts';
 import { type Config, processEndpointSecrets } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { createApi } from './http/api.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { scheduleDigest } from './notify/index.ts';
 import { createMetrics, metricsAuthorised, refuseMetrics } from './observability/metrics.ts';
-import { createEvaluationEvents, type EvaluationEvents } from './queue/events.ts';
 import { scheduleObservationRetention } from './queue/observation-retention.ts';
-import { createScheduler } from './queue/producers.ts';
 import { createQueues, type Queues } from './queue/queues.ts';
+import { createScheduler } from './queue/transport.ts';
+import { type RunningWorkers, startWorkers } from './queue/workers.ts';
 import type { ServiceDeps } from './services/deps.ts';
+import { createEvaluationEvents, type EvaluationEvents } from './services/evaluation/events.ts';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.ts';
 import { slackObservationCards } from './slack/observation-cards.ts';
-import { type RunningWorkers, startWorkers } from './workers/start.ts';
 
 export interface Canary {
   config: Config;
@@ -75,7 +75,7 @@ export async function startCanary(config: Config, opts: StartOptions = {}): Prom
         queues,
         events,
         metrics,
-        notifyProcessor: notifyProcessor(config, { deps, slack: poster }),
+        notify: notifyJobs(config, { deps, slack: poster }),
       })
     : null;
   if (config.digest.channel) await scheduleDigest(queues.notify, config.digest);

@@ -1,16 +1,18 @@
-import type { Processor } from 'bullmq';
 import { createChartRenderer } from './charts/index.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import type { Logger } from './logger.ts';
-import { createNotifyProcessor } from './notify/index.ts';
+import { createNotifyJobs } from './notify/index.ts';
+
+export { postDigestNow } from './notify/index.ts';
+
 import type { CanaryMetrics } from './observability/metrics.ts';
-import { withObservationRetention } from './queue/observation-retention.ts';
+import type { NotifyJobs } from './queue/handlers.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { EvaluationScheduler } from './services/ports.ts';
 import { checkSignoffs } from './services/signoffs.ts';
-import { createSlackClient } from './slack/client.ts';
-import { createSlackPoster, type SlackPoster } from './slack/post.ts';
+import { createSlackClient } from './slack/web-api/client.ts';
+import { createSlackPoster, type SlackPoster } from './slack/web-api/post.ts';
 
 /**
  * Wiring shared by every entry point (web, worker, CLI, demo), so a web process and a worker-only process
@@ -45,11 +47,12 @@ export function slackPoster(config: Config, log: Logger, metrics?: CanaryMetrics
   });
 }
 
-export function notifyProcessor(
+/** The notify queue's handlers (Slack messages, digests) for startWorkers. */
+export function notifyJobs(
   config: Config,
   parts: { deps: ServiceDeps; slack: SlackPoster | null },
-): Processor {
-  const notify = createNotifyProcessor({
+): NotifyJobs {
+  return createNotifyJobs({
     db: parts.deps.db,
     log: parts.deps.log,
     now: parts.deps.now,
@@ -59,5 +62,4 @@ export function notifyProcessor(
     digestChannel: config.digest.channel,
     checkSignoffs: (modelId) => checkSignoffs(parts.deps, modelId),
   });
-  return withObservationRetention(notify, parts.deps, config.observations.retentionDays);
 }

@@ -1,13 +1,13 @@
 import { setPriority } from 'node:os';
-import { notifyProcessor, serviceDeps, slackPoster } from '../src/compose.ts';
+import { notifyJobs, serviceDeps, slackPoster } from '../src/compose.ts';
 import { loadConfigOrStop, processEndpointSecrets, stopOnBadSetting } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics, startMetricsServer } from '../src/observability/metrics.ts';
-import { createScheduler } from '../src/queue/producers.ts';
 import { createQueues } from '../src/queue/queues.ts';
+import { createScheduler } from '../src/queue/transport.ts';
+import { startWorkers } from '../src/queue/workers.ts';
 import { closeOnSignals } from '../src/shutdown.ts';
-import { startWorkers } from '../src/workers/start.ts';
 
 /**
  * `npm run worker`: a process that runs queued jobs (evaluations, and Slack notifications when a bot token
@@ -52,7 +52,7 @@ const workers = await startWorkers({
   secrets: processEndpointSecrets(config),
   queues,
   metrics,
-  notifyProcessor: notifyProcessor(config, { deps, slack: slackPoster(config, log, metrics) }),
+  notify: notifyJobs(config, { deps, slack: slackPoster(config, log, metrics) }),
 });
 
 closeOnSignals(log, async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import postgres from 'postgres';
-import type { Expectation } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { patternFingerprint } from '../../src/services/patterns.ts';
 import { ROOT } from './env.ts';
 

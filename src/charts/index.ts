@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { ChartSpec } from '../core/charts.ts';
-import { CanaryError } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
 import { QUICKCHART_SLACK_URL_LIMIT, quickChartUrl } from './quickchart.ts';
 import { renderPng } from './render.ts';
 

@@ -1,10 +1,10 @@
-import type { ModelRef } from '../core/model.ts';
-import type { PatternDraft } from '../core/pattern.ts';
+import type { EndpointConfig, Model, ModelRef } from '../core/model.ts';
+import type { EvaluationStatus } from '../core/outcome.ts';
+import type { Pattern, PatternDraft, Polarity } from '../core/pattern.ts';
 import type { Proposal } from '../core/suggest/index.ts';
-import type { EndpointConfig, EvaluationStatus, Model, Pattern, Polarity } from '../core/types.ts';
-import type { GateReport } from '../http/gate-report.ts';
 import type { Observation, ObservationQuery } from '../services/observations.ts';
 import type { AddedItem } from '../services/patterns.ts';
+import type { GateReport } from '../services/reporting/gate-report.ts';
 import type { compareModels, modelReport } from '../services/reports.ts';
 import type { TriageGroup } from '../services/triage.ts';
 

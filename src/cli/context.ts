@@ -75,7 +75,7 @@ export function createContext(stdout: Output, stderr: Output): CliContext {
         config,
         scheduler: async () => {
           const { createQueues } = await import('../queue/queues.ts');
-          const { createScheduler } = await import('../queue/producers.ts');
+          const { createScheduler } = await import('../queue/transport.ts');
           const queues = createQueues(config);
           return {
             scheduler: createScheduler({ db: database.db, queues, config, log }),

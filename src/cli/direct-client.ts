@@ -1,13 +1,11 @@
 import { userInfo } from 'node:os';
 import { serviceDeps } from '../compose.ts';
 import type { Config } from '../config.ts';
+import { toEndpointEnvelope } from '../core/model.ts';
 import type { Database } from '../db/client.ts';
-import { toEndpointEnvelope } from '../http/bodies.ts';
-import { exportPatterns } from '../http/export-patterns.ts';
-import { gateReport } from '../http/gate-report.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { getEvaluation } from '../services/evaluations.ts';
+import { getEvaluation } from '../services/evaluation/results.ts';
 import {
   getModelByRef,
   refuseRetired,
@@ -18,6 +16,8 @@ import {
 import { listObservations } from '../services/observations.ts';
 import { addPatterns, editPattern, setPatternActive } from '../services/patterns.ts';
 import type { EvaluationScheduler } from '../services/ports.ts';
+import { exportPatterns } from '../services/reporting/export-patterns.ts';
+import { gateReport } from '../services/reporting/gate-report.ts';
 import { compareModels, modelReport } from '../services/reports.ts';
 import { suggestForPattern } from '../services/suggestions.ts';
 import { triageQueue } from '../services/triage.ts';

@@ -1,7 +1,8 @@
+import type { Model } from '../core/model.ts';
 import { formatModelRef, type ModelRef } from '../core/model.ts';
-import type { Model, Pattern } from '../core/types.ts';
-import type { GateReport } from '../http/gate-report.ts';
+import type { Pattern } from '../core/pattern.ts';
 import type { Observation } from '../services/observations.ts';
+import type { GateReport } from '../services/reporting/gate-report.ts';
 import type { TriageGroup } from '../services/triage.ts';
 import type {
   CanaryClient,

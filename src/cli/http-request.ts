@@ -1,4 +1,4 @@
-import { CanaryError } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
 import { CliFailure } from './failure.ts';
 
 export interface HttpTarget {

@@ -1,4 +1,4 @@
-import { CanaryError } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
 import { compareCommand } from './commands/compare.ts';
 import { digestCommand } from './commands/digest.ts';
 import { exportCommand } from './commands/export.ts';

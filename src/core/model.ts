@@ -1,3 +1,4 @@
+import { isPlainObject } from './json.ts';
 import type { Result } from './result.ts';
 
 /**
@@ -78,4 +79,17 @@ export function checkModelVersion(version: string): string | null {
   return MODEL_VERSION.test(version)
     ? null
     : `"${version}" is not a valid version (letters, digits, . _ - +).`;
+}
+
+/**
+ * The API takes `{adapter, url, ...options}` (flat, as people write it) or `{adapter, url, options}`;
+ * the endpoint validator wants the latter.
+ */
+export function toEndpointEnvelope(endpoint: { adapter: string; url: string; [key: string]: unknown }): {
+  adapter: string;
+  url: string;
+  options: Record<string, unknown>;
+} {
+  const { adapter, url, options, ...rest } = endpoint;
+  return { adapter, url, options: { ...(isPlainObject(options) ? options : {}), ...rest } };
 }

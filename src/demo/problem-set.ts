@@ -1,4 +1,5 @@
-import type { Expectation, PatternInput, PatternSource, Polarity } from '../core/types.ts';
+import type { Expectation } from '../core/expectations/handler.ts';
+import type { PatternInput, PatternSource, Polarity } from '../core/pattern.ts';
 
 /**
  * The demo's problem set, written for Canary: six failure modes a sentiment model's client could complain about.

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Canary, startCanary } from '../app.ts';
 import { createChartRenderer } from '../charts/index.ts';
 import { renderPng } from '../charts/render.ts';
+import { postDigestNow } from '../compose.ts';
 import type { Config } from '../config.ts';
 import {
   patternGridChart,
@@ -10,17 +11,17 @@ import {
   problemsOverModelsChart,
   trainingMetricsChart,
 } from '../core/charts.ts';
+import type { Comparison, Verdict } from '../core/compare.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { formatInterval, formatRate } from '../core/metrics.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { Comparison, Model, PatternOutcome, Verdict } from '../core/types.ts';
+import type { PatternOutcome } from '../core/outcome.ts';
 import { evaluationIdsOfAdd } from '../db/queries/evaluations.ts';
 import { getProblemByKey } from '../db/queries/problems.ts';
 import { modelIdsWithResultsOn } from '../db/queries/results.ts';
 import type { Logger } from '../logger.ts';
-import { problemsOverModels } from '../notify/evaluation-results.ts';
-import { postDigestNow } from '../services/digest.ts';
-import { getEvaluation } from '../services/evaluations.ts';
+import { getEvaluation } from '../services/evaluation/results.ts';
 import {
   getModelByRef,
   listModels,
@@ -30,6 +31,7 @@ import {
 } from '../services/models.ts';
 import { addPatterns, listPatterns, type NewPatternDraft } from '../services/patterns.ts';
 import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts';
+import { problemsOverModels } from '../services/reporting/evaluation-results.ts';
 import { modelReport, outcomesFor, patternGrid, problemHistory } from '../services/reports.ts';
 import { settingsFrom } from '../slack/context.ts';
 import { announceProblem } from '../slack/problem-data.ts';

@@ -1,5 +1,6 @@
+import type { Prediction } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { PatternInput, Prediction } from '../core/types.ts';
+import type { PatternInput } from '../core/pattern.ts';
 import type { HttpOptions } from './options.ts';
 import { describeValue, readPath, toPrediction } from './predictions.ts';
 import type { WireProtocol } from './runner.ts';

@@ -1,4 +1,5 @@
-import { CanaryError, type EndpointConfig } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
+import type { EndpointConfig } from '../core/model.ts';
 import { checkEndpointUrl } from './allowlist.ts';
 import { httpProtocol } from './http.ts';
 import { kserveV2Protocol } from './kserve-v2.ts';

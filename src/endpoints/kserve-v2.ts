@@ -1,5 +1,5 @@
+import type { Prediction } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { Prediction } from '../core/types.ts';
 import type { KserveOptions } from './options.ts';
 import { argmax, inputText } from './predictions.ts';
 import type { WireProtocol } from './runner.ts';

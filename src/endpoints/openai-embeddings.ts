@@ -1,5 +1,5 @@
+import type { Prediction } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { Prediction } from '../core/types.ts';
 import { readUsage } from './openai.ts';
 import type { OpenaiEmbeddingsOptions } from './options.ts';
 import { inputText } from './predictions.ts';

@@ -1,5 +1,5 @@
+import type { Prediction, TokenUsage } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { Prediction, TokenUsage } from '../core/types.ts';
 import type { OpenaiOptions } from './options.ts';
 import { inputText } from './predictions.ts';
 import type { WireProtocol } from './runner.ts';

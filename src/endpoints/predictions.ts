@@ -1,5 +1,6 @@
+import type { Prediction } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
-import type { PatternInput, Prediction } from '../core/types.ts';
+import type { PatternInput } from '../core/pattern.ts';
 
 /** Text models get strings as they are; structured inputs travel as their JSON where a protocol wants text. */
 export function inputText(input: PatternInput): string {

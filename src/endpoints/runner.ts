@@ -1,5 +1,6 @@
+import type { Prediction } from '../core/expectations/handler.ts';
 import { tryParseJson } from '../core/json.ts';
-import type { PatternInput, Prediction } from '../core/types.ts';
+import type { PatternInput } from '../core/pattern.ts';
 import { createAddressGuard } from './guarded-lookup.ts';
 import { createLimiter } from './limit.ts';
 import type { CommonOptions } from './options.ts';

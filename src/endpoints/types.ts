@@ -1,4 +1,6 @@
-import type { EndpointConfig, PatternInput, Prediction } from '../core/types.ts';
+import type { Prediction } from '../core/expectations/handler.ts';
+import type { EndpointConfig } from '../core/model.ts';
+import type { PatternInput } from '../core/pattern.ts';
 
 /** One input's answer from a model endpoint: a prediction, or an infrastructure error (never a "fail"). */
 export type EndpointAnswer =

@@ -1,4 +1,5 @@
-import type { Model, TokenUsage } from '../core/types.ts';
+import type { TokenUsage } from '../core/expectations/handler.ts';
+import type { Model } from '../core/model.ts';
 
 /** What calls cost: requests, tokens where the protocol reports them, and money where the model has a price. */
 export interface CallCost {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { CheckAid, Expectation, Prediction } from '../core/expectations/handler.ts';
 import { type GradingNeed, gradingNeed, rubricPrompt } from '../core/expectations/index.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { CheckAid, Expectation, Model, PatternInput, Prediction } from '../core/types.ts';
+import type { PatternInput } from '../core/pattern.ts';
 import type { Db } from '../db/client.ts';
 import {
   cachedGraderAnswers,

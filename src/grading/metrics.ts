@@ -1,4 +1,4 @@
-import type { Model } from '../core/types.ts';
+import type { Model } from '../core/model.ts';
 import type { NewResult } from '../db/queries/results.ts';
 import type { CanaryMetrics } from '../observability/metrics.ts';
 import type { CallCost } from './cost.ts';

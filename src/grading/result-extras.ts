@@ -1,4 +1,5 @@
-import type { CheckResult, Model, TokenUsage } from '../core/types.ts';
+import type { CheckResult, TokenUsage } from '../core/expectations/handler.ts';
+import type { Model } from '../core/model.ts';
 import type { EndpointAnswer } from '../endpoints/types.ts';
 import { addUsage, type CallCost, costOf } from './cost.ts';
 import type { GradedItem } from './grading.ts';

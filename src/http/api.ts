@@ -1,14 +1,16 @@
 import type { Queue } from 'bullmq';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { parseModelRef } from '../core/model.ts';
+import { parseModelRef, toEndpointEnvelope } from '../core/model.ts';
+import type { ProblemStatus } from '../core/problem.ts';
 import { parseProblemStatus } from '../core/problem.ts';
-import type { ProblemStatus } from '../core/types.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { getEvaluation } from '../services/evaluations.ts';
+import { getEvaluation } from '../services/evaluation/results.ts';
 import { getModelByRef, listModels, promoteModel, refuseRetired, registerModel } from '../services/models.ts';
 import { addPatterns, listPatterns } from '../services/patterns.ts';
 import { createProblem, getProblem, listProblems, updateProblem } from '../services/problems.ts';
+import { exportPatterns } from '../services/reporting/export-patterns.ts';
+import { gateReport } from '../services/reporting/gate-report.ts';
 import { compareModels, modelReport, problemHistory } from '../services/reports.ts';
 import { suggestForPattern } from '../services/suggestions.ts';
 import { adminGate } from './admin.ts';
@@ -18,13 +20,10 @@ import {
   parseBody,
   registerModelBody,
   suggestionsBody,
-  toEndpointEnvelope,
   updateProblemBody,
 } from './bodies.ts';
 import { controlRoutes } from './control-routes.ts';
 import { badRequest, respondToError, sendError } from './errors.ts';
-import { exportPatterns } from './export-patterns.ts';
-import { gateReport } from './gate-report.ts';
 import { healthRoutes, type Readiness } from './health.ts';
 import { observationRoutes } from './observations.ts';
 import { validatePatternItems } from './patterns-body.ts';

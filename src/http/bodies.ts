@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { isPlainObject } from '../core/json.ts';
 import { badRequest } from './errors.ts';
 
 /**
@@ -57,17 +56,4 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
   }
   const field = path === '' ? undefined : path;
   badRequest(`${field ? `${field}: ` : ''}${issue?.message ?? 'the request body is not valid'}.`, field);
-}
-
-/**
- * The API takes `{adapter, url, ...options}` (flat, as people write it) or `{adapter, url, options}`;
- * the endpoint validator wants the latter.
- */
-export function toEndpointEnvelope(endpoint: { adapter: string; url: string; [key: string]: unknown }): {
-  adapter: string;
-  url: string;
-  options: Record<string, unknown>;
-} {
-  const { adapter, url, options, ...rest } = endpoint;
-  return { adapter, url, options: { ...(isPlainObject(options) ? options : {}), ...rest } };
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { CanaryError } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
 import type { Logger } from '../logger.ts';
 import { httpStatusOf } from '../services/errors.ts';
 

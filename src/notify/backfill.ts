@@ -1,15 +1,15 @@
 import { formatModelRef } from '../core/model.ts';
 import { foldRuns } from '../core/outcome.ts';
-import { type BackfillRow, backfillMessage } from '../slack/blocks/results.ts';
-import type { PostingDeps } from './deps.ts';
-import { postOrUpdate } from './ledger.ts';
 import {
   backfillEvaluations,
   flagThreadOf,
   problemsByIds,
   revisionLabels,
   runsOfRevision,
-} from './queries.ts';
+} from '../db/queries/notifications.ts';
+import { type BackfillRow, backfillMessage } from '../slack/blocks/results.ts';
+import { postOrUpdate } from '../slack/web-api/ledger.ts';
+import type { PostingDeps } from './deps.ts';
 
 export const backfillKey = (patternRevisionId: number) => `backfill:rev:${patternRevisionId}`;
 

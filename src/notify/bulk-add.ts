@@ -9,8 +9,8 @@ import { listProblems } from '../services/problems.ts';
 import { type BulkAddModelLine, bulkAddMessage } from '../slack/blocks/bulk-add.ts';
 import { problemCard } from '../slack/blocks/problem-card.ts';
 import { cardData } from '../slack/problem-data.ts';
+import { postOrUpdate, updateIfChanged } from '../slack/web-api/ledger.ts';
 import type { PostingDeps } from './deps.ts';
-import { postOrUpdate, updateIfChanged } from './ledger.ts';
 
 export const bulkAddKey = (addId: number, problemId: number) => `add:${addId}:problem:${problemId}`;
 

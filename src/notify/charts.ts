@@ -3,7 +3,7 @@ import type { ChartRenderer, RenderedChart } from '../charts/index.ts';
 import type { ChartSpec } from '../core/charts.ts';
 import type { Db } from '../db/client.ts';
 import { imageBlock } from '../slack/blocks/results.ts';
-import { type SlackOut, uploadOnce } from './ledger.ts';
+import { type SlackOut, uploadOnce } from '../slack/web-api/ledger.ts';
 
 /**
  * A chart either travels inside the message (QuickChart: an image block with its URL) or follows it as a PNG

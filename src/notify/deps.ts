@@ -2,7 +2,7 @@ import type { ChartRenderer } from '../charts/index.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
-import type { SlackOut } from './ledger.ts';
+import type { SlackOut } from '../slack/web-api/ledger.ts';
 
 export interface NotifyDeps {
   db: Db;

@@ -5,13 +5,16 @@ import {
   satisfactionOverTimeChart,
   trainingMetricsChart,
 } from '../core/charts.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { Model } from '../core/types.ts';
 import { describeEvaluationCost } from '../db/queries/costs.ts';
 import { getModelById } from '../db/queries/models.ts';
+import { markNotified, problemsByIds } from '../db/queries/notifications.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import { signoffsBrokenBy } from '../db/queries/signoffs.ts';
-import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
+import { type EvaluationView, getEvaluation } from '../services/evaluation/results.ts';
+import { type EvaluationResults, gatherEvaluationResults } from '../services/reporting/evaluation-results.ts';
+import { patternGridOf } from '../services/reporting/pattern-grid.ts';
 import type { SatisfactionReport } from '../services/satisfaction.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
 import {
@@ -20,12 +23,15 @@ import {
   type SummaryUsers,
   signoffBrokenMessage,
 } from '../slack/blocks/results.ts';
+import {
+  claimKey,
+  ledgerEntry,
+  postOnce,
+  postOrUpdate,
+  postOrUpdateUnless,
+} from '../slack/web-api/ledger.ts';
 import { chartUrlOf, type PreparedChart, prepareChart, shareChartInThread } from './charts.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
-import { type EvaluationResults, gatherEvaluationResults } from './evaluation-results.ts';
-import { claimKey, ledgerEntry, postOnce, postOrUpdate, postOrUpdateUnless } from './ledger.ts';
-import { patternGridOf } from './pattern-grid.ts';
-import { markNotified, problemsByIds } from './queries.ts';
 
 /** Ledger keys: what each message is about. */
 export const keys = {

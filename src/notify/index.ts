@@ -1,4 +1,5 @@
+export type { SlackOut } from '../slack/web-api/ledger.ts';
 export type { NotifyDeps } from './deps.ts';
-export type { SlackOut } from './ledger.ts';
-export { createNotifyProcessor, tickOf } from './processor.ts';
+export { type PostDigestResult, postDigestNow } from './digest.ts';
+export { createNotifyJobs, tickOf } from './processor.ts';
 export { scheduleDigest, unscheduleDigest } from './schedule.ts';

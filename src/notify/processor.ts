@@ -1,19 +1,31 @@
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
-import { postDigest } from '../services/digest.ts';
-import { ChannelBusy, deferrable } from '../slack/pacing.ts';
+import { DelayedError, type Job, type Processor } from 'bullmq';
+import { markNotified } from '../db/queries/notifications.ts';
+import {
+  type Around,
+  type Handlers,
+  type NotifyJobs,
+  processorFor,
+  type SlackJobName,
+} from '../queue/handlers.ts';
+import { ChannelBusy, deferrable } from '../slack/web-api/pacing.ts';
 import { announceBackfill } from './backfill.ts';
 import { announceAddBackfill, refreshCardsOfAdd } from './bulk-add.ts';
 import type { NotifyDeps, PostingDeps } from './deps.ts';
+import { postDigest } from './digest.ts';
 import { announceFinished, type FinishedOutcome, notifyProgress, recordFinished } from './evaluation.ts';
-import { markNotified } from './queries.ts';
 import { createKeyedSerializer } from './serial.ts';
 
+/** The notify queue's processor on its own (tests, one-off runs): the handlers below behind processorFor. */
+export function createNotifyProcessor(deps: NotifyDeps): Processor {
+  const { handlers, around } = createNotifyJobs(deps);
+  return processorFor('notify', handlers, around);
+}
+
 /**
- * The notify queue's processor (`startWorkers({ notifyProcessor })`): one switch on the job name. Every path
- * goes through the slack_messages ledger or the digests table, so a retried or duplicated job posts nothing twice.
+ * The notify queue's handlers (`startWorkers({ notify })`), one per Slack job of the catalog. Every path goes
+ * through the slack_messages ledger or the digests table, so a retried or duplicated job posts nothing twice.
  */
-export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<void> {
+export function createNotifyJobs(deps: NotifyDeps): NotifyJobs & { around: Around } {
   const log = deps.log.child({ module: 'notify' });
   const serial = createKeyedSerializer();
   const finished = createRecentCache<FinishedOutcome>(200);
@@ -33,10 +45,10 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
    * without a token (tests, one-off runs) it waits in line instead. So does the digest: run again, it would find
    * its tick posted and never share the chart that follows the message; it is one job a day.
    */
-  return async function processNotifyJob(job: Job, token?: string): Promise<void> {
-    if (token === undefined || job.id === undefined || job.name === 'digest.tick') return run(job);
+  const around: Around = async (job, token, run) => {
+    if (token === undefined || job.id === undefined || job.name === 'digest.tick') return run();
     try {
-      await deferrable(job.id, job.timestamp, () => run(job));
+      return await deferrable(job.id, job.timestamp, run);
     } catch (err) {
       if (!(err instanceof ChannelBusy)) throw err;
       log.debug(
@@ -48,18 +60,16 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
     }
   };
 
-  async function run(job: Job): Promise<void> {
-    switch (job.name) {
-      case 'notify.evaluation-started':
-      case 'notify.evaluation-progress': {
-        const { evaluationId } = parsePayload(job.name, job.data);
-        const p = posting();
-        if (!p) return;
-        await serial(`eval:${evaluationId}`, () => notifyProgress(p, evaluationId));
-        return;
-      }
-      case 'notify.evaluation-finished': {
-        const { evaluationId } = parsePayload(job.name, job.data);
+  const progress = async ({ evaluationId }: { evaluationId: number }) => {
+    const p = posting();
+    if (!p) return;
+    await serial(`eval:${evaluationId}`, () => notifyProgress(p, evaluationId));
+  };
+  const handlers: Handlers<SlackJobName> = {
+    'notify.evaluation-started': { run: progress },
+    'notify.evaluation-progress': { run: progress },
+    'notify.evaluation-finished': {
+      async run({ evaluationId }) {
         await serial(`eval:${evaluationId}`, async () => {
           // Gathered once per process: a job that waits for a busy channel runs again, and the results do not change.
           const outcome = await finished.get(evaluationId, () =>
@@ -76,31 +86,31 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
           if (revisionId !== null)
             await serial(`backfill:${revisionId}`, () => announceBackfill(p, revisionId));
         });
-        return;
-      }
-      case 'notify.pattern-backfilled': {
-        const { patternRevisionId } = parsePayload(job.name, job.data);
+      },
+    },
+    'notify.pattern-backfilled': {
+      async run({ patternRevisionId }) {
         const p = posting();
         if (!p) return;
         await serial(`backfill:${patternRevisionId}`, () => announceBackfill(p, patternRevisionId));
-        return;
-      }
-      case 'notify.patterns-added': {
-        const { addId } = parsePayload(job.name, job.data);
+      },
+    },
+    'notify.patterns-added': {
+      async run({ addId }) {
         const p = posting();
         if (!p) return;
         await serial(`add:${addId}`, () => refreshCardsOfAdd(p, addId));
-        return;
-      }
-      case 'notify.add-backfilled': {
-        const { addId } = parsePayload(job.name, job.data);
+      },
+    },
+    'notify.add-backfilled': {
+      async run({ addId }) {
         const p = posting();
         if (!p) return;
         await serial(`add:${addId}`, () => announceAddBackfill(p, addId));
-        return;
-      }
-      case 'digest.tick': {
-        const payload = parsePayload(job.name, job.data);
+      },
+    },
+    'digest.tick': {
+      async run(payload, job) {
         const tick = payload.tick ?? tickOf(job);
         const p = posting();
         if (!p) return;
@@ -109,12 +119,10 @@ export function createNotifyProcessor(deps: NotifyDeps): (job: Job) => Promise<v
           return;
         }
         await postDigest({ deps: { ...deps, log }, slack: p.slack, channel: deps.digestChannel, tick });
-        return;
-      }
-      default:
-        throw new UnrecoverableError(`unknown job ${job.name} on the ${QUEUE_NAMES.notify} queue`);
-    }
-  }
+      },
+    },
+  };
+  return { handlers, around };
 }
 
 /**

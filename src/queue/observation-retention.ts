@@ -1,7 +1,8 @@
-import type { Job, Processor, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { ServiceDeps } from '../services/deps.ts';
 import { pruneObservations } from '../services/observations.ts';
-import { jobCatalog, parsePayload } from './jobs.ts';
+import type { Handler } from './handlers.ts';
+import { jobCatalog } from './jobs.ts';
 
 export const RETENTION_SCHEDULER_ID = 'observation-retention';
 const EVERY_MS = 60 * 60 * 1000;
@@ -23,18 +24,10 @@ export async function scheduleObservationRetention(queue: Queue, retentionDays: 
   );
 }
 
-/**
- * The notify queue's processor with the retention job in front: the prune is a plain delete, so it needs
- * none of the notify machinery, and notify/ stays about Slack.
- */
-export function withObservationRetention(
-  next: Processor,
-  deps: ServiceDeps,
+/** The prune job: a plain delete of untriaged observations past the retention, none of the notify machinery. */
+export function pruneHandler(
+  deps: Pick<ServiceDeps, 'db' | 'log' | 'now'>,
   retentionDays: number,
-): Processor {
-  return async (job: Job, token?: string) => {
-    if (job.name !== 'observations.prune') return next(job, token);
-    parsePayload('observations.prune', job.data);
-    await pruneObservations(deps, retentionDays);
-  };
+): Handler<'observations.prune'> {
+  return { run: () => pruneObservations(deps, retentionDays) };
 }

@@ -1,16 +1,12 @@
 import { compareOutcomes } from '../core/compare.ts';
+import type { Expectation, Prediction } from '../core/expectations/handler.ts';
+import type { GateProblemInput, GateVerdict } from '../core/gate.ts';
 import { evaluateGate } from '../core/gate.ts';
 import { computeMetrics } from '../core/metrics.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type {
-  Expectation,
-  GateProblemInput,
-  GateVerdict,
-  Model,
-  OutcomeStatus,
-  PatternInput,
-  Prediction,
-} from '../core/types.ts';
+import type { OutcomeStatus } from '../core/outcome.ts';
+import type { PatternInput } from '../core/pattern.ts';
 import { getProductionModel } from '../db/queries/models.ts';
 import { getPatternsByIds } from '../db/queries/patterns.ts';
 import { foldOutcomeRuns, groupBy, runsFor } from '../db/queries/reports.ts';

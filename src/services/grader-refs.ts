@@ -1,5 +1,6 @@
+import type { Expectation } from '../core/expectations/handler.ts';
 import { gradingNeed } from '../core/expectations/index.ts';
-import type { Expectation, Model } from '../core/types.ts';
+import type { Model } from '../core/model.ts';
 import type { Db } from '../db/client.ts';
 import { getModelByNameVersion } from '../db/queries/models.ts';
 import { invalid } from './errors.ts';

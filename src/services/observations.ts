@@ -242,7 +242,10 @@ export async function rateObservation(
 }
 
 /** Retention: untriaged observations older than `days` go; triaged ones (linked to patterns, dismissed) stay. */
-export async function pruneObservations(deps: ServiceDeps, days: number): Promise<number> {
+export async function pruneObservations(
+  deps: Pick<ServiceDeps, 'db' | 'log' | 'now'>,
+  days: number,
+): Promise<number> {
   if (days <= 0) return 0;
   const before = new Date(deps.now().getTime() - days * 24 * 3600 * 1000);
   const removed = await pruneUntriaged(deps.db, before);

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Expectation } from '../core/expectations/handler.ts';
 import { parseExpectation } from '../core/expectations/index.ts';
 import { formatModelRef } from '../core/model.ts';
+import type { OutcomeStatus } from '../core/outcome.ts';
 import { foldRuns } from '../core/outcome.ts';
+import type { Pattern, PatternInput, Polarity } from '../core/pattern.ts';
 import {
   canonicalJson,
   type PatternDraft,
@@ -9,8 +12,8 @@ import {
   parsePolarity,
   validatePatternDraft,
 } from '../core/pattern.ts';
+import type { Problem } from '../core/problem.ts';
 import { isProblemKey, validateTitle } from '../core/problem.ts';
-import type { Expectation, OutcomeStatus, Pattern, PatternInput, Polarity, Problem } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
 import { insertControlEvent } from '../db/queries/controls.ts';
 import { getModelsByIds } from '../db/queries/models.ts';

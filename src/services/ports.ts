@@ -1,4 +1,4 @@
-import type { EvaluationTrigger } from '../core/types.ts';
+import type { EvaluationTrigger } from '../core/outcome.ts';
 
 /**
  * What services need from the queue, as an interface: services stay testable without Redis,
@@ -43,4 +43,42 @@ export interface ObservationCard {
 /** Posts observation cards; implemented over the paced Slack poster, absent when Slack is not configured. */
 export interface ObservationCardPoster {
   post(card: ObservationCard): Promise<{ channel: string; ts: string }>;
+}
+
+/** An evaluation's reference in its job ids (see evaluations.job_key). */
+export interface EvaluationRef {
+  evaluationId: number;
+  jobKey?: string | undefined;
+}
+
+/** The notices the evaluation lifecycle sends to Slack (the notify jobs of src/queue/jobs.ts), by name. */
+export interface Notices {
+  'notify.evaluation-started': EvaluationRef;
+  'notify.evaluation-progress': EvaluationRef;
+  'notify.evaluation-finished': EvaluationRef;
+  'notify.pattern-backfilled': { patternRevisionId: number };
+  'notify.patterns-added': { addId: number; jobKey?: string | undefined };
+  'notify.add-backfilled': { addId: number; jobKey?: string | undefined; evaluationId: number };
+}
+
+/**
+ * What the evaluation lifecycle (src/services/evaluation/) needs from the queue: src/queue/transport.ts implements
+ * it with BullMQ, so planning, finishing and failing evaluations read as use cases and are tested as such.
+ */
+export interface EvaluationQueue {
+  /**
+   * Adds an evaluation's run job with one batch job per chunk of revisions; a no-op when its run job exists
+   * (the request has already been queued).
+   */
+  enqueueEvaluation(
+    evaluationId: number,
+    modelId: number,
+    revisionIds: readonly number[],
+    runs: number,
+    jobKey?: string,
+  ): Promise<void>;
+  /** The evaluation's run job: its id, and its state ('waiting', 'active', 'delayed', 'failed', …) or 'missing'. */
+  runJobState(evaluation: { id: number; jobKey: string }): Promise<{ jobId: string; state: string }>;
+  /** Queues a notice; its job id (or, for progress, a short deduplication window) collapses repeats. */
+  notify<N extends keyof Notices>(name: N, payload: Notices[N]): Promise<void>;
 }

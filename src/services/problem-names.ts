@@ -1,5 +1,5 @@
+import type { Problem } from '../core/problem.ts';
 import { isProblemKey } from '../core/problem.ts';
-import type { Problem } from '../core/types.ts';
 import type { Db } from '../db/client.ts';
 import { findOpenProblemByTitle, problemsByTitles } from '../db/queries/problems.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';

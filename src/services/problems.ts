@@ -1,6 +1,7 @@
+import type { Metrics } from '../core/metrics.ts';
 import { formatModelRef } from '../core/model.ts';
+import type { Problem, ProblemStatus, Severity } from '../core/problem.ts';
 import { parseProblemStatus, parseSeverity, parseThreshold, validateTitle } from '../core/problem.ts';
-import type { Metrics, Problem, ProblemStatus, Severity } from '../core/types.ts';
 import { listModelRows } from '../db/queries/models.ts';
 import {
   getProblemById,

@@ -1,5 +1,6 @@
+import type { OutcomeStatus } from '../core/outcome.ts';
 import { gradedByOf } from '../core/outcome.ts';
-import type { OutcomeStatus, PatternInput } from '../core/types.ts';
+import type { PatternInput } from '../core/pattern.ts';
 import { getPatternsByIds } from '../db/queries/patterns.ts';
 import { runsFor } from '../db/queries/reports.ts';
 import type { ServiceDeps } from './deps.ts';

@@ -1,19 +1,16 @@
 import { type ChartSpec, satisfactionOverTimeChart } from '../core/charts.ts';
+import type { Comparison } from '../core/compare.ts';
 import { compareOutcomes } from '../core/compare.ts';
 import { assessEvidence, type Evidence } from '../core/evidence.ts';
+import type { Metrics } from '../core/metrics.ts';
 import { computeMetrics } from '../core/metrics.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
+import type { OutcomeStatus, PatternOutcome } from '../core/outcome.ts';
 import { gradedByOf } from '../core/outcome.ts';
+import type { PatternInput } from '../core/pattern.ts';
+import type { Problem } from '../core/problem.ts';
 import { meetsThreshold } from '../core/threshold.ts';
-import type {
-  Comparison,
-  Metrics,
-  Model,
-  OutcomeStatus,
-  PatternInput,
-  PatternOutcome,
-  Problem,
-} from '../core/types.ts';
 import { type EvaluationCost, modelCost } from '../db/queries/costs.ts';
 import { getModelsByIds, listModelRows } from '../db/queries/models.ts';
 import { listPatternsOfProblem } from '../db/queries/patterns.ts';

@@ -1,4 +1,5 @@
 import type { UsersDigestEntry } from '../core/digest.ts';
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
 import {
   compareSatisfaction,
@@ -7,7 +8,6 @@ import {
   satisfaction,
   satisfactionLine,
 } from '../core/satisfaction.ts';
-import type { Model } from '../core/types.ts';
 import { getProductionModel, listModelRows } from '../db/queries/models.ts';
 import { listProblemRows } from '../db/queries/problems.ts';
 import { groupBy } from '../db/queries/reports.ts';

@@ -1,5 +1,5 @@
+import type { Model } from '../core/model.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { Model } from '../core/types.ts';
 import { getModelById, listModelRows } from '../db/queries/models.ts';
 import { metricsByModelAndProblem } from '../db/queries/reports.ts';
 import {

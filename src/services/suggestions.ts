@@ -1,4 +1,6 @@
 import { isPlainObject } from '../core/json.ts';
+import type { Pattern } from '../core/pattern.ts';
+import type { Problem } from '../core/problem.ts';
 import {
   DEFAULT_SUGGESTIONS,
   MAX_SUGGESTIONS,
@@ -6,7 +8,6 @@ import {
   proposalDraft,
   suggestRelated,
 } from '../core/suggest/index.ts';
-import type { Pattern, Problem } from '../core/types.ts';
 import { getProblemById } from '../db/queries/problems.ts';
 import type { ServiceDeps } from './deps.ts';
 import { fail, invalid } from './errors.ts';

@@ -1,6 +1,7 @@
+import type { Expectation } from '../core/expectations/handler.ts';
 import { isPlainObject } from '../core/json.ts';
 import { formatModelRef } from '../core/model.ts';
-import type { Expectation, Pattern } from '../core/types.ts';
+import type { Pattern } from '../core/pattern.ts';
 import { getModelsByIds } from '../db/queries/models.ts';
 import {
   getObservationRow,

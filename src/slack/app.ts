@@ -2,7 +2,6 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { App, ErrorCode, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { slackClientOptions, toSlackLogger } from './client.ts';
 import { type SlackConfig, type SlackContext, settingsFrom } from './context.ts';
 import { deliveryLedger } from './deliveries.ts';
 import { registerActions } from './listeners/actions/index.ts';
@@ -12,8 +11,9 @@ import { registerOptions } from './listeners/options/index.ts';
 import { registerShortcuts } from './listeners/shortcuts/index.ts';
 import { registerViews } from './listeners/views/index.ts';
 import { foreignOrigin, originOf } from './origin.ts';
-import { createSlackPoster, type SlackPoster } from './post.ts';
 import { createRequestGuard } from './request-guard.ts';
+import { slackClientOptions, toSlackLogger } from './web-api/client.ts';
+import { createSlackPoster, type SlackPoster } from './web-api/post.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import type { SlackPoster } from './post.ts';
+import type { SlackPoster } from './web-api/post.ts';
 
 /** What the Slack side is told by configuration. */
 export interface SlackSettings {

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@slack/web-api';
-import { CanaryError } from '../core/types.ts';
+import { CanaryError } from '../core/errors.ts';
 
 const SLACK_ERROR_SENTENCES: Record<string, string> = {
   not_in_channel: 'Canary is not a member of this channel. Invite it with `/invite @Canary` and try again.',

@@ -1,4 +1,4 @@
-import type { Problem } from '../core/types.ts';
+import type { Problem } from '../core/problem.ts';
 import { searchOpenProblems } from '../db/queries/problem-search.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { getProblem, listProblems, type ProblemSummary, setProblemHome } from '../services/problems.ts';

@@ -1,7 +1,7 @@
 import { loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { createChartRenderer, QUICKCHART_SLACK_URL_LIMIT, quickChartUrl } from '../../src/charts/index.ts';
-import { CanaryError } from '../../src/core/types.ts';
+import { CanaryError } from '../../src/core/errors.ts';
 import { bigProblemsOverModels, everyKind } from './fixtures.ts';
 
 describe('createChartRenderer', () => {

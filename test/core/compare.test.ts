@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../src/core/compare.ts';
-import type { OutcomeStatus, PatternOutcome } from '../../src/core/types.ts';
+import type { OutcomeStatus, PatternOutcome } from '../../src/core/outcome.ts';
 import { outcome, outcomes } from './factories.ts';
 
 const P = 'passed' as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDigest, DIGEST_MAX_LINES, type DigestInput } from '../../src/core/digest.ts';
-import { CanaryError } from '../../src/core/types.ts';
+import { CanaryError } from '../../src/core/errors.ts';
 
 const since = new Date('2026-11-25T09:00:00Z');
 const now = new Date('2026-11-26T09:00:00Z');

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Expectation, Prediction } from '../../src/core/expectations/handler.ts';
 import {
   checkExpectation,
   describeExpectation,
   parseExpectation,
   variantInputs,
 } from '../../src/core/expectations/index.ts';
-import type { Expectation, Prediction } from '../../src/core/types.ts';
 import { prediction } from './factories.ts';
 
 const up: Expectation = { direction: { from: 'The food was good.', score: 'up' } };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../src/core/compare.ts';
 import { assessEvidence } from '../../src/core/evidence.ts';
 import { metricsFromCounts } from '../../src/core/metrics.ts';
-import type { OutcomeStatus } from '../../src/core/types.ts';
+import type { OutcomeStatus } from '../../src/core/outcome.ts';
 import { outcomes } from './factories.ts';
 
 function pairs(fixed: number, broken: number, same: number) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { parseExpectationShorthand } from '../../src/core/expectations/index.ts';
-import type { Expectation } from '../../src/core/types.ts';
 
 describe('parseExpectationShorthand', () => {
   it.each<[string, Expectation]>([

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Expectation, Prediction } from '../../src/core/expectations/handler.ts';
 import {
   checkExpectation,
   describeExpectation,
@@ -8,7 +9,6 @@ import {
   parseExpectation,
   variantInputs,
 } from '../../src/core/expectations/index.ts';
-import type { Expectation, Prediction } from '../../src/core/types.ts';
 import { prediction } from './factories.ts';
 
 describe('checkExpectation', () => {

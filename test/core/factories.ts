@@ -1,4 +1,6 @@
-import type { Metrics, OutcomeStatus, PatternOutcome, Prediction } from '../../src/core/types.ts';
+import type { Prediction } from '../../src/core/expectations/handler.ts';
+import type { Metrics } from '../../src/core/metrics.ts';
+import type { OutcomeStatus, PatternOutcome } from '../../src/core/outcome.ts';
 
 export function outcome(patternRevisionId: number, status: OutcomeStatus, flaky = false): PatternOutcome {
   return {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../src/core/compare.ts';
+import type { GateProblemInput, GateProblemStatus } from '../../src/core/gate.ts';
 import { evaluateGate } from '../../src/core/gate.ts';
 import { metricsFromCounts } from '../../src/core/metrics.ts';
-import type { GateProblemInput, GateProblemStatus, OutcomeStatus } from '../../src/core/types.ts';
+import type { OutcomeStatus } from '../../src/core/outcome.ts';
 import { outcomes } from './factories.ts';
 
 function problem(

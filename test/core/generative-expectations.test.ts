@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CheckAid, Expectation } from '../../src/core/expectations/handler.ts';
 import {
   checkExpectation,
   cosine,
@@ -8,7 +9,6 @@ import {
   parseRubricAnswer,
   rubricPrompt,
 } from '../../src/core/expectations/index.ts';
-import type { CheckAid, Expectation } from '../../src/core/types.ts';
 import { prediction } from './factories.ts';
 
 type Status = 'passed' | 'failed' | 'errored';

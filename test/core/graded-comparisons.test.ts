@@ -3,8 +3,8 @@ import { distinctGraders, graderBreakNote, graderSegments } from '../../src/core
 import { problemAcrossModelsChart, problemsOverModelsChart } from '../../src/core/charts.ts';
 import { compareOutcomes, describeNotComparable } from '../../src/core/compare.ts';
 import { evaluateGate } from '../../src/core/gate.ts';
+import type { OutcomeStatus, PatternOutcome } from '../../src/core/outcome.ts';
 import { foldRuns, gradedByOf } from '../../src/core/outcome.ts';
-import type { OutcomeStatus, PatternOutcome } from '../../src/core/types.ts';
 import { metrics, outcome } from './factories.ts';
 
 const P = 'passed' as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { OutcomeStatus } from '../../src/core/outcome.ts';
 import { foldRuns, type PatternRun } from '../../src/core/outcome.ts';
-import type { OutcomeStatus } from '../../src/core/types.ts';
 
 function runs(statuses: OutcomeStatus[], revision = 7): PatternRun[] {
   return statuses.map((status, i) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExpectationShorthand } from '../../src/core/expectations/index.ts';
-import { expectationFrom } from '../../src/slack/pattern-form.ts';
+import { expectationFrom } from '../../src/slack/journeys/pattern-form.ts';
 
 describe('Slack shorthand for the graded and structural kinds', () => {
   it.each([

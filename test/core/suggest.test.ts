@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { parseExpectation } from '../../src/core/expectations/index.ts';
+import type { PatternInput } from '../../src/core/pattern.ts';
 import { canonicalJson } from '../../src/core/pattern.ts';
 import { effectOf, suggestRelated } from '../../src/core/suggest/index.ts';
 import { DIMINISHERS, INTENSIFIERS } from '../../src/core/suggest/lexicon.ts';
-import type { Expectation, PatternInput } from '../../src/core/types.ts';
 
 /** Sentences made of the words the perturbations look for, so every family gets exercised. */
 const word = fc.constantFrom(

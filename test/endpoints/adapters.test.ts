@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EndpointConfig } from '../../src/core/types.ts';
+import type { EndpointConfig } from '../../src/core/model.ts';
 import type { EndpointAnswer } from '../../src/endpoints/types.ts';
 import { MODELS, type ModelServer, startModelServer } from '../support/model-server.ts';
 import { adapterFactory } from './helpers.ts';

@@ -1,4 +1,4 @@
-import type { EndpointConfig } from '../../src/core/types.ts';
+import type { EndpointConfig } from '../../src/core/model.ts';
 import { createAdapter } from '../../src/endpoints/index.ts';
 import type { AdapterDeps, EndpointAdapter } from '../../src/endpoints/types.ts';
 

@@ -7,7 +7,7 @@ import {
   type ModelServerFaults,
   startModelServer,
 } from '../../src/modelserver/index.ts';
-import { getEvaluation } from '../../src/services/evaluations.ts';
+import { getEvaluation } from '../../src/services/evaluation/results.ts';
 import { evaluationSummaryMessage, problemResultMessage } from '../../src/slack/blocks/results.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { cleanupAll, spawnWorker, stopAllWorkers } from '../support/processes.ts';

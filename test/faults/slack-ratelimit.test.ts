@@ -5,8 +5,8 @@ import { problems, slackMessages } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
 import { queuedEvaluationId, registerModel } from '../../src/services/models.ts';
-import { createSlackClient } from '../../src/slack/client.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackClient } from '../../src/slack/web-api/client.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 import {
@@ -31,7 +31,7 @@ let database: TestDatabase | undefined;
 let server: ModelServer | undefined;
 let rig: Rig | undefined;
 
-/** The WebClient exactly as workers build it (src/slack/client.ts): it hands 429s back to the paced poster. */
+/** The WebClient exactly as workers build it (src/slack/web-api/client.ts): it hands 429s back to the paced poster. */
 function productionClient() {
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Problem } from '../../src/core/types.ts';
+import type { Problem } from '../../src/core/problem.ts';
 import type { Db } from '../../src/db/client.ts';
 import { insertEvaluation } from '../../src/db/queries/evaluations.ts';
 import { insertModel } from '../../src/db/queries/models.ts';

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { serviceDeps } from '../../src/compose.ts';
 import { evaluations, problems } from '../../src/db/schema.ts';
-import { createNotifyProcessor } from '../../src/notify/processor.ts';
+import { createNotifyJobs } from '../../src/notify/processor.ts';
+import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
-import { type RunningWorkers, startWorkers } from '../../src/workers/start.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { createHarness, type Harness, seedModel, waitFor } from '../queue/harness.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   api.addChannel({ id: HOME, name: 'ml-problems' });
   h = await createHarness({ workers: false, env: { CANARY_JOB_CHUNK_SIZE: '100' } });
   client = new WebClient(api.botToken, { slackApiUrl: api.url, retryConfig: { retries: 0 } });
-  const notifyProcessor = createNotifyProcessor({
+  const notify = createNotifyJobs({
     db: h.db,
     log,
     now: () => new Date(),
@@ -46,7 +46,7 @@ beforeAll(async () => {
     log,
     secrets: {},
     queues: h.queues,
-    notifyProcessor,
+    notify,
   });
   deps = serviceDeps(h.config, { db: h.db, log, scheduler: h.scheduler });
 }, 60_000);

@@ -3,10 +3,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { evaluations } from '../../src/db/schema.ts';
-import { createNotifyProcessor } from '../../src/notify/processor.ts';
+import { createNotifyJobs } from '../../src/notify/processor.ts';
 import { addJob } from '../../src/queue/jobs.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
-import { type RunningWorkers, startWorkers } from '../../src/workers/start.ts';
+import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { createHarness, type Harness, seedModel } from '../queue/harness.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 
@@ -32,13 +32,13 @@ beforeAll(async () => {
   api.addChannel({ id: LIMITED, name: 'limited' });
   api.addChannel({ id: BRIEF, name: 'brief' });
   h = await createHarness({ workers: false, env: { CANARY_WORKER_CONCURRENCY: '2' } });
-  // As src/slack/client.ts builds it for the poster: 429s come back to the poster instead of being slept out.
+  // As src/slack/web-api/client.ts builds it for the poster: 429s come back to the poster instead of being slept out.
   const client = new WebClient(api.botToken, {
     slackApiUrl: api.url,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
   });
-  const notifyProcessor = createNotifyProcessor({
+  const notify = createNotifyJobs({
     db: h.db,
     log,
     now: () => new Date(),
@@ -51,7 +51,7 @@ beforeAll(async () => {
     log,
     secrets: {},
     queues: h.queues,
-    notifyProcessor,
+    notify,
   });
 }, 60_000);
 

@@ -2,12 +2,12 @@ import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { evaluations, observations, slackMessages } from '../../src/db/schema.ts';
-import { trainingMetricsOfName } from '../../src/notify/evaluation-results.ts';
-import { ledgerEntry } from '../../src/notify/ledger.ts';
-import { patternGridOf } from '../../src/notify/pattern-grid.ts';
 import { createNotifyProcessor } from '../../src/notify/processor.ts';
+import { trainingMetricsOfName } from '../../src/services/reporting/evaluation-results.ts';
+import { patternGridOf } from '../../src/services/reporting/pattern-grid.ts';
 import { ACTION } from '../../src/slack/blocks/ids.ts';
 import { parseResultIds } from '../../src/slack/blocks/results.ts';
+import { ledgerEntry } from '../../src/slack/web-api/ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 import {

@@ -3,9 +3,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartRenderer } from '../../src/charts/index.ts';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
-import { createNotifyProcessor } from '../../src/notify/processor.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
-import { type RunningWorkers, startWorkers } from '../../src/workers/start.ts';
+import { createNotifyJobs } from '../../src/notify/processor.ts';
+import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import {
   createHarness,
   type Harness,
@@ -42,7 +42,7 @@ beforeAll(async () => {
     log,
     secrets: {},
     queues: h.queues,
-    notifyProcessor: createNotifyProcessor({
+    notify: createNotifyJobs({
       db: h.db,
       log,
       now: () => new Date(),

@@ -4,8 +4,8 @@ import pino from 'pino';
 import type { Db } from '../../src/db/client.ts';
 import { insertModel } from '../../src/db/queries/models.ts';
 import { evaluations, flags, patternRevisions, patterns, problems, results } from '../../src/db/schema.ts';
-import { refreshEvaluationCounts, summarizeEvaluation } from '../../src/services/evaluations.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { refreshEvaluationCounts, summarizeEvaluation } from '../../src/services/evaluation/results.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import type { SlackApi } from '../support/slack-api/index.ts';
 
 /** Rows inserted directly: the notifications read the database, whoever wrote it. */
@@ -136,7 +136,7 @@ export async function seedEvaluation(
 }
 
 /**
- * What services/evaluations finalizeEvaluation does; done here because completeEvaluationRow currently binds a
+ * What services/evaluation/finish.ts finalizeEvaluation does; done here because completeEvaluationRow currently binds a
  * raw Date inside sql`coalesce(…)`, which postgres.js refuses (reported to the lead).
  */
 export async function finishEvaluation(db: Db, evaluationId: number) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Expectation } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
 import {
   createHarness,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { models } from '../../src/db/schema.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { getEvaluation } from '../../src/services/evaluations.ts';
+import { getEvaluation } from '../../src/services/evaluation/results.ts';
 import {
   createHarness,
   type Harness,

@@ -1,11 +1,11 @@
 import type { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Expectation } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
 import { MODELS } from '../../src/modelserver/index.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
-import { getEvaluation } from '../../src/services/evaluations.ts';
+import { createScheduler } from '../../src/queue/transport.ts';
+import { getEvaluation } from '../../src/services/evaluation/results.ts';
 import {
   createHarness,
   type Harness,

@@ -4,10 +4,10 @@ import { describeEvaluationCost } from '../../src/db/queries/costs.ts';
 import { evaluations, models, problems } from '../../src/db/schema.ts';
 import { createApi } from '../../src/http/api.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
 import { retireModel } from '../../src/services/models.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
 import { evaluationSummaryMessage } from '../../src/slack/blocks/results.ts';
-import { type RunningWorkers, startWorkers } from '../../src/workers/start.ts';
 import { serviceDeps } from '../http/fixtures.ts';
 import { listen } from '../http/server.ts';
 import {

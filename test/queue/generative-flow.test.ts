@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Expectation } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
 import { countGraderCalls } from '../../src/db/queries/grader-calls.ts';
 import { evaluations, models } from '../../src/db/schema.ts';
-import { getEvaluation } from '../../src/services/evaluations.ts';
+import { getEvaluation } from '../../src/services/evaluation/results.ts';
 import {
   createHarness,
   type Harness,

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { type Config, loadConfig } from '../../src/config.ts';
-import type { Expectation, PatternInput } from '../../src/core/types.ts';
+import type { Expectation } from '../../src/core/expectations/handler.ts';
+import type { PatternInput } from '../../src/core/pattern.ts';
 import type { Db } from '../../src/db/client.ts';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { models, patternRevisions, patterns, problems, results } from '../../src/db/schema.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
 import { createQueues, type Queues } from '../../src/queue/queues.ts';
-import { type RunningWorkers, startWorkers } from '../../src/workers/start.ts';
+import { createScheduler } from '../../src/queue/transport.ts';
+import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 /** Everything an evaluation-engine test needs: its own database, queue prefix and model server. */

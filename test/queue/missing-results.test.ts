@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NewResult, recordMissingResults, recordResults } from '../../src/db/queries/results.ts';
 import { results } from '../../src/db/schema.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
-import { createEvaluation } from '../../src/services/evaluations.ts';
+import { createEvaluation } from '../../src/services/evaluation/results.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { resultsOf, seedModel, seedPattern, seedProblem } from './harness.ts';
 

@@ -3,10 +3,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { evaluations } from '../../src/db/schema.ts';
-import { createScheduler } from '../../src/queue/producers.ts';
 import { createQueues } from '../../src/queue/queues.ts';
-import { createWatchdog } from '../../src/queue/watchdog.ts';
-import { startWorkers } from '../../src/workers/start.ts';
+import { createEvaluationQueue, createScheduler } from '../../src/queue/transport.ts';
+import { startWorkers } from '../../src/queue/workers.ts';
+import { createWatchdog } from '../../src/services/evaluation/watchdog.ts';
 import { createTestDatabase } from '../support/db.ts';
 import {
   createHarness,
@@ -45,7 +45,7 @@ describe('queue state from an earlier database', () => {
       .returning();
     const watchdog = createWatchdog({
       db: h.db,
-      queues: h.queues,
+      queue: createEvaluationQueue(h.queues, h.config),
       scheduler: h.scheduler,
       log,
       afterMs: 60_000,

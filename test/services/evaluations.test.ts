@@ -2,16 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { recordMissingResults } from '../../src/db/queries/results.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
+import { createEvaluationEvents } from '../../src/services/evaluation/events.ts';
+import { failEvaluation, markEvaluationFailed } from '../../src/services/evaluation/fail.ts';
+import { finalizeEvaluation } from '../../src/services/evaluation/finish.ts';
 import {
   createEvaluation,
-  finalizeEvaluation,
   getEvaluation,
-  markEvaluationFailed,
   type NewResult,
   recordBatchResults,
   recordResults,
   refreshEvaluationCounts,
-} from '../../src/services/evaluations.ts';
+} from '../../src/services/evaluation/results.ts';
 import { resultsOf, seedModel, seedPattern, seedProblem } from '../queue/harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -210,6 +211,37 @@ describe('evaluation records', () => {
       error: 'could not be queued: redis down',
       perProblem: null,
     });
+  });
+
+  it('a run that failed for good fails its evaluation and announces it once; a finished one is left alone', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 1 });
+    const sent: { name: string; payload: unknown }[] = [];
+    const queue = {
+      async notify(name: string, payload: unknown) {
+        sent.push({ name, payload });
+      },
+    };
+    const finished: unknown[] = [];
+    const events = createEvaluationEvents();
+    events.on('evaluation.finished', (e) => finished.push(e));
+    const deps = { db, queue, events, ...clock };
+
+    const failed = await failEvaluation(deps, evaluation.id, 'database unreachable');
+    expect(failed).toMatchObject({ status: 'failed', error: 'run failed: database unreachable' });
+    expect(sent).toEqual([
+      {
+        name: 'notify.evaluation-finished',
+        payload: { evaluationId: evaluation.id, jobKey: evaluation.jobKey },
+      },
+    ]);
+    expect(finished).toEqual([expect.objectContaining({ evaluationId: evaluation.id, status: 'failed' })]);
+
+    // Heard twice (two workers, a repeated event): the evaluation is already failed, nothing more goes out.
+    expect(await failEvaluation(deps, evaluation.id, 'again')).toBeNull();
+    expect(sent).toHaveLength(1);
+    expect((await getEvaluation({ db }, evaluation.id))?.error).toBe('run failed: database unreachable');
   });
 
   it('an unknown evaluation is null', async () => {

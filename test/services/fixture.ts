@@ -1,4 +1,4 @@
-import type { Pattern } from '../../src/core/types.ts';
+import type { Pattern } from '../../src/core/pattern.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import { addPatterns, editPattern } from '../../src/services/patterns.ts';
 import { createProblem, updateProblem } from '../../src/services/problems.ts';

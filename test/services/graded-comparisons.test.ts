@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareOutcomes } from '../../src/core/compare.ts';
-import type { Pattern } from '../../src/core/types.ts';
+import type { Pattern } from '../../src/core/pattern.ts';
 import { createApi } from '../../src/http/api.ts';
-import { problemsOverModels } from '../../src/notify/evaluation-results.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
 import { createProblem } from '../../src/services/problems.ts';
+import { problemsOverModels } from '../../src/services/reporting/evaluation-results.ts';
 import { compareModels, outcomesFor } from '../../src/services/reports.ts';
 import { problemResultMessage } from '../../src/slack/blocks/results.ts';
 import { runCli } from '../cli/run-cli.ts';

@@ -1,4 +1,4 @@
-import type { EvaluationTrigger, OutcomeStatus } from '../../src/core/types.ts';
+import type { EvaluationTrigger, OutcomeStatus } from '../../src/core/outcome.ts';
 import type { Db } from '../../src/db/client.ts';
 import { models, results } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';

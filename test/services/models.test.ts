@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CanaryError } from '../../src/core/types.ts';
+import { CanaryError } from '../../src/core/errors.ts';
 import { models } from '../../src/db/schema.ts';
 import {
   getModelByRef,

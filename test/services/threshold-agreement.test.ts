@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pattern } from '../../src/core/pattern.ts';
-import { collectDigest } from '../../src/services/digest.ts';
 import { gateModel } from '../../src/services/gate.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
 import { createProblem, updateProblem } from '../../src/services/problems.ts';
+import { collectDigest } from '../../src/services/reporting/digest.ts';
 import { modelReport } from '../../src/services/reports.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { insertModelRow, insertResults, makeDeps } from './helpers.ts';

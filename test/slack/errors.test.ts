@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CanaryError } from '../../src/core/types.ts';
+import { CanaryError } from '../../src/core/errors.ts';
 import { isExpectedError, slackErrorCode, slackErrorLabel, userMessageFor } from '../../src/slack/errors.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 

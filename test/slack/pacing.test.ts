@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReservations } from '../../src/slack/pacing.ts';
+import { createReservations } from '../../src/slack/web-api/pacing.ts';
 
 const lane = (nextAt: number, busy = false) => ({ nextAt, busy, intervalMs: 1_000 });
 

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSlackClient } from '../../src/slack/client.ts';
-import { createSlackPoster } from '../../src/slack/post.ts';
+import { createSlackClient } from '../../src/slack/web-api/client.ts';
+import { createSlackPoster } from '../../src/slack/web-api/post.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';
 
 let api: SlackApi;

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { metricsFromCounts } from '../../src/core/metrics.ts';
-import type { Problem } from '../../src/core/types.ts';
+import type { Problem } from '../../src/core/problem.ts';
 import { patterns } from '../../src/db/schema.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
 import { createProblem, setProblemHome } from '../../src/services/problems.ts';

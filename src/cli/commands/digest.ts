@@ -28,10 +28,9 @@ export async function digestCommand(ctx: CliContext, argv: string[]): Promise<nu
       'No digest channel: set CANARY_DIGEST_CHANNEL to the channel id the digest goes to.',
     );
   // Slack and chart rendering load only for this command, keeping every other command's start-up quick.
-  const [{ slackPoster }, { createChartRenderer }, { postDigestNow }] = await Promise.all([
+  const [{ slackPoster, postDigestNow }, { createChartRenderer }] = await Promise.all([
     import('../../compose.ts'),
     import('../../charts/index.ts'),
-    import('../../services/digest.ts'),
   ]);
   const slack = slackPoster(config, ctx.log);
   if (!slack) throw new CliFailure('Slack is not configured: set SLACK_BOT_TOKEN to post the digest.');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { CanaryError } from '../../core/errors.ts';
 import { type ImportFormat, parseImport } from '../../core/import-format.ts';
-import { CanaryError } from '../../core/types.ts';
 import { parse } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { CliFailure, EXIT, usageError } from '../failure.ts';

@@ -1,6 +1,6 @@
 import { ADAPTERS } from '../../core/commands.ts';
+import type { EndpointConfig } from '../../core/model.ts';
 import { formatModelRef } from '../../core/model.ts';
-import type { EndpointConfig } from '../../core/types.ts';
 import { keyNumber, keyValue, modelRefArg, noPositionals, parse } from '../args.ts';
 import type { RegisterModelRequest } from '../client.ts';
 import type { CliContext } from '../context.ts';

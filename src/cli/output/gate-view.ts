@@ -1,5 +1,7 @@
+import type { Verdict } from '../../core/compare.ts';
+import type { GateProblemStatus } from '../../core/gate.ts';
 import { formatModelRef } from '../../core/model.ts';
-import type { GateProblemStatus, OutcomeStatus, Verdict } from '../../core/types.ts';
+import type { OutcomeStatus } from '../../core/outcome.ts';
 
 /** One pattern's result in a gate, as the reports print it. */
 export interface GatePatternView {

@@ -1,5 +1,5 @@
+import type { GateProblemStatus } from '../../core/gate.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
-import type { GateProblemStatus } from '../../core/types.ts';
 import type { GateProblemView, GateView } from './gate-view.ts';
 
 const STATUS_LABEL: Record<GateProblemStatus, string> = {

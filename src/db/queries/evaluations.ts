@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { EvaluationStatus, EvaluationTrigger } from '../../core/types.ts';
+import type { EvaluationStatus, EvaluationTrigger } from '../../core/outcome.ts';
 import type { Db } from '../client.ts';
 import { evaluations, models, problems, results } from '../schema.ts';
 

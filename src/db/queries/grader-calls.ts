@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Prediction } from '../../core/types.ts';
+import type { Prediction } from '../../core/expectations/handler.ts';
 import type { Db } from '../client.ts';
 import { graderCalls } from '../schema.ts';
 

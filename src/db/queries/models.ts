@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
-import type { EndpointConfig, Model, ModelRole, ModelStatus } from '../../core/types.ts';
+import type { EndpointConfig, Model, ModelRole, ModelStatus } from '../../core/model.ts';
 import type { Db } from '../client.ts';
 import { models } from '../schema.ts';
 

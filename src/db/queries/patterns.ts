@@ -1,12 +1,7 @@
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type {
-  Expectation,
-  OutcomeStatus,
-  Pattern,
-  PatternInput,
-  PatternSource,
-  Polarity,
-} from '../../core/types.ts';
+import type { Expectation } from '../../core/expectations/handler.ts';
+import type { OutcomeStatus } from '../../core/outcome.ts';
+import type { Pattern, PatternInput, PatternSource, Polarity } from '../../core/pattern.ts';
 import type { Db } from '../client.ts';
 import { models, patternRevisions, patterns, results } from '../schema.ts';
 

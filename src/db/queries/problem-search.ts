@@ -1,6 +1,6 @@
 import { and, desc, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Problem } from '../../core/problem.ts';
 import { normaliseProblemKey } from '../../core/problem.ts';
-import type { Problem } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { problems } from '../schema.ts';
 import { toProblem } from './problems.ts';

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Problem, ProblemStatus, Severity } from '../../core/problem.ts';
 import { normaliseProblemKey } from '../../core/problem.ts';
-import type { Problem, ProblemStatus, Severity } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { patterns, problems } from '../schema.ts';
 

@@ -1,7 +1,10 @@
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Prediction } from '../../core/expectations/handler.ts';
+import type { Metrics } from '../../core/metrics.ts';
 import { computeMetrics, metricsFromCounts } from '../../core/metrics.ts';
+import type { Model } from '../../core/model.ts';
+import type { OutcomeStatus, PatternOutcome } from '../../core/outcome.ts';
 import { foldRuns, gradedByOf } from '../../core/outcome.ts';
-import type { Metrics, Model, OutcomeStatus, PatternOutcome, Prediction } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { patternRevisions, patterns, results } from '../schema.ts';
 import { isCurrentRevision } from './patterns.ts';

@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Expectation } from '../../core/expectations/handler.ts';
+import type { OutcomeStatus } from '../../core/outcome.ts';
+import type { PatternInput } from '../../core/pattern.ts';
 import { storableJson, storableText } from '../../core/storable.ts';
-import type { Expectation, OutcomeStatus, PatternInput } from '../../core/types.ts';
 import type { Db } from '../client.ts';
 import { executedRows, intArrayLiteral } from '../executed.ts';
 import { patternRevisions, patterns, results } from '../schema.ts';

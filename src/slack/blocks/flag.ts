@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
+import type { Expectation } from '../../core/expectations/handler.ts';
 import { describeExpectation } from '../../core/expectations/index.ts';
-import type { Expectation } from '../../core/types.ts';
 import { ACTION, BLOCK, FIELD } from './ids.ts';
 import { context, LIMITS, link, mrkdwnSection, plain, safe } from './limits.ts';
 import { problemPicker } from './modals.ts';

@@ -1,8 +1,10 @@
 import type { KnownBlock } from '@slack/types';
+import type { Comparison } from '../../core/compare.ts';
 import { describeNotComparable } from '../../core/compare.ts';
+import type { Metrics } from '../../core/metrics.ts';
 import { formatRate } from '../../core/metrics.ts';
+import type { ModelStatus } from '../../core/model.ts';
 import { meetsThreshold } from '../../core/threshold.ts';
-import type { Comparison, Metrics, ModelStatus } from '../../core/types.ts';
 import { capBlocks, LIMITS, mrkdwnSection, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';
 

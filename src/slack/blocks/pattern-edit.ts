@@ -1,5 +1,5 @@
 import type { ActionsBlock, KnownBlock, ModalView } from '@slack/types';
-import type { Pattern } from '../../core/types.ts';
+import type { Pattern } from '../../core/pattern.ts';
 import { ACTION, BLOCK, FIELD, VIEW } from './ids.ts';
 import { LIMITS, mrkdwnSection, plain, safe } from './limits.ts';
 import { EXPECTATION_CHOICES, modal, option, select, textInput } from './modals.ts';

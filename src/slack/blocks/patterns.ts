@@ -1,6 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { describeExpectation } from '../../core/expectations/index.ts';
-import type { OutcomeStatus, Pattern, Problem } from '../../core/types.ts';
+import type { OutcomeStatus } from '../../core/outcome.ts';
+import type { Pattern } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
 import { capBlocks, LIMITS, link, mrkdwnSection, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';
 import { suggestButton } from './suggestions.ts';

@@ -1,8 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
+import type { ProblemStatus, Severity } from '../../core/problem.ts';
 import { truncate } from '../../core/text.ts';
 import { meetsThreshold } from '../../core/threshold.ts';
-import type { ProblemStatus, Severity } from '../../core/types.ts';
 import { ACTION } from './ids.ts';
 import { context, LIMITS, safe } from './limits.ts';
 

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatRate } from '../../core/metrics.ts';
+import type { ProblemStatus, Severity } from '../../core/problem.ts';
 import { meetsThreshold } from '../../core/threshold.ts';
-import type { ProblemStatus, Severity } from '../../core/types.ts';
 import { capBlocks, LIMITS, mrkdwnSection, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';
 import { thresholdText } from './problem-card.ts';

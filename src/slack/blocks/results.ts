@@ -1,20 +1,15 @@
 import type { KnownBlock } from '@slack/types';
+import type { Comparison, Verdict } from '../../core/compare.ts';
 import { describeNotComparable } from '../../core/compare.ts';
 import { assessEvidence, type Evidence } from '../../core/evidence.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
 import { describeExpectation } from '../../core/expectations/index.ts';
+import type { GateVerdict } from '../../core/gate.ts';
+import type { Metrics } from '../../core/metrics.ts';
 import { formatInterval, formatRate } from '../../core/metrics.ts';
 import { gradedByOf } from '../../core/outcome.ts';
+import type { PatternInput, Polarity } from '../../core/pattern.ts';
 import { truncate } from '../../core/text.ts';
-import type {
-  Comparison,
-  Expectation,
-  GateVerdict,
-  Metrics,
-  PatternInput,
-  Polarity,
-  Prediction,
-  Verdict,
-} from '../../core/types.ts';
 import { ACTION } from './ids.ts';
 import { context, header, LIMITS, mrkdwnSection, packLines, plain, safe } from './limits.ts';
 import { suggestButton } from './suggestions.ts';

@@ -1,8 +1,8 @@
 import type { Button, KnownBlock, ModalView } from '@slack/types';
+import type { PatternInput } from '../../core/pattern.ts';
 import { canonicalJson } from '../../core/pattern.ts';
 import type { Proposal } from '../../core/suggest/index.ts';
 import { truncate } from '../../core/text.ts';
-import type { PatternInput } from '../../core/types.ts';
 import { ACTION, BLOCK, FIELD, VIEW } from './ids.ts';
 import { context, LIMITS, mrkdwnSection, plain, safe } from './limits.ts';
 import type { SlackMessageContent } from './problem-card.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pattern } from '../../../src/core/types.ts';
+import type { Pattern } from '../../../src/core/pattern.ts';
 import { flagPrompt, flagSaved } from '../../../src/slack/blocks/flag.ts';
 import { homeView } from '../../../src/slack/blocks/home.ts';
 import { LIMITS } from '../../../src/slack/blocks/limits.ts';

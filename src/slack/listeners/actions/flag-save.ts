@@ -6,10 +6,10 @@ import { flagSaved } from '../../blocks/flag.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { SlackContext } from '../../context.ts';
 import { slackErrorCode } from '../../errors.ts';
-import { expectationFrom, selectedValue, textValue, type ViewValues } from '../../pattern-form.ts';
-import { permalinkOf } from '../../permalink.ts';
+import { expectationFrom, selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
+import { persistPattern } from '../../journeys/save-pattern.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
-import { persistPattern } from '../../save-pattern.ts';
+import { permalinkOf } from '../../web-api/permalink.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
-import { openAddPatternModal } from '../../open-modals.ts';
+import { openAddPatternModal } from '../../journeys/open-modals.ts';
 import { reportFailure } from '../../reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;

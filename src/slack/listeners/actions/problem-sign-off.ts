@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
+import { signOffFromSlack } from '../../journeys/sign-off.ts';
 import type { ReplyTarget } from '../../reply.ts';
-import { signOffFromSlack } from '../../sign-off.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

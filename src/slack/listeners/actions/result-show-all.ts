@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { formatModelRef } from '../../../core/model.ts';
-import { CanaryError } from '../../../core/types.ts';
-import { gatherProblemResults } from '../../../notify/evaluation-results.ts';
+import { gatherProblemResults } from '../../../services/reporting/evaluation-results.ts';
 import { allChangesMessages } from '../../blocks/results.ts';
 import type { SlackContext } from '../../context.ts';
+import { resultTarget } from '../../journeys/result-target.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
-import { resultTarget } from '../../result-target.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

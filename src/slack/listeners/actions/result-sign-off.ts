@@ -1,9 +1,9 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { formatModelRef } from '../../../core/model.ts';
 import type { SlackContext } from '../../context.ts';
+import { resultTarget } from '../../journeys/result-target.ts';
+import { signOffFromSlack } from '../../journeys/sign-off.ts';
 import type { ReplyTarget } from '../../reply.ts';
-import { resultTarget } from '../../result-target.ts';
-import { signOffFromSlack } from '../../sign-off.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

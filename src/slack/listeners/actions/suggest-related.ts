@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { CanaryError } from '../../../core/types.ts';
+import { CanaryError } from '../../../core/errors.ts';
 import { suggestForPattern } from '../../../services/suggestions.ts';
 import { parseSuggestValue, suggestionsModal } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';

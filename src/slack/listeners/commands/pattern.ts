@@ -5,7 +5,7 @@ import { patternList } from '../../blocks/patterns.ts';
 import { usageMessage } from '../../blocks/problem-list.ts';
 import type { SlackContext } from '../../context.ts';
 import { openEditPattern, patternSwitch } from '../../controls.ts';
-import { openAddPatternModal } from '../../open-modals.ts';
+import { openAddPatternModal } from '../../journeys/open-modals.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

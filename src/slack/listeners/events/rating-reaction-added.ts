@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { ratingOfReaction } from '../../../core/rating-emoji.ts';
 import { rateSlackMessage } from '../../../services/slack-ratings.ts';
 import type { SlackContext } from '../../context.ts';
-import { readRatedMessage } from '../../rated-message.ts';
+import { readRatedMessage } from '../../web-api/rated-message.ts';
 
 type Args = SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs;
 

@@ -1,14 +1,14 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { CanaryError } from '../../../core/types.ts';
+import { CanaryError } from '../../../core/errors.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { AddPatternMetadata } from '../../blocks/modals.ts';
 import { patternReceipt } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
-import { readPatternForm, type ViewValues } from '../../pattern-form.ts';
-import { permalinkOf, within } from '../../permalink.ts';
+import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
+import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { type PersistedPattern, persistPattern } from '../../save-pattern.ts';
 import { errorBlockFor, parseMetadata } from '../../view-state.ts';
+import { permalinkOf, within } from '../../web-api/permalink.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

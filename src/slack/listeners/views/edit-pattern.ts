@@ -1,15 +1,15 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { describeExpectation } from '../../../core/expectations/index.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { editPattern, getPattern } from '../../../services/patterns.ts';
 import { getProblemOrThrowById } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { EditPatternMetadata } from '../../blocks/pattern-edit.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
-import { readPatternForm, type ViewValues } from '../../pattern-form.ts';
+import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
+import { inputPreview } from '../../journeys/save-pattern.ts';
 import { noteInHomeThread, refreshCard } from '../../problem-data.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { inputPreview } from '../../save-pattern.ts';
 import { errorBlockFor, parseMetadata } from '../../view-state.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;

@@ -1,13 +1,13 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { parseThreshold } from '../../../core/problem.ts';
 import { escapeSlack } from '../../../core/text.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { createProblem } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { NewProblemMetadata } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
-import { selectedValue, textValue, type ViewValues } from '../../pattern-form.ts';
+import { selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
 import { announceProblem } from '../../problem-data.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
 import { errorBlockFor, parseMetadata } from '../../view-state.ts';

@@ -1,12 +1,12 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { formatRate } from '../../../core/metrics.ts';
 import { parseThreshold } from '../../../core/problem.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { updateProblem } from '../../../services/problems.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import type { ThresholdMetadata } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
-import { textValue, type ViewValues } from '../../pattern-form.ts';
+import { textValue, type ViewValues } from '../../journeys/pattern-form.ts';
 import { noteInHomeThread, refreshCard } from '../../problem-data.ts';
 import { reportFailure } from '../../reply.ts';
 import { parseMetadata } from '../../view-state.ts';

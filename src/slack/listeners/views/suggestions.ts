@@ -1,9 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { parseExpectationShorthand } from '../../../core/expectations/index.ts';
 import { isPlainObject, tryParseJson } from '../../../core/json.ts';
+import type { PatternInput } from '../../../core/pattern.ts';
 import { parsePatternInput } from '../../../core/pattern.ts';
 import type { Proposal } from '../../../core/suggest/index.ts';
-import { CanaryError, type PatternInput } from '../../../core/types.ts';
 import { scheduleBackfills } from '../../../services/patterns.ts';
 import { addSuggestions, type ChosenProposal, suggestForPattern } from '../../../services/suggestions.ts';
 import { BLOCK, FIELD } from '../../blocks/ids.ts';
@@ -14,7 +15,7 @@ import {
   suggestionsAdded,
 } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
-import type { ViewValues } from '../../pattern-form.ts';
+import type { ViewValues } from '../../journeys/pattern-form.ts';
 import { noteInHomeThread } from '../../problem-data.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
 import { parseMetadata } from '../../view-state.ts';

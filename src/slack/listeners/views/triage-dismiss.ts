@@ -1,12 +1,12 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { CanaryError } from '../../../core/errors.ts';
 import { escapeSlack } from '../../../core/text.ts';
-import { CanaryError } from '../../../core/types.ts';
 import { dismissObservation, triageState } from '../../../services/triage.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import { DISMISS_REASONS, type TriageModalMetadata } from '../../blocks/triage-modals.ts';
 import type { SlackContext } from '../../context.ts';
 import { publishHome } from '../../home.ts';
-import { selectedValue, textValue, type ViewValues } from '../../pattern-form.ts';
+import { selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
 import { alreadyTriaged } from '../../triage.ts';
 import { parseMetadata } from '../../view-state.ts';

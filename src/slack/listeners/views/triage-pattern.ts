@@ -1,17 +1,17 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { CanaryError } from '../../../core/types.ts';
+import { CanaryError } from '../../../core/errors.ts';
 import { markPatterned, triageState } from '../../../services/triage.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import { mrkdwnSection } from '../../blocks/limits.ts';
 import type { TriageModalMetadata } from '../../blocks/triage-modals.ts';
 import type { SlackContext } from '../../context.ts';
 import { publishHome } from '../../home.ts';
-import { readPatternForm, type ViewValues } from '../../pattern-form.ts';
-import { permalinkOf, within } from '../../permalink.ts';
+import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
+import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
 import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { type PersistedPattern, persistPattern } from '../../save-pattern.ts';
 import { alreadyTriaged } from '../../triage.ts';
 import { errorBlockFor, parseMetadata } from '../../view-state.ts';
+import { permalinkOf, within } from '../../web-api/permalink.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

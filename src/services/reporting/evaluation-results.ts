@@ -2,27 +2,23 @@ import type {
   ProblemAcrossModelsInput,
   ProblemsOverModelsInput,
   TrainingMetricsInput,
-} from '../core/charts.ts';
-import { compareOutcomes } from '../core/compare.ts';
-import { evaluateGate } from '../core/gate.ts';
-import { formatModelRef } from '../core/model.ts';
-import { meetsThreshold } from '../core/threshold.ts';
-import type {
-  Comparison,
-  Expectation,
-  GateVerdict,
-  Metrics,
-  Model,
-  PatternInput,
-  PatternOutcome,
-  Polarity,
-  Prediction,
-  Problem,
-  Verdict,
-} from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { getModelById, getProductionModel, listModelRows } from '../db/queries/models.ts';
-import { listProblemRows } from '../db/queries/problems.ts';
+} from '../../core/charts.ts';
+import type { Comparison, Verdict } from '../../core/compare.ts';
+import { compareOutcomes } from '../../core/compare.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
+import type { GateVerdict } from '../../core/gate.ts';
+import { evaluateGate } from '../../core/gate.ts';
+import type { Metrics } from '../../core/metrics.ts';
+import type { Model } from '../../core/model.ts';
+import { formatModelRef } from '../../core/model.ts';
+import type { PatternOutcome } from '../../core/outcome.ts';
+import type { PatternInput, Polarity } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
+import { meetsThreshold } from '../../core/threshold.ts';
+import type { Db } from '../../db/client.ts';
+import { getModelById, getProductionModel, listModelRows } from '../../db/queries/models.ts';
+import { previousModel, problemsByIds, revisionLabels } from '../../db/queries/notifications.ts';
+import { listProblemRows } from '../../db/queries/problems.ts';
 import {
   foldOutcomeRuns,
   gradersByModelAndProblem,
@@ -31,15 +27,14 @@ import {
   type OutcomeRun,
   problemsWithActivePatterns,
   runsFor,
-} from '../db/queries/reports.ts';
-import type { EvaluationView } from '../services/evaluations.ts';
+} from '../../db/queries/reports.ts';
+import type { EvaluationView } from '../evaluation/results.ts';
 import {
   type SatisfactionReport,
   type SatisfactionSeries,
   satisfactionOfModel,
   satisfactionOverTime,
-} from '../services/satisfaction.ts';
-import { previousModel, problemsByIds, revisionLabels } from './queries.ts';
+} from '../satisfaction.ts';
 
 /** Everything the finished-evaluation messages say, gathered once. */
 

@@ -1,9 +1,9 @@
-import { toJsonl } from '../core/import-format.ts';
-import type { PatternDraft } from '../core/pattern.ts';
-import type { Pattern, Problem } from '../core/types.ts';
-import type { ServiceDeps } from '../services/deps.ts';
-import { listPatterns } from '../services/patterns.ts';
-import { getProblem, listProblems } from '../services/problems.ts';
+import { toJsonl } from '../../core/import-format.ts';
+import type { Pattern, PatternDraft } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
+import type { ServiceDeps } from '../deps.ts';
+import { listPatterns } from '../patterns.ts';
+import { getProblem, listProblems } from '../problems.ts';
 
 /**
  * Active patterns as import-format JSONL (one problem, or all), keyed by problem key so the file imports back

@@ -1,10 +1,12 @@
-import type { Expectation, OutcomeStatus, PatternInput, Prediction } from '../core/types.ts';
-import { listPatternsOfProblem } from '../db/queries/patterns.ts';
-import { foldOutcomeRuns, runsFor } from '../db/queries/reports.ts';
-import type { ServiceDeps } from '../services/deps.ts';
-import { type GateInput, type GateResult, gateModel } from '../services/gate.ts';
-import { reportedProblems } from '../services/reports.ts';
-import { type SatisfactionReport, satisfactionReport } from '../services/satisfaction.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
+import type { OutcomeStatus } from '../../core/outcome.ts';
+import type { PatternInput } from '../../core/pattern.ts';
+import { listPatternsOfProblem } from '../../db/queries/patterns.ts';
+import { foldOutcomeRuns, runsFor } from '../../db/queries/reports.ts';
+import type { ServiceDeps } from '../deps.ts';
+import { type GateInput, type GateResult, gateModel } from '../gate.ts';
+import { reportedProblems } from '../reports.ts';
+import { type SatisfactionReport, satisfactionReport } from '../satisfaction.ts';
 
 /** One active pattern of a gated problem and the candidate's outcome on it. */
 interface GatePatternRow {

@@ -1,31 +1,28 @@
-import type { FlowChildJob } from 'bullmq';
-import type { Config } from '../config.ts';
-import { CanaryError, type EvaluationTrigger } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
+import { CanaryError } from '../../core/errors.ts';
+import type { EvaluationTrigger } from '../../core/outcome.ts';
+import type { Db } from '../../db/client.ts';
 import {
   type EvaluationRow,
   findActiveEvaluation,
   insertEvaluation,
   lockModelScheduling,
-} from '../db/queries/evaluations.ts';
-import { getModelById, listModelRows } from '../db/queries/models.ts';
-import { getPatternAdd } from '../db/queries/pattern-adds.ts';
-import { revisionIdsForEvaluation } from '../db/queries/patterns.ts';
-import type { Logger } from '../logger.ts';
-import { finalizeEvaluation, markEvaluationFailed } from '../services/evaluations.ts';
-import type { EvaluationScheduler } from '../services/ports.ts';
+} from '../../db/queries/evaluations.ts';
+import { getModelById, listModelRows } from '../../db/queries/models.ts';
+import { getPatternAdd } from '../../db/queries/pattern-adds.ts';
+import { revisionIdsForEvaluation } from '../../db/queries/patterns.ts';
+import type { Logger } from '../../logger.ts';
+import type { EvaluationQueue, EvaluationScheduler } from '../ports.ts';
+import { announceBackfillIfComplete, announceFinished } from './announce.ts';
 import type { EvaluationEvents } from './events.ts';
-import { announceBackfillIfComplete, announceFinished } from './finish.ts';
-import { addJob, jobOptionsFor, QUEUE_NAMES, validatePayload } from './jobs.ts';
-import type { Queues } from './queues.ts';
+import { markEvaluationFailed } from './fail.ts';
+import { finalizeEvaluation } from './finish.ts';
 
-export interface SchedulerDeps {
+export interface PlanDeps {
   db: Db;
-  queues: Pick<Queues, 'evaluations' | 'notify' | 'flow'>;
-  config: Pick<Config, 'workers'>;
-  log?: Logger;
-  events?: EvaluationEvents;
-  now?: () => Date;
+  queue: EvaluationQueue;
+  log?: Logger | undefined;
+  events?: EvaluationEvents | undefined;
+  now?: (() => Date) | undefined;
 }
 
 /**
@@ -49,16 +46,11 @@ interface Planned {
   runs: number;
 }
 
-export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
-  /** Enqueues (again) the flow of an evaluation; a no-op when its parent job already exists. */
-  enqueueEvaluation(
-    evaluationId: number,
-    modelId: number,
-    revisionIds: readonly number[],
-    runs: number,
-    jobKey?: string,
-  ): Promise<void>;
-} {
+/**
+ * Planning and queueing evaluations: the EvaluationScheduler services ask for (register a model, add a pattern,
+ * re-run), over the EvaluationQueue port (src/queue/transport.ts).
+ */
+export function createEvaluationScheduler(deps: PlanDeps): EvaluationScheduler {
   const now = deps.now ?? (() => new Date());
   const serviceDeps = { db: deps.db, now };
 
@@ -120,49 +112,9 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
    */
   async function isOrphan(evaluation: EvaluationRow): Promise<boolean> {
     if (now().getTime() - evaluation.createdAt.getTime() < ORPHAN_AFTER_MS) return false;
-    const parent = await deps.queues.evaluations.getJob(
-      jobOptionsFor('evaluation.run', { evaluationId: evaluation.id, jobKey: evaluation.jobKey })
-        .jobId as string,
-    );
-    if (parent === undefined) return true;
-    return evaluation.status === 'running' && (await parent.isFailed());
-  }
-
-  async function enqueueEvaluation(
-    evaluationId: number,
-    modelId: number,
-    revisionIds: readonly number[],
-    runs: number,
-    jobKey?: string,
-  ): Promise<void> {
-    const parentData = validatePayload('evaluation.run', { evaluationId, jobKey });
-    const parentOpts = jobOptionsFor('evaluation.run', parentData);
-    // Re-adding a flow whose parent exists would add its children again under the old parent
-    // (taskforcesh/bullmq#1793), so an existing parent means the request has already been queued.
-    if (await deps.queues.evaluations.getJob(parentOpts.jobId as string)) return;
-    const children: FlowChildJob[] = chunk(revisionIds, deps.config.workers.chunkSize).map((ids, batch) => {
-      const data = validatePayload('evaluation.batch', {
-        evaluationId,
-        jobKey,
-        modelId,
-        batch,
-        revisionIds: ids,
-        runs,
-      });
-      return {
-        name: 'evaluation.batch',
-        queueName: QUEUE_NAMES.evaluations,
-        data,
-        opts: { ...jobOptionsFor('evaluation.batch', data), attempts: deps.config.workers.batchAttempts },
-      };
-    });
-    await deps.queues.flow.add({
-      name: 'evaluation.run',
-      queueName: QUEUE_NAMES.evaluations,
-      data: parentData,
-      opts: parentOpts,
-      children,
-    });
+    const { state } = await deps.queue.runJobState(evaluation);
+    if (state === 'missing') return true;
+    return evaluation.status === 'running' && state === 'failed';
   }
 
   /**
@@ -171,7 +123,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
    */
   async function announceStarted(evaluationId: number, jobKey: string): Promise<void> {
     try {
-      await addJob(deps.queues, 'notify.evaluation-started', { evaluationId, jobKey });
+      await deps.queue.notify('notify.evaluation-started', { evaluationId, jobKey });
     } catch (err) {
       deps.log?.warn({ evaluationId, err }, 'evaluation started notification could not be queued');
     }
@@ -183,11 +135,17 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
     if (planned.revisionIds.length === 0) {
       // Nothing to run: done at once, and the requester still hears back.
       const { evaluation: done } = await finalizeEvaluation(serviceDeps, evaluation.id);
-      if (done) await announceFinished({ db: deps.db, queues: deps.queues, events: deps.events }, done);
+      if (done) await announceFinished({ db: deps.db, queue: deps.queue, events: deps.events }, done);
       return;
     }
     try {
-      await enqueueEvaluation(evaluation.id, modelId, planned.revisionIds, planned.runs, evaluation.jobKey);
+      await deps.queue.enqueueEvaluation(
+        evaluation.id,
+        modelId,
+        planned.revisionIds,
+        planned.runs,
+        evaluation.jobKey,
+      );
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       await markEvaluationFailed(serviceDeps, evaluation.id, `could not be queued: ${reason}`);
@@ -201,7 +159,6 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
   }
 
   return {
-    enqueueEvaluation,
     async evaluateModel(input) {
       const planned = await plan(
         input.modelId,
@@ -224,7 +181,7 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         evaluationIds.push(planned.evaluation.id);
       }
       // With no model to run on, or every model already answered, the revision is back-filled now.
-      await announceBackfillIfComplete({ db: deps.db, queues: deps.queues }, input.patternRevisionId);
+      await announceBackfillIfComplete({ db: deps.db, queue: deps.queue }, input.patternRevisionId);
       return { evaluationIds };
     },
     async backfillAdd(input) {
@@ -242,14 +199,8 @@ export function createScheduler(deps: SchedulerDeps): EvaluationScheduler & {
         evaluationIds.push(planned.evaluation.id);
       }
       // The cards' counts change now, whether or not a model exists to back-fill on.
-      await addJob(deps.queues, 'notify.patterns-added', { addId: add.id, jobKey: add.jobKey });
+      await deps.queue.notify('notify.patterns-added', { addId: add.id, jobKey: add.jobKey });
       return { evaluationIds };
     },
   };
-}
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

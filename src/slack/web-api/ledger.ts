@@ -1,7 +1,12 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { slackMessages } from '../db/schema.ts';
-import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from '../slack/post.ts';
+import type { Db } from '../../db/client.ts';
+import {
+  claimLedgerKey,
+  type LedgerEntry,
+  ledgerEntry,
+  lockLedgerEntry,
+  recordLedgerTs,
+} from '../../db/queries/slack-messages.ts';
+import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from './post.ts';
 
 /**
  * Exactly-once posting. The key names what a message is about; its row is written BEFORE the post, so a
@@ -13,10 +18,7 @@ import type { PngUpload, PostMessage, SlackPoster, UpdateMessage } from '../slac
 
 export type SlackOut = Pick<SlackPoster, 'post' | 'update' | 'uploadPng'>;
 
-export interface LedgerEntry {
-  channel: string;
-  ts: string | null;
-}
+export { type LedgerEntry, ledgerEntry };
 
 async function withEntry<T>(
   db: Db,
@@ -24,15 +26,11 @@ async function withEntry<T>(
   channel: string,
   use: (entry: LedgerEntry, record: (ts: string) => Promise<void>, tx: Db) => Promise<T>,
 ): Promise<T> {
-  await db.insert(slackMessages).values({ key, channel }).onConflictDoNothing({ target: slackMessages.key });
+  await claimLedgerKey(db, key, channel);
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ channel: slackMessages.channel, ts: slackMessages.ts })
-      .from(slackMessages)
-      .where(eq(slackMessages.key, key))
-      .for('update');
+    const row = await lockLedgerEntry(tx as unknown as Db, key);
     const record = async (ts: string) => {
-      await tx.update(slackMessages).set({ ts }).where(eq(slackMessages.key, key));
+      await recordLedgerTs(tx as unknown as Db, key, ts);
     };
     return use(row ?? { channel, ts: null }, record, tx as unknown as Db);
   });
@@ -40,15 +38,7 @@ async function withEntry<T>(
 
 /** Writes the key without posting (a marker other jobs can see). */
 export async function claimKey(db: Db, key: string, channel: string): Promise<void> {
-  await db.insert(slackMessages).values({ key, channel }).onConflictDoNothing({ target: slackMessages.key });
-}
-
-export async function ledgerEntry(db: Db, key: string): Promise<LedgerEntry | null> {
-  const [row] = await db
-    .select({ channel: slackMessages.channel, ts: slackMessages.ts })
-    .from(slackMessages)
-    .where(eq(slackMessages.key, key));
-  return row ?? null;
+  await claimLedgerKey(db, key, channel);
 }
 
 export interface Posted {

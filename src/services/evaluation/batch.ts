@@ -1,24 +1,26 @@
-import { type Job, UnrecoverableError } from 'bullmq';
+import { CanaryError } from '../../core/errors.ts';
+import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
 import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
-import type { Expectation, Model, PatternInput, Prediction } from '../../core/types.ts';
+import type { Model } from '../../core/model.ts';
+import type { PatternInput } from '../../core/pattern.ts';
 import type { Db } from '../../db/client.ts';
 import { markEvaluationRunning } from '../../db/queries/evaluations.ts';
 import { getModelById } from '../../db/queries/models.ts';
 import { type NewResult, type RevisionToRun, revisionsByIds } from '../../db/queries/results.ts';
+import type { AdapterCache } from '../../endpoints/adapter-cache.ts';
 import type { EndpointAdapter, EndpointAnswer } from '../../endpoints/types.ts';
 import type { GradedItem, Grading } from '../../grading/grading.ts';
 import { type CostMetrics, countCandidateCosts } from '../../grading/metrics.ts';
 import { candidateCost, generativeFields, statusOf } from '../../grading/result-extras.ts';
 import type { Logger } from '../../logger.ts';
 import type { CanaryMetrics } from '../../observability/metrics.ts';
-import { recordBatchResults } from '../../services/evaluations.ts';
-import type { AdapterCache } from '../adapters.ts';
-import type { EvaluationEvents } from '../events.ts';
-import { addJob, type JobPayload, parsePayload, progressDeduplication, type QueueSet } from '../jobs.ts';
+import type { EvaluationQueue } from '../ports.ts';
+import type { EvaluationEvents, EvaluationProgressEvent } from './events.ts';
+import { recordBatchResults } from './results.ts';
 
 export interface BatchProcessorDeps {
   db: Db;
-  queues: QueueSet;
+  queue: Pick<EvaluationQueue, 'notify'>;
   adapters: AdapterCache;
   events?: EvaluationEvents | undefined;
   log: Logger;
@@ -35,12 +37,25 @@ export interface BatchOutcome {
   total: number;
 }
 
+/** One chunk of an evaluation, as the evaluation.batch job carries it (src/queue/jobs.ts). */
+export interface BatchRequest {
+  evaluationId: number;
+  jobKey?: string | undefined;
+  modelId: number;
+  batch: number;
+  revisionIds: number[];
+  runs: number;
+}
+
+/** The evaluation's counts once a batch is recorded: the job's progress, and the progress event. */
+export type BatchProgress = EvaluationProgressEvent;
+
 /**
  * Runs one chunk of an evaluation: every revision × run in a single predict call (invariant variants
  * ride along), every answer checked, every result written and counted in one transaction. Retrying the
  * job redoes the chunk and overwrites its own rows without counting them again.
  */
-export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
+export function createBatchRunner(deps: BatchProcessorDeps) {
   // Evaluations this process has already seen running: their later batches skip the status update.
   const running = new Set<number>();
   const markRunning = async (evaluationId: number) => {
@@ -49,14 +64,17 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
     if (running.size >= 1_000) running.clear();
     running.add(evaluationId);
   };
-  return async function processEvaluationBatch(job: Job): Promise<BatchOutcome> {
-    const payload = parsePayload('evaluation.batch', job.data);
+  /** `attempt` counts from 1; a retried job passes its next attempt number. */
+  return async function runBatch(
+    payload: BatchRequest,
+    attempt: number,
+  ): Promise<{ outcome: BatchOutcome; progress: BatchProgress | null }> {
     const [, model, revisions] = await Promise.all([
       markRunning(payload.evaluationId),
       getModelById(deps.db, payload.modelId),
       revisionsByIds(deps.db, payload.revisionIds),
     ]);
-    if (!model) throw new UnrecoverableError(`model ${payload.modelId} no longer exists`);
+    if (!model) throw new CanaryError('model_not_found', `model ${payload.modelId} no longer exists`);
 
     const observeLatency = deps.metrics?.endpointLatencyFor(model.name);
     const rows = await answerChunk(
@@ -64,7 +82,7 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
       model,
       payload,
       revisions,
-      job.attemptsMade + 1,
+      attempt,
       observeLatency,
       deps.grading,
     );
@@ -77,8 +95,9 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
     }
     if (deps.metrics) countOutcomes(deps.metrics.evaluations, rows);
     if (deps.costMetrics) countCandidateCosts(deps.costMetrics, model, rows);
+    let progress: BatchProgress | null = null;
     if (counts) {
-      const progress = {
+      progress = {
         evaluationId: counts.id,
         total: counts.total,
         done: counts.doneCount,
@@ -86,26 +105,24 @@ export function createEvaluationBatchProcessor(deps: BatchProcessorDeps) {
         failed: counts.failed,
         errored: counts.errored,
       };
-      await Promise.all([
-        job.updateProgress(progress),
-        addJob(
-          deps.queues,
-          'notify.evaluation-progress',
-          { evaluationId: payload.evaluationId, jobKey: payload.jobKey },
-          { deduplication: progressDeduplication(payload.evaluationId, payload.jobKey) },
-        ),
-      ]);
+      await deps.queue.notify('notify.evaluation-progress', {
+        evaluationId: payload.evaluationId,
+        jobKey: payload.jobKey,
+      });
       deps.events?.emit('evaluation.progress', progress);
     }
     deps.log.debug(
       { evaluationId: payload.evaluationId, batch: payload.batch, recorded: rows.length },
       'evaluation batch recorded',
     );
-    return { recorded: rows.length, done: counts?.doneCount ?? 0, total: counts?.total ?? 0 };
+    return {
+      outcome: { recorded: rows.length, done: counts?.doneCount ?? 0, total: counts?.total ?? 0 },
+      progress,
+    };
   };
 }
 
-type BatchPayload = JobPayload<'evaluation.batch'>;
+type BatchPayload = BatchRequest;
 
 async function answerChunk(
   adapters: AdapterCache,

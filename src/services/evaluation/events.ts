@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EvaluationStatus } from '../core/types.ts';
+import type { EvaluationStatus } from '../../core/outcome.ts';
 
 /** In-process signals for the CLI and the demo; Slack hears about evaluations through the notify queue. */
 export interface EvaluationProgressEvent {

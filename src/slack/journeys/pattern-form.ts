@@ -1,11 +1,11 @@
-import type { Expectation } from '../core/expectations/handler.ts';
-import { parseExpectationShorthand } from '../core/expectations/index.ts';
-import { isPlainObject, tryParseJson } from '../core/json.ts';
-import type { PatternInput, Polarity } from '../core/pattern.ts';
-import { parsePatternInput } from '../core/pattern.ts';
-import type { Result } from '../core/result.ts';
-import { BLOCK, FIELD } from './blocks/ids.ts';
-import { EXPECTATION_CHOICES, type ExpectationChoice } from './blocks/modals.ts';
+import type { Expectation } from '../../core/expectations/handler.ts';
+import { parseExpectationShorthand } from '../../core/expectations/index.ts';
+import { isPlainObject, tryParseJson } from '../../core/json.ts';
+import type { PatternInput, Polarity } from '../../core/pattern.ts';
+import { parsePatternInput } from '../../core/pattern.ts';
+import type { Result } from '../../core/result.ts';
+import { BLOCK, FIELD } from '../blocks/ids.ts';
+import { EXPECTATION_CHOICES, type ExpectationChoice } from '../blocks/modals.ts';
 
 /** Slack's view.state.values: block_id → action_id → element state. */
 export type ViewValues = Record<

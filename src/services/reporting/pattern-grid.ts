@@ -1,8 +1,8 @@
-import type { PatternGridInput } from '../core/charts.ts';
-import type { PatternInput } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { patternGrid } from '../services/reports.ts';
-import { revisionLabels } from './queries.ts';
+import type { PatternGridInput } from '../../core/charts.ts';
+import type { PatternInput } from '../../core/pattern.ts';
+import type { Db } from '../../db/client.ts';
+import { revisionLabels } from '../../db/queries/notifications.ts';
+import { patternGrid } from '../reports.ts';
 
 /**
  * Chart 4's data for one problem: pass / fail / error per pattern per model, each pattern labelled with

@@ -1,12 +1,17 @@
+import type { Job } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertEvaluation } from '../../src/db/queries/evaluations.ts';
 import { evaluations } from '../../src/db/schema.ts';
 import { createRedis } from '../../src/queue/connection.ts';
-import type { EvaluationFinishedEvent, EvaluationProgressEvent } from '../../src/queue/events.ts';
+import type { Handlers, SlackJobName } from '../../src/queue/handlers.ts';
 import { QUEUE_NAMES } from '../../src/queue/jobs.ts';
-import { MIN_LOCK_MS, startWorkers } from '../../src/workers/start.ts';
+import { MIN_LOCK_MS, startWorkers } from '../../src/queue/workers.ts';
+import type {
+  EvaluationFinishedEvent,
+  EvaluationProgressEvent,
+} from '../../src/services/evaluation/events.ts';
 import {
   createHarness,
   type Harness,
@@ -17,7 +22,21 @@ import {
   seedProblem,
   waitFor,
   waitForEvaluation,
-} from '../queue/harness.ts';
+} from './harness.ts';
+
+/** A notify handler map that only records what it was handed. */
+function recordingHandlers(seen: { name: string; data: unknown }[]): Handlers<SlackJobName> {
+  const record = { run: async (data: unknown, job: Job) => void seen.push({ name: job.name, data }) };
+  return {
+    'notify.evaluation-started': record,
+    'notify.evaluation-progress': record,
+    'notify.evaluation-finished': record,
+    'notify.pattern-backfilled': record,
+    'notify.patterns-added': record,
+    'notify.add-backfilled': record,
+    'digest.tick': record,
+  };
+}
 
 function isFor(data: unknown, evaluationId: number): boolean {
   return (data as { evaluationId?: number }).evaluationId === evaluationId;
@@ -53,7 +72,7 @@ async function workerClientIds(): Promise<string[]> {
 }
 
 describe('startWorkers', () => {
-  it('runs the notify processor it is given on the notify queue', async () => {
+  it('runs the notify handlers it is given on the notify queue', async () => {
     const seen: { name: string; data: unknown }[] = [];
     const extra = await startWorkers({
       config: h.config,
@@ -61,9 +80,7 @@ describe('startWorkers', () => {
       log: pino({ level: 'silent' }),
       secrets: {},
       queues: h.queues,
-      notifyProcessor: async (job) => {
-        seen.push({ name: job.name, data: job.data });
-      },
+      notify: { handlers: recordingHandlers(seen) },
     });
     try {
       const modelId = await seedModel(h.db, h.server);

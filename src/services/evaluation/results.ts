@@ -1,21 +1,19 @@
-import { computeMetrics } from '../core/metrics.ts';
-import { foldRuns } from '../core/outcome.ts';
-import type { EvaluationStatus, EvaluationTrigger, Metrics } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { type EvaluationCost, evaluationCost } from '../db/queries/costs.ts';
+import type { Metrics } from '../../core/metrics.ts';
+import { computeMetrics } from '../../core/metrics.ts';
+import type { EvaluationStatus, EvaluationTrigger } from '../../core/outcome.ts';
+import { foldRuns } from '../../core/outcome.ts';
+import type { Db } from '../../db/client.ts';
+import { type EvaluationCost, evaluationCost } from '../../db/queries/costs.ts';
 import {
   addEvaluationCounts,
   type CountDelta,
-  completeEvaluationRow,
   type EvaluationRow,
-  failEvaluationRow,
-  getEvaluationRow,
   getEvaluationWithModel,
   insertEvaluation,
   type NewEvaluation,
   problemHeaders,
   refreshEvaluationCounts,
-} from '../db/queries/evaluations.ts';
+} from '../../db/queries/evaluations.ts';
 import {
   currentRunsOfModel,
   lockPriorResults,
@@ -23,9 +21,9 @@ import {
   type PriorResult,
   problemIdsOfEvaluation,
   recordResults,
-} from '../db/queries/results.ts';
+} from '../../db/queries/results.ts';
 
-export type { NewResult } from '../db/queries/results.ts';
+export type { NewResult } from '../../db/queries/results.ts';
 export { recordResults, refreshEvaluationCounts };
 
 /**
@@ -207,31 +205,4 @@ export async function summarizeEvaluation(
     metrics: computeMetrics(foldRuns(runs.filter((r) => r.problemId === p.id))),
   }));
   return { perProblem };
-}
-
-/**
- * Marks the evaluation done with its summary. Idempotent: a second call (a retried parent job) finds it
- * already finished and changes nothing. Returns the row as it now stands.
- */
-export async function finalizeEvaluation(
-  deps: { db: Db; now: () => Date },
-  evaluationId: number,
-): Promise<{ evaluation: EvaluationRow | null; finishedNow: boolean }> {
-  const before = await getEvaluationRow(deps.db, evaluationId);
-  if (!before) return { evaluation: null, finishedNow: false };
-  if (before.status === 'done' || before.status === 'failed')
-    return { evaluation: before, finishedNow: false };
-  const counted = (await refreshEvaluationCounts(deps.db, evaluationId)) ?? before;
-  const summary = await summarizeEvaluation(deps.db, evaluationId, counted.modelId);
-  const done = await completeEvaluationRow(deps.db, evaluationId, { summary, now: deps.now() });
-  if (done) return { evaluation: done, finishedNow: true };
-  return { evaluation: await getEvaluationRow(deps.db, evaluationId), finishedNow: false };
-}
-
-export async function markEvaluationFailed(
-  deps: { db: Db; now: () => Date },
-  evaluationId: number,
-  error: string,
-): Promise<EvaluationRow | null> {
-  return failEvaluationRow(deps.db, evaluationId, { error, now: deps.now() });
 }

@@ -1,23 +1,22 @@
-import type { Db } from '../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import {
   type EvaluationRow,
   failEvaluationRow,
   getEvaluationRow,
   setEvaluationError,
   unfinishedEvaluationsOlderThan,
-} from '../db/queries/evaluations.ts';
-import type { Logger } from '../logger.ts';
-import type { EvaluationScheduler } from '../services/ports.ts';
+} from '../../db/queries/evaluations.ts';
+import type { Logger } from '../../logger.ts';
+import type { EvaluationQueue, EvaluationScheduler } from '../ports.ts';
+import { announceFinished } from './announce.ts';
 import type { EvaluationEvents } from './events.ts';
-import { announceFinished } from './finish.ts';
-import { jobOptionsFor, type QueueSet } from './jobs.ts';
 
 /** States in which BullMQ will still run the parent (or is running it): the evaluation is alive. */
 const LIVE = new Set(['waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'paused']);
 
 export interface WatchdogDeps {
   db: Db;
-  queues: QueueSet;
+  queue: EvaluationQueue;
   scheduler: EvaluationScheduler;
   log: Logger;
   /** CANARY_WATCHDOG_AFTER_MS: how long an evaluation may sit queued/running with no live job. */
@@ -41,12 +40,7 @@ export function createWatchdog(deps: WatchdogDeps) {
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ module: 'watchdog' });
 
-  async function stateOf(row: EvaluationRow): Promise<{ jobId: string; state: string }> {
-    const jobId = jobOptionsFor('evaluation.run', { evaluationId: row.id, jobKey: row.jobKey })
-      .jobId as string;
-    const job = await deps.queues.evaluations.getJob(jobId);
-    return { jobId, state: job ? await job.getState() : 'missing' };
-  }
+  const stateOf = (row: EvaluationRow) => deps.queue.runJobState(row);
 
   async function requeue(row: EvaluationRow): Promise<number | null> {
     const requestedBy = row.requestedBy;
@@ -106,12 +100,8 @@ export function createWatchdog(deps: WatchdogDeps) {
       log.warn({ evaluationId: row.id, jobId, state, replacement: next }, 'stranded evaluation replaced');
       const latest = await getEvaluationRow(deps.db, row.id);
       if (latest) {
-        await announceFinished({ db: deps.db, queues: deps.queues, events: deps.events }, latest).catch(
-          (err) =>
-            log.warn(
-              { err, evaluationId: row.id },
-              'stranded evaluation: finished notice could not be queued',
-            ),
+        await announceFinished({ db: deps.db, queue: deps.queue, events: deps.events }, latest).catch((err) =>
+          log.warn({ err, evaluationId: row.id }, 'stranded evaluation: finished notice could not be queued'),
         );
       }
     }

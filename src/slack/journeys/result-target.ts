@@ -1,8 +1,9 @@
-import { CanaryError, type Problem } from '../core/types.ts';
-import { type EvaluationView, getEvaluation } from '../services/evaluations.ts';
-import { getProblemOrThrowById } from '../services/problems.ts';
-import { parseResultIds } from './blocks/results.ts';
-import type { SlackContext } from './context.ts';
+import { CanaryError } from '../../core/errors.ts';
+import type { Problem } from '../../core/problem.ts';
+import { type EvaluationView, getEvaluation } from '../../services/evaluation/results.ts';
+import { getProblemOrThrowById } from '../../services/problems.ts';
+import { parseResultIds } from '../blocks/results.ts';
+import type { SlackContext } from '../context.ts';
 
 /** What a result message's button points at, read back from the ids in its value. */
 export async function resultTarget(

@@ -1,31 +1,42 @@
-import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { Job, type Processor, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { createAdapterCache } from '../endpoints/adapter-cache.ts';
 import { createGrading } from '../grading/grading.ts';
 import { type CostMetrics, countGraderCalls } from '../grading/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { CanaryMetrics } from '../observability/metrics.ts';
-import { createAdapterCache } from '../queue/adapters.ts';
-import { createRedis } from '../queue/connection.ts';
-import { createEvaluationEvents, type EvaluationEvents } from '../queue/events.ts';
-import { announceFinished } from '../queue/finish.ts';
-import { parsePayload, QUEUE_NAMES } from '../queue/jobs.ts';
-import { createEvaluationBatchProcessor } from '../queue/processors/evaluation-batch.ts';
-import { createEvaluationRunProcessor } from '../queue/processors/evaluation-run.ts';
-import { createScheduler } from '../queue/producers.ts';
-import { createQueues, type Queues } from '../queue/queues.ts';
-import { createWatchdog } from '../queue/watchdog.ts';
-import { markEvaluationFailed } from '../services/evaluations.ts';
+import { createBatchRunner } from '../services/evaluation/batch.ts';
+import { createEvaluationEvents, type EvaluationEvents } from '../services/evaluation/events.ts';
+import { failEvaluation } from '../services/evaluation/fail.ts';
+import { type FailedBatch, finishEvaluation } from '../services/evaluation/finish.ts';
+import { createWatchdog } from '../services/evaluation/watchdog.ts';
+import { createRedis } from './connection.ts';
+import {
+  type Handlers,
+  handlerOf,
+  type JobHandlers,
+  type JobsOn,
+  type NotifyJobs,
+  processorFor,
+} from './handlers.ts';
+import { jobCatalog, parsePayload, QUEUE_NAMES } from './jobs.ts';
+import { pruneHandler } from './observation-retention.ts';
+import { createQueues, type Queues } from './queues.ts';
+import { createEvaluationQueue, createScheduler } from './transport.ts';
 
 export interface WorkerDeps {
-  config: Pick<Config, 'redis' | 'workers' | 'endpoints'>;
+  config: Pick<Config, 'redis' | 'workers' | 'endpoints' | 'observations'>;
   db: Db;
   log: Logger;
   /** Where endpoint secrets referenced by name are looked up (normally the process environment). */
   secrets: Record<string, string | undefined>;
-  /** Processor for the notify queue (Slack messages, digests); without it no notify worker runs here. */
-  notifyProcessor?: Processor;
+  /**
+   * The notify queue's handlers (Slack messages, digests: src/notify/, built by src/compose.ts); without them no
+   * notify worker runs here (nor the observation prune that shares its queue).
+   */
+  notify?: NotifyJobs;
   /** Producer side to enqueue follow-up jobs on; created (and closed) here when not given. */
   queues?: Queues;
   events?: EvaluationEvents;
@@ -59,7 +70,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     defaultBatchSize: config.workers.batchSize,
   });
 
-  const processorDeps = { db: deps.db, queues, events, log, now };
+  const queue = createEvaluationQueue(queues, config);
+  const lifecycle = { db: deps.db, queue, events, log, now };
   const costMetrics = costMetricsOf(deps.metrics);
   const grading = createGrading({
     db: deps.db,
@@ -68,19 +80,40 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       ? { onCalls: (model, fresh, cached, cost) => countGraderCalls(costMetrics, model, fresh, cached, cost) }
       : {}),
   });
-  const runBatch = createEvaluationBatchProcessor({
-    ...processorDeps,
+  const runBatch = createBatchRunner({
+    ...lifecycle,
     adapters,
     metrics: deps.metrics,
     grading,
     costMetrics,
   });
-  const runParent = createEvaluationRunProcessor(processorDeps);
-  const evaluationProcessor: Processor = async (job: Job) => {
-    if (job.name === 'evaluation.batch') return runBatch(job);
-    if (job.name === 'evaluation.run') return runParent(job);
-    throw new UnrecoverableError(`unknown job ${job.name} on the ${QUEUE_NAMES.evaluations} queue`);
+  // The processors: each job of the catalog is one call into a service.
+  const evaluationHandlers: Handlers<JobsOn<'evaluations'>> = {
+    'evaluation.batch': {
+      async run(payload, job) {
+        const { outcome, progress } = await runBatch(payload, job.attemptsMade + 1);
+        if (progress) await job.updateProgress(progress);
+        return outcome;
+      },
+    },
+    'evaluation.run': {
+      run: async (payload, job) =>
+        finishEvaluation(
+          lifecycle,
+          payload.evaluationId,
+          await failedBatchesOf(job, queues.evaluations, log),
+        ),
+      // The run job gave up for good: the evaluation fails, or it would look "running" for ever.
+      failedForGood: (payload, err) => failEvaluation(lifecycle, payload.evaluationId, err.message),
+    },
   };
+  const handlers: Partial<JobHandlers> = deps.notify
+    ? ({
+        ...evaluationHandlers,
+        'observations.prune': pruneHandler(lifecycle, config.observations.retentionDays),
+        ...deps.notify.handlers,
+      } satisfies JobHandlers)
+    : evaluationHandlers;
 
   // The lock is renewed every half lockDuration; a worker that dies stops renewing, and the stalled
   // check (run by any live worker every stalledInterval) hands its job to someone else. A live worker
@@ -115,12 +148,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         { queue: name, job: job?.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: err.message },
         'job failed',
       );
-      // The run job gave up for good (attempts used up, or unrecoverable): say so on the evaluation, or it
-      // would look "running" for ever. A retry still to come leaves the job delayed, not failed.
-      if (job?.name === 'evaluation.run') {
+      // A retry still to come leaves the job delayed, not failed: only a job failed for good is handed on.
+      const failedForGood = job ? handlerOf(handlers, job.name)?.failedForGood : undefined;
+      if (job && failedForGood) {
         void (async () => {
-          if (await job.isFailed()) await failEvaluation(job.data, err);
-        })().catch((e) => log.error({ err: e, jobId: job.id }, 'could not fail evaluation'));
+          if (await job.isFailed())
+            await failedForGood(parsePayload(job.name as keyof typeof jobCatalog, job.data), err);
+        })().catch((e) => log.error({ err: e, jobId: job.id }, 'job failed for good; its handler failed'));
       }
     });
     worker.on('stalled', (jobId) =>
@@ -130,11 +164,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     return worker;
   };
 
-  makeWorker(QUEUE_NAMES.evaluations, evaluationProcessor, config.workers.concurrency);
+  makeWorker(QUEUE_NAMES.evaluations, processorFor('evaluations', handlers), config.workers.concurrency);
   // Stranded evaluations (queued/running with no live job) are replaced from here: every worker process sweeps.
   const watchdog = createWatchdog({
     db: deps.db,
-    queues,
+    queue,
     scheduler: createScheduler({ db: deps.db, queues, config, log, events, now }),
     log,
     afterMs: config.workers.watchdogAfterMs,
@@ -142,7 +176,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     now,
   });
   watchdog.start(Math.min(60_000, Math.max(500, Math.floor(config.workers.watchdogAfterMs / 2))));
-  if (deps.notifyProcessor) makeWorker(QUEUE_NAMES.notify, deps.notifyProcessor, config.workers.concurrency);
+  if (deps.notify)
+    makeWorker(
+      QUEUE_NAMES.notify,
+      processorFor('notify', handlers, deps.notify.around),
+      config.workers.concurrency,
+    );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info(
     {
@@ -152,16 +191,6 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     },
     'workers started',
   );
-
-  async function failEvaluation(data: unknown, err: Error): Promise<void> {
-    const { evaluationId } = parsePayload('evaluation.run', data);
-    const failed = await markEvaluationFailed(
-      { db: deps.db, now },
-      evaluationId,
-      `run failed: ${err.message}`,
-    );
-    if (failed) await announceFinished({ db: deps.db, queues, events }, failed);
-  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -186,4 +215,29 @@ function costMetricsOf(metrics: WorkerDeps['metrics']): CostMetrics | undefined 
     return undefined;
   const { modelRequests, modelTokens, modelCostUsd, graderAnswers } = metrics;
   return { modelRequests, modelTokens, modelCostUsd, graderAnswers };
+}
+
+/** The batches of a run that gave up for good, read back from BullMQ, for finishEvaluation to fill their gaps. */
+async function failedBatchesOf(job: Job, queue: Queue, log: Logger): Promise<FailedBatch[]> {
+  const failures = await job.getIgnoredChildrenFailures();
+  const out: FailedBatch[] = [];
+  for (const [childKey, failedReason] of Object.entries(failures)) {
+    // A child key is `<prefix>:<queue>:<jobId>`; job ids never contain ':'.
+    const childId = childKey.slice(childKey.lastIndexOf(':') + 1);
+    const child = await Job.fromId(queue, childId);
+    if (!child) {
+      log.error({ childKey }, 'failed evaluation batch is gone; its gaps cannot be recorded');
+      continue;
+    }
+    const parsed = jobCatalog['evaluation.batch'].schema.safeParse(child.data);
+    if (!parsed.success) {
+      log.error(
+        { childKey },
+        'failed evaluation batch has an unreadable payload; its gaps cannot be recorded',
+      );
+      continue;
+    }
+    out.push({ payload: parsed.data, attemptsMade: child.attemptsMade, failedReason });
+  }
+  return out;
 }

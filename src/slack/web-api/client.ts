@@ -6,9 +6,9 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
-import { slackErrorLabel } from './errors.ts';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../logger.ts';
+import { slackErrorLabel } from '../errors.ts';
 
 /**
  * Options every Slack Web API client in Canary shares (Bolt's own client, workers' clients): the API base

@@ -1,12 +1,14 @@
-import { describeExpectation } from '../core/expectations/index.ts';
-import { validatePatternDraft } from '../core/pattern.ts';
-import { escapeSlack, truncate } from '../core/text.ts';
-import type { Expectation, Pattern, PatternInput, PatternSource, Polarity, Problem } from '../core/types.ts';
-import { invalid } from '../services/errors.ts';
-import { addPattern, scheduleBackfills } from '../services/patterns.ts';
-import { createProblem, getProblem } from '../services/problems.ts';
-import type { SlackContext } from './context.ts';
-import { announceProblem, noteInHomeThread, refreshCard } from './problem-data.ts';
+import type { Expectation } from '../../core/expectations/handler.ts';
+import { describeExpectation } from '../../core/expectations/index.ts';
+import type { Pattern, PatternInput, PatternSource, Polarity } from '../../core/pattern.ts';
+import { validatePatternDraft } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
+import { escapeSlack, truncate } from '../../core/text.ts';
+import { invalid } from '../../services/errors.ts';
+import { addPattern, scheduleBackfills } from '../../services/patterns.ts';
+import { createProblem, getProblem } from '../../services/problems.ts';
+import type { SlackContext } from '../context.ts';
+import { announceProblem, noteInHomeThread, refreshCard } from '../problem-data.ts';
 
 export interface SavePatternRequest {
   problemKey?: string | undefined;

@@ -1,10 +1,10 @@
-import { formatRate } from '../core/metrics.ts';
-import { escapeSlack } from '../core/text.ts';
-import { getProblem } from '../services/problems.ts';
-import { signOff } from '../services/signoffs.ts';
-import { isSigner, type SlackContext } from './context.ts';
-import { noteInHomeThread } from './problem-data.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from './reply.ts';
+import { formatRate } from '../../core/metrics.ts';
+import { escapeSlack } from '../../core/text.ts';
+import { getProblem } from '../../services/problems.ts';
+import { signOff } from '../../services/signoffs.ts';
+import { isSigner, type SlackContext } from '../context.ts';
+import { noteInHomeThread } from '../problem-data.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../reply.ts';
 
 export interface SignOffTarget {
   problemKey: string;

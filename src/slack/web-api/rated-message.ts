@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { MessageDetails } from '../services/slack-ratings.ts';
-import type { SlackContext } from './context.ts';
-import { slackErrorCode } from './errors.ts';
+import type { MessageDetails } from '../../services/slack-ratings.ts';
+import type { SlackContext } from '../context.ts';
+import { slackErrorCode } from '../errors.ts';
 import { fetchMessage } from './message-lookup.ts';
 
 /**

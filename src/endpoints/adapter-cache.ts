@@ -1,6 +1,6 @@
-import type { Model } from '../core/types.ts';
-import { createAdapter } from '../endpoints/index.ts';
-import type { EndpointAdapter } from '../endpoints/types.ts';
+import type { Model } from '../core/model.ts';
+import { createAdapter } from './index.ts';
+import type { EndpointAdapter } from './types.ts';
 
 /**
  * One adapter per model per worker process, so the adapter's concurrency limit holds across the batches

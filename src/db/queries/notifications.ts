@@ -1,9 +1,12 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Expectation, Model, PatternInput, Polarity, Problem } from '../core/types.ts';
-import type { Db } from '../db/client.ts';
-import { toModel } from '../db/queries/models.ts';
-import { toProblem } from '../db/queries/problems.ts';
-import { evaluations, flags, models, patternRevisions, patterns, problems, results } from '../db/schema.ts';
+import type { Expectation } from '../../core/expectations/handler.ts';
+import type { Model } from '../../core/model.ts';
+import type { PatternInput, Polarity } from '../../core/pattern.ts';
+import type { Problem } from '../../core/problem.ts';
+import type { Db } from '../client.ts';
+import { evaluations, flags, models, patternRevisions, patterns, problems, results } from '../schema.ts';
+import { toModel } from './models.ts';
+import { toProblem } from './problems.ts';
 
 /** Read-side queries only the notifications need. */
 

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { SlackContext } from './context.ts';
+import type { SlackContext } from '../context.ts';
 
 /** A message's permalink, or null when Slack will not give one (deleted, no access): a link is never essential. */
 export async function permalinkOf(
