@@ -7,7 +7,7 @@ import {
   revisionLabels,
   runsOfRevision,
 } from '../db/queries/notifications.ts';
-import { type BackfillRow, backfillMessage } from '../slack/blocks/results.ts';
+import { type BackfillRow, backfillMessage } from '../slack/blocks/backfill.ts';
 import { postOrUpdate } from '../slack/web-api/ledger.ts';
 import type { PostingDeps } from './deps.ts';
 

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { ChartRenderer, RenderedChart } from '../charts/index.ts';
 import type { ChartSpec } from '../core/charts.ts';
 import type { Db } from '../db/client.ts';
-import { imageBlock } from '../slack/blocks/results.ts';
+import { imageBlock } from '../slack/blocks/result-text.ts';
 import { type SlackOut, uploadOnce } from '../slack/web-api/ledger.ts';
 
 /**

@@ -17,12 +17,9 @@ import { type EvaluationResults, gatherEvaluationResults } from '../services/rep
 import { patternGridOf } from '../services/reporting/pattern-grid.ts';
 import type { SatisfactionReport } from '../services/satisfaction.ts';
 import type { BrokenSignoff } from '../services/signoffs.ts';
-import {
-  evaluationSummaryMessage,
-  problemResultMessage,
-  type SummaryUsers,
-  signoffBrokenMessage,
-} from '../slack/blocks/results.ts';
+import { evaluationSummaryMessage, type SummaryUsers } from '../slack/blocks/evaluation-summary.ts';
+import { problemResultMessage } from '../slack/blocks/problem-result.ts';
+import { signoffBrokenMessage } from '../slack/blocks/signoff-broken.ts';
 import {
   claimKey,
   ledgerEntry,

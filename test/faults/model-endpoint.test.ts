@@ -8,7 +8,8 @@ import {
   startModelServer,
 } from '../../src/modelserver/index.ts';
 import { getEvaluation } from '../../src/services/evaluation/results.ts';
-import { evaluationSummaryMessage, problemResultMessage } from '../../src/slack/blocks/results.ts';
+import { evaluationSummaryMessage } from '../../src/slack/blocks/evaluation-summary.ts';
+import { problemResultMessage } from '../../src/slack/blocks/problem-result.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { cleanupAll, spawnWorker, stopAllWorkers } from '../support/processes.ts';
 import {

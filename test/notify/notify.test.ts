@@ -6,7 +6,7 @@ import { createNotifyProcessor } from '../../src/notify/processor.ts';
 import { trainingMetricsOfName } from '../../src/services/reporting/evaluation-results.ts';
 import { patternGridOf } from '../../src/services/reporting/pattern-grid.ts';
 import { ACTION } from '../../src/slack/blocks/ids.ts';
-import { parseResultIds } from '../../src/slack/blocks/results.ts';
+import { parseResultIds } from '../../src/slack/blocks/result-ids.ts';
 import { ledgerEntry } from '../../src/slack/web-api/ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type SlackApi, startSlackApi } from '../support/slack-api/index.ts';

@@ -7,7 +7,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { type RunningWorkers, startWorkers } from '../../src/queue/workers.ts';
 import { retireModel } from '../../src/services/models.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
-import { evaluationSummaryMessage } from '../../src/slack/blocks/results.ts';
+import { evaluationSummaryMessage } from '../../src/slack/blocks/evaluation-summary.ts';
 import { serviceDeps } from '../http/fixtures.ts';
 import { listen } from '../http/server.ts';
 import {

@@ -6,7 +6,7 @@ import { addPatterns } from '../../src/services/patterns.ts';
 import { createProblem } from '../../src/services/problems.ts';
 import { problemsOverModels } from '../../src/services/reporting/evaluation-results.ts';
 import { compareModels, outcomesFor } from '../../src/services/reports.ts';
-import { problemResultMessage } from '../../src/slack/blocks/results.ts';
+import { problemResultMessage } from '../../src/slack/blocks/problem-result.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { serviceDeps } from '../http/fixtures.ts';
 import { listen } from '../http/server.ts';

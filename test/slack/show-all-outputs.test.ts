@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allChangesMessages } from '../../src/slack/blocks/results.ts';
+import { allChangesMessages } from '../../src/slack/blocks/all-changes.ts';
 
 describe('"Show all" shows each generative output', () => {
   it('escapes hostile text, shortens it, and names the grader', () => {

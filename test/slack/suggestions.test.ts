@@ -6,7 +6,7 @@ import { patterns } from '../../src/db/schema.ts';
 import { addPatterns } from '../../src/services/patterns.ts';
 import { createProblem, setProblemHome } from '../../src/services/problems.ts';
 import { flagSaved } from '../../src/slack/blocks/flag.ts';
-import { problemResultMessage } from '../../src/slack/blocks/results.ts';
+import { problemResultMessage } from '../../src/slack/blocks/problem-result.ts';
 import { patternReceipt } from '../../src/slack/blocks/suggestions.ts';
 import { CHANNEL, harnessPerFile, USER } from './harness.ts';
 

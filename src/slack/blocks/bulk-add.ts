@@ -1,6 +1,6 @@
 import { formatRate } from '../../core/metrics.ts';
 import { context, mrkdwnSection, safe } from './limits.ts';
-import type { MessageContent } from './results.ts';
+import type { MessageContent } from './result-text.ts';
 
 export interface BulkAddModelLine {
   model: string;

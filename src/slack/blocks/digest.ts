@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Digest } from '../../core/digest.ts';
 import { escapeSlack, truncate } from '../../core/text.ts';
 import { context, header, LIMITS, mrkdwnSection } from './limits.ts';
-import { imageBlock, type MessageContent } from './results.ts';
+import { imageBlock, type MessageContent } from './result-text.ts';
 
 /**
  * The daily digest as a Slack message. A quiet day is one line and nothing else; otherwise a header, the

@@ -2,7 +2,7 @@ import { CanaryError } from '../../core/errors.ts';
 import type { Problem } from '../../core/problem.ts';
 import { type EvaluationView, getEvaluation } from '../../services/evaluation/results.ts';
 import { getProblemOrThrowById } from '../../services/problems.ts';
-import { parseResultIds } from '../blocks/results.ts';
+import { parseResultIds } from '../blocks/result-ids.ts';
 import type { SlackContext } from '../context.ts';
 
 /** What a result message's button points at, read back from the ids in its value. */

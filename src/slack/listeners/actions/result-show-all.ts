@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { CanaryError } from '../../../core/errors.ts';
 import { formatModelRef } from '../../../core/model.ts';
 import { gatherProblemResults } from '../../../services/reporting/evaluation-results.ts';
-import { allChangesMessages } from '../../blocks/results.ts';
+import { allChangesMessages } from '../../blocks/all-changes.ts';
 import type { SlackContext } from '../../context.ts';
 import { resultTarget } from '../../journeys/result-target.ts';
 import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
