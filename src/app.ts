@@ -15,7 +15,7 @@ import { type RunningWorkers, startWorkers } from './queue/workers.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createEvaluationEvents, type EvaluationEvents } from './services/evaluation/events.ts';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.ts';
-import { slackObservationCards } from './slack/observation-cards.ts';
+import { slackObservationCards } from './slack/web-api/observation-cards.ts';
 
 export interface Canary {
   config: Config;

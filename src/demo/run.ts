@@ -34,7 +34,7 @@ import { createProblem, findProblemByKeyOrTitle } from '../services/problems.ts'
 import { problemsOverModels } from '../services/reporting/evaluation-results.ts';
 import { modelReport, outcomesFor, patternGrid, problemHistory } from '../services/reports.ts';
 import { settingsFrom } from '../slack/context.ts';
-import { announceProblem } from '../slack/problem-data.ts';
+import { announceProblem } from '../slack/journeys/problem-data.ts';
 import { type GenerativeResult, generativeDemo } from './generative.ts';
 import { patternGridHtml } from './grid-html.ts';
 import { DEMO_PROBLEMS, LATE_PATTERN } from './problem-set.ts';

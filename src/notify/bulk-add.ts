@@ -8,7 +8,7 @@ import {
 import { listProblems } from '../services/problems.ts';
 import { type BulkAddModelLine, bulkAddMessage } from '../slack/blocks/bulk-add.ts';
 import { problemCard } from '../slack/blocks/problem-card.ts';
-import { cardData } from '../slack/problem-data.ts';
+import { cardData } from '../slack/journeys/problem-data.ts';
 import { postOrUpdate, updateIfChanged } from '../slack/web-api/ledger.ts';
 import type { PostingDeps } from './deps.ts';
 

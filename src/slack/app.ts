@@ -3,15 +3,15 @@ import { App, ErrorCode, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type SlackConfig, type SlackContext, settingsFrom } from './context.ts';
-import { deliveryLedger } from './deliveries.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { registerCommands } from './listeners/commands/index.ts';
 import { registerEvents } from './listeners/events/index.ts';
 import { registerOptions } from './listeners/options/index.ts';
 import { registerShortcuts } from './listeners/shortcuts/index.ts';
 import { registerViews } from './listeners/views/index.ts';
-import { foreignOrigin, originOf } from './origin.ts';
-import { createRequestGuard } from './request-guard.ts';
+import { deliveryLedger } from './requests/deliveries.ts';
+import { foreignOrigin, originOf } from './requests/origin.ts';
+import { createRequestGuard } from './requests/request-guard.ts';
 import { slackClientOptions, toSlackLogger } from './web-api/client.ts';
 import { createSlackPoster, type SlackPoster } from './web-api/post.ts';
 

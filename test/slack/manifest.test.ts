@@ -8,7 +8,7 @@ import {
   requiredBotScopes,
   SDK_HELPERS,
   WEB_API_SCOPES,
-} from '../../src/slack/scopes.ts';
+} from '../../src/slack/web-api/scopes.ts';
 import { SLACK_SPEC_DIR } from '../support/slack-spec.ts';
 
 const SCHEMA_DIR = SLACK_SPEC_DIR;

@@ -4,7 +4,7 @@ import { CanaryError } from '../../src/core/errors.ts';
 import { validateObservation } from '../../src/core/observation.ts';
 import { observations } from '../../src/db/schema.ts';
 import { addObservations } from '../../src/services/observations.ts';
-import { slackObservationCards } from '../../src/slack/observation-cards.ts';
+import { slackObservationCards } from '../../src/slack/web-api/observation-cards.ts';
 import { slackFor } from '../notify/seed.ts';
 import { BOT_USER_ID } from '../support/slack-api/ids.ts';
 import { CHANNEL, harnessPerFile, OTHER, seedResults, USER } from './harness.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ExpectedOrigin, foreignOrigin, originOf } from '../../src/slack/origin.ts';
+import { type ExpectedOrigin, foreignOrigin, originOf } from '../../src/slack/requests/origin.ts';
 
 describe('originOf reads each payload shape', () => {
   it.each([

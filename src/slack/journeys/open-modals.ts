@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { getProblem } from '../../services/problems.ts';
 import { type AddPatternMetadata, addPatternModal } from '../blocks/modals.ts';
 import type { SlackContext } from '../context.ts';
-import { hasOpenProblems } from '../problem-data.ts';
+import { hasOpenProblems } from './problem-data.ts';
 
 /**
  * Opens the add-pattern modal. Trigger ids die after 3 seconds, so only fast reads happen before views.open.

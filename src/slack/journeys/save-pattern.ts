@@ -8,7 +8,7 @@ import { invalid } from '../../services/errors.ts';
 import { addPattern, scheduleBackfills } from '../../services/patterns.ts';
 import { createProblem, getProblem } from '../../services/problems.ts';
 import type { SlackContext } from '../context.ts';
-import { announceProblem, noteInHomeThread, refreshCard } from '../problem-data.ts';
+import { announceProblem, noteInHomeThread, refreshCard } from './problem-data.ts';
 
 export interface SavePatternRequest {
   problemKey?: string | undefined;

@@ -3,8 +3,8 @@ import { escapeSlack } from '../../core/text.ts';
 import { getProblem } from '../../services/problems.ts';
 import { signOff } from '../../services/signoffs.ts';
 import { isSigner, type SlackContext } from '../context.ts';
-import { noteInHomeThread } from '../problem-data.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../reply.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../web-api/reply.ts';
+import { noteInHomeThread } from './problem-data.ts';
 
 export interface SignOffTarget {
   problemKey: string;

@@ -8,8 +8,8 @@ import type { SlackContext } from '../../context.ts';
 import { slackErrorCode } from '../../errors.ts';
 import { expectationFrom, selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
 import { persistPattern } from '../../journeys/save-pattern.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
 import { permalinkOf } from '../../web-api/permalink.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
-import { openEditPattern } from '../../controls.ts';
-import { type ReplyTarget, reportFailure } from '../../reply.ts';
+import { openEditPattern } from '../../journeys/controls.ts';
+import { type ReplyTarget, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

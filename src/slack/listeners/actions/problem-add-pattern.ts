@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
 import { openAddPatternModal } from '../../journeys/open-modals.ts';
-import { reportFailure } from '../../reply.ts';
+import { reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { getProblem } from '../../../services/problems.ts';
 import { thresholdModal } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

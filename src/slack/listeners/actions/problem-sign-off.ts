@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackContext } from '../../context.ts';
 import { signOffFromSlack } from '../../journeys/sign-off.ts';
-import type { ReplyTarget } from '../../reply.ts';
+import type { ReplyTarget } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -5,7 +5,7 @@ import { gatherProblemResults } from '../../../services/reporting/evaluation-res
 import { allChangesMessages } from '../../blocks/all-changes.ts';
 import type { SlackContext } from '../../context.ts';
 import { resultTarget } from '../../journeys/result-target.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

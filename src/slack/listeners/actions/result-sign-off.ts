@@ -3,7 +3,7 @@ import { formatModelRef } from '../../../core/model.ts';
 import type { SlackContext } from '../../context.ts';
 import { resultTarget } from '../../journeys/result-target.ts';
 import { signOffFromSlack } from '../../journeys/sign-off.ts';
-import type { ReplyTarget } from '../../reply.ts';
+import type { ReplyTarget } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -3,7 +3,7 @@ import { CanaryError } from '../../../core/errors.ts';
 import { suggestForPattern } from '../../../services/suggestions.ts';
 import { parseSuggestValue, suggestionsModal } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
-import { type ReplyTarget, reportFailure } from '../../reply.ts';
+import { type ReplyTarget, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -2,9 +2,9 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { triageState } from '../../../services/triage.ts';
 import { triagePatternModal } from '../../blocks/triage-modals.ts';
 import type { SlackContext } from '../../context.ts';
-import { hasOpenProblems } from '../../problem-data.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { alreadyTriaged, modalObservation, observationIdOf } from '../../triage.ts';
+import { hasOpenProblems } from '../../journeys/problem-data.ts';
+import { alreadyTriaged, modalObservation, observationIdOf } from '../../journeys/triage.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

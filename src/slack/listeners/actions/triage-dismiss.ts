@@ -2,8 +2,8 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { triageState } from '../../../services/triage.ts';
 import { dismissModal } from '../../blocks/triage-modals.ts';
 import type { SlackContext } from '../../context.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { alreadyTriaged, modalObservation, observationIdOf } from '../../triage.ts';
+import { alreadyTriaged, modalObservation, observationIdOf } from '../../journeys/triage.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

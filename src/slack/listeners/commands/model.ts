@@ -8,8 +8,8 @@ import { compareModels } from '../../../services/reports.ts';
 import { modelComparison, modelList } from '../../blocks/models.ts';
 import { usageMessage } from '../../blocks/problem-list.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
-import { modelControl } from '../../controls.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
+import { modelControl } from '../../journeys/controls.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 

@@ -4,9 +4,9 @@ import { listPatterns } from '../../../services/patterns.ts';
 import { patternList } from '../../blocks/patterns.ts';
 import { usageMessage } from '../../blocks/problem-list.ts';
 import type { SlackContext } from '../../context.ts';
-import { openEditPattern, patternSwitch } from '../../controls.ts';
+import { openEditPattern, patternSwitch } from '../../journeys/controls.ts';
 import { openAddPatternModal } from '../../journeys/open-modals.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 

@@ -17,8 +17,8 @@ import {
   problemSummary,
   refreshCard,
   rowData,
-} from '../../problem-data.ts';
-import { type ReplyTarget, replyEphemeral, reportFailure } from '../../reply.ts';
+} from '../../journeys/problem-data.ts';
+import { type ReplyTarget, replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 

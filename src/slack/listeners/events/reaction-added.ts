@@ -3,7 +3,7 @@ import { claimFlag, releaseFlag, setFlagPrompt } from '../../../db/queries/slack
 import { flagPrompt } from '../../blocks/flag.ts';
 import type { SlackContext } from '../../context.ts';
 import { slackErrorCode } from '../../errors.ts';
-import { hasOpenProblems } from '../../problem-data.ts';
+import { hasOpenProblems } from '../../journeys/problem-data.ts';
 import { fetchMessage } from '../../web-api/message-lookup.ts';
 
 type Args = SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs;

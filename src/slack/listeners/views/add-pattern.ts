@@ -6,9 +6,9 @@ import { patternReceipt } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
 import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { errorBlockFor, parseMetadata } from '../../view-state.ts';
+import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
 import { permalinkOf, within } from '../../web-api/permalink.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

@@ -7,10 +7,10 @@ import { BLOCK } from '../../blocks/ids.ts';
 import type { EditPatternMetadata } from '../../blocks/pattern-edit.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
+import { noteInHomeThread, refreshCard } from '../../journeys/problem-data.ts';
 import { inputPreview } from '../../journeys/save-pattern.ts';
-import { noteInHomeThread, refreshCard } from '../../problem-data.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { errorBlockFor, parseMetadata } from '../../view-state.ts';
+import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

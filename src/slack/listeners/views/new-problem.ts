@@ -8,9 +8,9 @@ import type { NewProblemMetadata } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
 import { userMessageFor } from '../../errors.ts';
 import { selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
-import { announceProblem } from '../../problem-data.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { errorBlockFor, parseMetadata } from '../../view-state.ts';
+import { announceProblem } from '../../journeys/problem-data.ts';
+import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

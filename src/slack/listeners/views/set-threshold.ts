@@ -7,9 +7,9 @@ import { BLOCK } from '../../blocks/ids.ts';
 import type { ThresholdMetadata } from '../../blocks/modals.ts';
 import { isAdmin, type SlackContext } from '../../context.ts';
 import { textValue, type ViewValues } from '../../journeys/pattern-form.ts';
-import { noteInHomeThread, refreshCard } from '../../problem-data.ts';
-import { reportFailure } from '../../reply.ts';
-import { parseMetadata } from '../../view-state.ts';
+import { noteInHomeThread, refreshCard } from '../../journeys/problem-data.ts';
+import { parseMetadata } from '../../journeys/view-state.ts';
+import { reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

@@ -16,9 +16,9 @@ import {
 } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
 import type { ViewValues } from '../../journeys/pattern-form.ts';
-import { noteInHomeThread } from '../../problem-data.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { parseMetadata } from '../../view-state.ts';
+import { noteInHomeThread } from '../../journeys/problem-data.ts';
+import { parseMetadata } from '../../journeys/view-state.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type Checkboxes = { selected_options?: { value: string }[] | null };

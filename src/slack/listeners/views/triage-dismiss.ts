@@ -5,11 +5,11 @@ import { dismissObservation, triageState } from '../../../services/triage.ts';
 import { BLOCK } from '../../blocks/ids.ts';
 import { DISMISS_REASONS, type TriageModalMetadata } from '../../blocks/triage-modals.ts';
 import type { SlackContext } from '../../context.ts';
-import { publishHome } from '../../home.ts';
+import { publishHome } from '../../journeys/home.ts';
 import { selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { alreadyTriaged } from '../../triage.ts';
-import { parseMetadata } from '../../view-state.ts';
+import { alreadyTriaged } from '../../journeys/triage.ts';
+import { parseMetadata } from '../../journeys/view-state.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

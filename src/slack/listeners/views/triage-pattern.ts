@@ -5,13 +5,13 @@ import { BLOCK } from '../../blocks/ids.ts';
 import { mrkdwnSection } from '../../blocks/limits.ts';
 import type { TriageModalMetadata } from '../../blocks/triage-modals.ts';
 import type { SlackContext } from '../../context.ts';
-import { publishHome } from '../../home.ts';
+import { publishHome } from '../../journeys/home.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
 import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
-import { replyEphemeral, reportFailure } from '../../reply.ts';
-import { alreadyTriaged } from '../../triage.ts';
-import { errorBlockFor, parseMetadata } from '../../view-state.ts';
+import { alreadyTriaged } from '../../journeys/triage.ts';
+import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
 import { permalinkOf, within } from '../../web-api/permalink.ts';
+import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 

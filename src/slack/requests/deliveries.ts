@@ -1,6 +1,6 @@
-import type { Db } from '../db/client.ts';
-import { forgetEventsBefore, markEventSeen } from '../db/queries/slack.ts';
-import type { Logger } from '../logger.ts';
+import type { Db } from '../../db/client.ts';
+import { forgetEventsBefore, markEventSeen } from '../../db/queries/slack.ts';
+import type { Logger } from '../../logger.ts';
 
 /** Slack stops retrying an event within hours; a day of ids is plenty to recognise any redelivery. */
 const RETENTION_MS = 24 * 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import type { ViewValues } from './journeys/pattern-form.ts';
+import type { ViewValues } from './pattern-form.ts';
 
 /** The first candidate block that is an input in this view, so Slack can show the error beside it. */
 export function errorBlockFor(values: ViewValues, candidates: string[], fallback: string): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultBodyLimit, HTTPModuleFunctions, isRawBodyError, isValidSlackRequest } from '@slack/bolt';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { type DeliveryLedger, signatureKey } from './deliveries.ts';
 import { type ExpectedOrigin, foreignOrigin, originOf } from './origin.ts';
 

@@ -1,5 +1,5 @@
-import type { TriageState } from '../services/triage.ts';
-import type { TriagedObservation } from './blocks/triage-modals.ts';
+import type { TriageState } from '../../services/triage.ts';
+import type { TriagedObservation } from '../blocks/triage-modals.ts';
 
 /** Observation ids travel as button values; anything else is a forged or stale payload. */
 export function observationIdOf(value: string | undefined): number | null {

@@ -1,13 +1,13 @@
 import type { WebClient } from '@slack/web-api';
-import { satisfactionLine } from '../core/satisfaction.ts';
-import { recentFlags } from '../db/queries/slack.ts';
-import { listProblems } from '../services/problems.ts';
-import { ratedModelNames } from '../services/satisfaction.ts';
-import { listSignoffs } from '../services/signoffs.ts';
-import { triageOverview } from '../services/triage.ts';
-import { homeView } from './blocks/home.ts';
-import { triageLinesOf } from './blocks/triage.ts';
-import type { SlackContext } from './context.ts';
+import { satisfactionLine } from '../../core/satisfaction.ts';
+import { recentFlags } from '../../db/queries/slack.ts';
+import { listProblems } from '../../services/problems.ts';
+import { ratedModelNames } from '../../services/satisfaction.ts';
+import { listSignoffs } from '../../services/signoffs.ts';
+import { triageOverview } from '../../services/triage.ts';
+import { homeView } from '../blocks/home.ts';
+import { triageLinesOf } from '../blocks/triage.ts';
+import type { SlackContext } from '../context.ts';
 import { rowData } from './problem-data.ts';
 
 /**

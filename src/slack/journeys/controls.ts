@@ -1,13 +1,13 @@
 import type { WebClient } from '@slack/web-api';
-import { formatModelRef } from '../core/model.ts';
-import { escapeSlack } from '../core/text.ts';
-import { restoreModel, retireModel } from '../services/models.ts';
-import { getPattern, setPatternActive } from '../services/patterns.ts';
-import { getProblemOrThrowById } from '../services/problems.ts';
-import { editPatternModal } from './blocks/pattern-edit.ts';
-import { isAdmin, type SlackContext } from './context.ts';
+import { formatModelRef } from '../../core/model.ts';
+import { escapeSlack } from '../../core/text.ts';
+import { restoreModel, retireModel } from '../../services/models.ts';
+import { getPattern, setPatternActive } from '../../services/patterns.ts';
+import { getProblemOrThrowById } from '../../services/problems.ts';
+import { editPatternModal } from '../blocks/pattern-edit.ts';
+import { isAdmin, type SlackContext } from '../context.ts';
+import { type ReplyTarget, replyEphemeral } from '../web-api/reply.ts';
 import { noteInHomeThread, refreshCard } from './problem-data.ts';
-import { type ReplyTarget, replyEphemeral } from './reply.ts';
 
 /** The one refusal sentence for every admin-only act, so Slack, REST and CLI users read the same rule. */
 export function adminOnly(what: string): string {

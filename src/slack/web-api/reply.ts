@@ -1,10 +1,10 @@
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { escapeSlack } from '../core/text.ts';
-import type { SlackMessageContent } from './blocks/problem-card.ts';
-import { sentence } from './blocks/problem-list.ts';
-import type { SlackContext } from './context.ts';
-import { isExpectedError, userMessageFor } from './errors.ts';
+import { escapeSlack } from '../../core/text.ts';
+import type { SlackMessageContent } from '../blocks/problem-card.ts';
+import { sentence } from '../blocks/problem-list.ts';
+import type { SlackContext } from '../context.ts';
+import { isExpectedError, userMessageFor } from '../errors.ts';
 
 export interface ReplyTarget {
   respond?: RespondFn | undefined;

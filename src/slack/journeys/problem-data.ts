@@ -1,10 +1,10 @@
-import type { Problem } from '../core/problem.ts';
-import { searchOpenProblems } from '../db/queries/problem-search.ts';
-import type { ServiceDeps } from '../services/deps.ts';
-import { getProblem, listProblems, type ProblemSummary, setProblemHome } from '../services/problems.ts';
-import { type ProblemCardData, problemCard } from './blocks/problem-card.ts';
-import type { ProblemRowData } from './blocks/problem-list.ts';
-import type { SlackContext } from './context.ts';
+import type { Problem } from '../../core/problem.ts';
+import { searchOpenProblems } from '../../db/queries/problem-search.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
+import { getProblem, listProblems, type ProblemSummary, setProblemHome } from '../../services/problems.ts';
+import { type ProblemCardData, problemCard } from '../blocks/problem-card.ts';
+import type { ProblemRowData } from '../blocks/problem-list.ts';
+import type { SlackContext } from '../context.ts';
 
 /** The newest model that has actually been evaluated on the problem. */
 function latestEvaluated(summary: ProblemSummary): ProblemCardData['latest'] {
