@@ -226,6 +226,29 @@ describe('triage in Slack: Add as pattern and Dismiss', () => {
     expect(triageButtons(home).map((l) => l.id)).not.toContain(String(b));
   });
 
+  it('a graded expectation naming an unregistered grader is refused on the expectation field, as in the add form', async () => {
+    const problem = await createProblem(h.deps, { title: 'Rude refund replies' });
+    const id = await complaint('Can I get a refund?', 'No. Go away.');
+    await pressHome(USER, ACTION.triageAddPattern, String(id));
+    const modal = await lastModal('triage_pattern');
+    const res = await h.submitView(modal.id, USER, {
+      problem: { value: { type: 'external_select', selected_option: { value: problem.key } } },
+      new_problem_title: text(''),
+      input: text('Can I get a refund?'),
+      input_format: choice('text'),
+      expect_kind: choice('judge'),
+      expect_value: text('toxicity@1 non_toxic'),
+      polarity: radio('positive'),
+      notes: text(''),
+    });
+    expect(res.body).toEqual({
+      response_action: 'errors',
+      errors: { expect_value: 'no model toxicity@1; register it first.' },
+    });
+    const saved = await h.deps.db.select().from(patterns).where(eq(patterns.problemId, problem.id));
+    expect(saved).toHaveLength(0);
+  });
+
   it('/problem triage offers the same actions in an ephemeral reply', async () => {
     const id = await complaint('Is the shop open on Sunday?', 'The shop is a state of mind.');
     await h.command(USER, '/problem', 'triage');

@@ -1,4 +1,22 @@
+import { BLOCK } from '../blocks/ids.ts';
 import type { ViewValues } from './pattern-form.ts';
+
+/**
+ * Where a refused pattern field is shown in any pattern modal (add, edit, triage): one map, so a kind added
+ * to one form (e.g. judge's grader) lands on the right box in all of them. A modal lacking a block skips it.
+ */
+export const PATTERN_FIELD_BLOCKS: Readonly<Record<string, string[]>> = {
+  input: [BLOCK.input],
+  expect: [BLOCK.expectValue],
+  expectation: [BLOCK.expectValue],
+  // A judge or similar naming a model that is not registered is a mistake in the expectation box.
+  'judge.grader': [BLOCK.expectValue],
+  'similar.embedder': [BLOCK.expectValue],
+  polarity: [BLOCK.polarity],
+  notes: [BLOCK.notes],
+  problem: [BLOCK.problem, BLOCK.newProblemTitle],
+  title: [BLOCK.newProblemTitle, BLOCK.problem],
+};
 
 /** The first candidate block that is an input in this view, so Slack can show the error beside it. */
 export function errorBlockFor(values: ViewValues, candidates: string[], fallback: string): string {

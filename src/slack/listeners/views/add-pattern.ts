@@ -6,24 +6,11 @@ import { patternReceipt } from '../../blocks/suggestions.ts';
 import type { SlackContext } from '../../context.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
 import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
-import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
+import { errorBlockFor, PATTERN_FIELD_BLOCKS, parseMetadata } from '../../journeys/view-state.ts';
 import { permalinkOf, within } from '../../web-api/permalink.ts';
 import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-
-const FIELD_BLOCKS: Record<string, string[]> = {
-  input: [BLOCK.input],
-  expect: [BLOCK.expectValue],
-  expectation: [BLOCK.expectValue],
-  // A judge or similar naming a model that is not registered is a mistake in the expectation box.
-  'judge.grader': [BLOCK.expectValue],
-  'similar.embedder': [BLOCK.expectValue],
-  polarity: [BLOCK.polarity],
-  notes: [BLOCK.notes],
-  problem: [BLOCK.problem, BLOCK.newProblemTitle],
-  title: [BLOCK.newProblemTitle, BLOCK.problem],
-};
 
 /** How long the source message's permalink may hold up the ack; a later answer still reaches the home-thread note. */
 const PERMALINK_BUDGET_MS = 800;
@@ -69,7 +56,7 @@ export function addPatternSubmission(ctx: SlackContext) {
       });
     } catch (error) {
       if (error instanceof CanaryError) {
-        const block = errorBlockFor(values, FIELD_BLOCKS[error.field ?? ''] ?? [], BLOCK.input);
+        const block = errorBlockFor(values, PATTERN_FIELD_BLOCKS[error.field ?? ''] ?? [], BLOCK.input);
         await ack({ response_action: 'errors', errors: { [block]: error.message } });
         return;
       }

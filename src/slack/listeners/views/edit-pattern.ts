@@ -9,20 +9,10 @@ import { isAdmin, type SlackContext } from '../../context.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
 import { noteInHomeThread, refreshCard } from '../../journeys/problem-data.ts';
 import { inputPreview } from '../../journeys/save-pattern.ts';
-import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
+import { errorBlockFor, PATTERN_FIELD_BLOCKS, parseMetadata } from '../../journeys/view-state.ts';
 import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-
-const FIELD_BLOCKS: Record<string, string[]> = {
-  input: [BLOCK.input],
-  expect: [BLOCK.expectValue],
-  // A judge or similar naming a model that is not registered is a mistake in the expectation box.
-  'judge.grader': [BLOCK.expectValue],
-  'similar.embedder': [BLOCK.expectValue],
-  polarity: [BLOCK.polarity],
-  notes: [BLOCK.notes],
-};
 
 /**
  * Saves an edit before answering, so a refusal shows on its field and the modal stays open. Admins only,
@@ -71,7 +61,7 @@ export function editPatternSubmission(ctx: SlackContext) {
       await refreshCard(ctx, problem);
     } catch (error) {
       if (error instanceof CanaryError) {
-        const block = errorBlockFor(values, FIELD_BLOCKS[error.field ?? ''] ?? [], BLOCK.input);
+        const block = errorBlockFor(values, PATTERN_FIELD_BLOCKS[error.field ?? ''] ?? [], BLOCK.input);
         await refuse(error.message, block);
         return;
       }

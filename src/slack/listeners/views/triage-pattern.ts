@@ -9,20 +9,11 @@ import { publishHome } from '../../journeys/home.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
 import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
 import { alreadyTriaged } from '../../journeys/triage.ts';
-import { errorBlockFor, parseMetadata } from '../../journeys/view-state.ts';
+import { errorBlockFor, PATTERN_FIELD_BLOCKS, parseMetadata } from '../../journeys/view-state.ts';
 import { permalinkOf, within } from '../../web-api/permalink.ts';
 import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-
-const FIELD_BLOCKS: Record<string, string[]> = {
-  input: [BLOCK.input],
-  expect: [BLOCK.expectValue],
-  expectation: [BLOCK.expectValue],
-  notes: [BLOCK.notes],
-  problem: [BLOCK.problem, BLOCK.newProblemTitle],
-  title: [BLOCK.newProblemTitle, BLOCK.problem],
-};
 
 const PERMALINK_BUDGET_MS = 800;
 
@@ -80,7 +71,7 @@ export function triagePatternSubmission(ctx: SlackContext) {
       linked = await markPatterned(ctx.deps, { observationId: id, patternId: saved.pattern.id, by: user });
     } catch (error) {
       if (error instanceof CanaryError) {
-        const block = errorBlockFor(values, FIELD_BLOCKS[error.field ?? ''] ?? [], BLOCK.input);
+        const block = errorBlockFor(values, PATTERN_FIELD_BLOCKS[error.field ?? ''] ?? [], BLOCK.input);
         await ack({ response_action: 'errors', errors: { [block]: error.message } });
         return;
       }
