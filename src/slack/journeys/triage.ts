@@ -2,7 +2,7 @@ import type { TriageState } from '../../services/triage.ts';
 import type { TriagedObservation } from '../blocks/triage-modals.ts';
 
 /** Observation ids travel as button values; anything else is a forged or stale payload. */
-export function observationIdOf(value: string | undefined): number | null {
+export function observationIdOf(value: string | number | undefined): number | null {
   const id = Number(value);
   return Number.isSafeInteger(id) && id > 0 ? id : null;
 }

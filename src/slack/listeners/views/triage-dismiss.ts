@@ -7,7 +7,7 @@ import { DISMISS_REASONS, type TriageModalMetadata } from '../../blocks/triage-m
 import type { SlackContext } from '../../context.ts';
 import { publishHome } from '../../journeys/home.ts';
 import { selectedValue, textValue, type ViewValues } from '../../journeys/pattern-form.ts';
-import { alreadyTriaged } from '../../journeys/triage.ts';
+import { alreadyTriaged, observationIdOf } from '../../journeys/triage.ts';
 import { parseMetadata } from '../../journeys/view-state.ts';
 import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
 
@@ -28,8 +28,8 @@ export function triageDismissSubmission(ctx: SlackContext) {
     const meta = parseMetadata<TriageModalMetadata>(view.private_metadata);
     const values = view.state.values as ViewValues;
     const user = body.user.id;
-    const id = Number(meta.observationId);
-    if (!Number.isSafeInteger(id) || id <= 0) {
+    const id = observationIdOf(meta.observationId);
+    if (id === null) {
       await ack({
         response_action: 'errors',
         errors: { [BLOCK.dismissReason]: 'This form no longer names an observation.' },

@@ -8,7 +8,7 @@ import type { SlackContext } from '../../context.ts';
 import { publishHome } from '../../journeys/home.ts';
 import { readPatternForm, type ViewValues } from '../../journeys/pattern-form.ts';
 import { type PersistedPattern, persistPattern } from '../../journeys/save-pattern.ts';
-import { alreadyTriaged } from '../../journeys/triage.ts';
+import { alreadyTriaged, observationIdOf } from '../../journeys/triage.ts';
 import { errorBlockFor, PATTERN_FIELD_BLOCKS, parseMetadata } from '../../journeys/view-state.ts';
 import { permalinkOf, within } from '../../web-api/permalink.ts';
 import { replyEphemeral, reportFailure } from '../../web-api/reply.ts';
@@ -28,8 +28,8 @@ export function triagePatternSubmission(ctx: SlackContext) {
     const meta = parseMetadata<TriageModalMetadata>(view.private_metadata);
     const values = view.state.values as ViewValues;
     const user = body.user.id;
-    const id = Number(meta.observationId);
-    if (!Number.isSafeInteger(id) || id <= 0) {
+    const id = observationIdOf(meta.observationId);
+    if (id === null) {
       await ack({
         response_action: 'errors',
         errors: { [BLOCK.input]: 'This form no longer names an observation.' },
