@@ -25,7 +25,7 @@ const prefix = randomPrefix();
 const producer = createProducer(database, prefix);
 await seedPatterns(database.url, casesOf(loadCases(), N));
 const server = await startModelServerProcess(LAT);
-const workers = [];
+const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
 for (let i = 0; i < W; i++) workers.push(await startWorkerProcess({ databaseUrl: database.url, prefix }));
 await new Promise((r) => setTimeout(r, 1500));
 for (let rep = 0; rep < REPS; rep++) {
@@ -59,8 +59,8 @@ for (let rep = 0; rep < REPS; rep++) {
       status: view.status,
       errored: view.errored,
       cpu,
-      workerCpuPer1k: +((cpu.workers / view.total) * 1000).toFixed(3),
-      pgCpuPer1k: +((cpu.postgres / view.total) * 1000).toFixed(3),
+      workerCpuPer1k: +(((cpu['workers'] ?? 0) / view.total) * 1000).toFixed(3),
+      pgCpuPer1k: +(((cpu['postgres'] ?? 0) / view.total) * 1000).toFixed(3),
     }),
   );
 }

@@ -45,6 +45,8 @@ export function foldRuns(runs: readonly PatternRun[]): PatternOutcome[] {
 
 function foldGroup(group: PatternRun[]): PatternOutcome {
   const first = group[0] as PatternRun;
+  // One run (the common case): the same outcome as the general fold below, without its arrays and sets.
+  if (group.length === 1) return foldSingle(first);
   const evaluated = group.filter((r) => r.status !== 'errored');
   const graders = [...new Set(group.flatMap((r) => (r.gradedBy === undefined ? [] : [r.gradedBy])))].sort();
   const base = {
@@ -62,6 +64,20 @@ function foldGroup(group: PatternRun[]): PatternOutcome {
   // The reason worth showing is why it failed, when it did.
   const shown = status === 'failed' ? evaluated.filter((r) => r.status === 'failed') : evaluated;
   return { ...base, status, passShare, flaky, ...reasonOf(shown) };
+}
+
+function foldSingle(run: PatternRun): PatternOutcome {
+  const errored = run.status === 'errored';
+  const outcome: PatternOutcome = {
+    patternId: run.patternId,
+    patternRevisionId: run.patternRevisionId,
+    ...(run.gradedBy === undefined ? {} : { gradedBy: run.gradedBy }),
+    status: run.status,
+    passShare: errored ? null : run.status === 'passed' ? 1 : 0,
+    flaky: false,
+  };
+  if (run.reason !== undefined) outcome.reason = run.reason;
+  return outcome;
 }
 
 function reasonOf(runs: readonly PatternRun[]): { reason?: string } {

@@ -46,3 +46,23 @@ describe('foldRuns', () => {
     expect(foldRuns([])).toEqual([]);
   });
 });
+
+describe('foldRuns on one run', () => {
+  // The one-run shortcut must give what folding a longer group gives: the same run repeated folds the same way.
+  it('agrees with the general fold for every status, reason and grader', () => {
+    for (const status of ['passed', 'failed', 'errored'] as const)
+      for (const reason of [undefined, '', 'why'])
+        for (const gradedBy of [undefined, 'judge@1']) {
+          const run: PatternRun = {
+            patternId: 3,
+            patternRevisionId: 7,
+            status,
+            ...(reason === undefined ? {} : { reason }),
+            ...(gradedBy === undefined ? {} : { gradedBy }),
+          };
+          const [single] = foldRuns([run]);
+          const [twice] = foldRuns([run, run]);
+          expect(single).toStrictEqual(twice);
+        }
+  });
+});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordBatchCounted } from '../../src/db/queries/batch-results.ts';
 import { getEvaluationRow } from '../../src/db/queries/evaluations.ts';
 import { recordMissingResults } from '../../src/db/queries/results.ts';
 import { type ModelServer, startModelServer } from '../../src/modelserver/index.ts';
@@ -113,6 +114,50 @@ describe('batch counts move by delta', () => {
       ),
     );
     expect(await getEvaluationRow(db, evaluation.id)).toMatchObject({ doneCount: 6, passed: 3, failed: 3 });
+  });
+});
+
+describe('one statement per batch', () => {
+  it('writes the rows and moves the counts by the same delta as a retried batch needs', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 3 });
+    const batch = { evaluationId: evaluation.id, modelId };
+    const first = await recordBatchCounted(db, batch, [
+      row(modelId, evaluation.id, 0, 'passed'),
+      row(modelId, evaluation.id, 1, 'errored'),
+    ]);
+    expect(first).toEqual({ id: evaluation.id, total: 3, doneCount: 2, passed: 1, failed: 0, errored: 1 });
+    const retried = await recordBatchCounted(db, batch, [
+      row(modelId, evaluation.id, 1, 'failed'),
+      row(modelId, evaluation.id, 2, 'passed'),
+    ]);
+    expect(retried).toMatchObject({ doneCount: 3, passed: 2, failed: 1, errored: 0 });
+    expect(await refreshEvaluationCounts(db, evaluation.id)).toMatchObject({
+      doneCount: 3,
+      passed: 2,
+      failed: 1,
+      errored: 0,
+    });
+  });
+
+  it('writes nothing when Postgres refuses one row, and the batch then lands row by row', async () => {
+    const db = database.db;
+    const modelId = await seedModel(db, server);
+    const evaluation = await createEvaluation(db, { modelId, trigger: 'manual', total: 2 });
+    const batch = { evaluationId: evaluation.id, modelId };
+    // A latency past Postgres' integer range: nothing in the batch checks for it, the column refuses it.
+    const rows = [
+      row(modelId, evaluation.id, 0, 'passed'),
+      { ...row(modelId, evaluation.id, 1, 'passed'), latencyMs: 2 ** 40 },
+    ];
+    await expect(recordBatchCounted(db, batch, rows)).rejects.toThrow();
+    expect(await resultsOf(db, modelId)).toHaveLength(0);
+    expect(await getEvaluationRow(db, evaluation.id)).toMatchObject({ doneCount: 0 });
+    const counted = await recordBatchResults(db, batch, rows);
+    expect(counted).toMatchObject({ doneCount: 2, passed: 1, errored: 1 });
+    const stored = await resultsOf(db, modelId);
+    expect(stored.map((r) => r.status).sort()).toEqual(['errored', 'passed']);
   });
 });
 

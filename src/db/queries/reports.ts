@@ -6,6 +6,7 @@ import type { Model } from '../../core/model.ts';
 import type { OutcomeStatus, PatternOutcome } from '../../core/outcome.ts';
 import { foldRuns, gradedByOf } from '../../core/outcome.ts';
 import type { Db } from '../client.ts';
+import { executedRows, intArrayLiteral } from '../executed.ts';
 import { patternRevisions, patterns, results } from '../schema.ts';
 import { isCurrentRevision } from './patterns.ts';
 
@@ -219,4 +220,47 @@ export async function gradersByModelAndProblem(
     table.set(e.modelId, perProblem);
   }
   return table;
+}
+
+export interface ProblemStanding {
+  problemId: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  flaky: number;
+}
+
+/**
+ * One model's outcome counts per problem, with its runs folded per revision by the database as foldRuns
+ * folds them (errored runs left out; every run passed → passed, none → failed, some → flaky; only errored
+ * → errored), over the current revisions of active patterns. A finished evaluation's summary reads this
+ * one row per problem instead of loading and folding every result of the model in the worker.
+ */
+export async function standingByProblem(
+  db: Db,
+  modelId: number,
+  problemIds: readonly number[],
+): Promise<ProblemStanding[]> {
+  if (problemIds.length === 0) return [];
+  return executedRows<ProblemStanding>(
+    await db.execute(sql`
+      select problem_id as "problemId",
+        (count(*) filter (where evaluated > 0 and passed = evaluated))::int as passed,
+        (count(*) filter (where evaluated > 0 and passed = 0))::int as failed,
+        (count(*) filter (where evaluated = 0))::int as errored,
+        (count(*) filter (where passed > 0 and passed < evaluated))::int as flaky
+      from (
+        select r.problem_id, r.pattern_revision_id,
+          count(*) filter (where r.status <> 'errored') as evaluated,
+          count(*) filter (where r.status = 'passed') as passed
+        from results r
+        join pattern_revisions pr on pr.id = r.pattern_revision_id
+        join patterns p on p.id = pr.pattern_id
+        where r.model_id = ${modelId} and r.problem_id = any(${intArrayLiteral(problemIds)}::int[])
+          and p.active
+          and not exists (select 1 from pattern_revisions nr where nr.pattern_id = pr.pattern_id and nr.revision > pr.revision)
+        group by r.problem_id, r.pattern_revision_id
+      ) per_revision
+      group by problem_id`),
+  );
 }

@@ -5,8 +5,7 @@ import type { PatternInput } from '../../core/pattern.ts';
 import { storableJson, storableText } from '../../core/storable.ts';
 import type { Db } from '../client.ts';
 import { executedRows, intArrayLiteral } from '../executed.ts';
-import { patternRevisions, patterns, results } from '../schema.ts';
-import { isCurrentRevision } from './patterns.ts';
+import { results } from '../schema.ts';
 
 export interface NewResult {
   modelId: number;
@@ -237,45 +236,6 @@ export async function lockPriorResults(
       order by pattern_revision_id, run
       for update`),
   );
-}
-
-export interface ModelRun {
-  patternId: number;
-  patternRevisionId: number;
-  problemId: number;
-  run: number;
-  status: OutcomeStatus;
-  reason: string;
-}
-
-/** Every run of the model on the current revisions of active patterns of these problems. */
-export async function currentRunsOfModel(
-  db: Db,
-  modelId: number,
-  problemIds: readonly number[],
-): Promise<ModelRun[]> {
-  if (problemIds.length === 0) return [];
-  return db
-    .select({
-      patternId: results.patternId,
-      patternRevisionId: results.patternRevisionId,
-      problemId: results.problemId,
-      run: results.run,
-      status: results.status,
-      reason: results.reason,
-    })
-    .from(results)
-    .innerJoin(patternRevisions, eq(patternRevisions.id, results.patternRevisionId))
-    .innerJoin(patterns, eq(patterns.id, patternRevisions.patternId))
-    .where(
-      and(
-        eq(results.modelId, modelId),
-        inArray(results.problemId, [...problemIds]),
-        eq(patterns.active, true),
-        isCurrentRevision,
-      ),
-    )
-    .orderBy(asc(results.patternRevisionId), asc(results.run));
 }
 
 /** Problems this evaluation produced results for. */

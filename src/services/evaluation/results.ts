@@ -1,8 +1,8 @@
 import type { Metrics } from '../../core/metrics.ts';
-import { computeMetrics } from '../../core/metrics.ts';
+import { metricsFromCounts } from '../../core/metrics.ts';
 import type { EvaluationStatus, EvaluationTrigger } from '../../core/outcome.ts';
-import { foldRuns } from '../../core/outcome.ts';
 import type { Db } from '../../db/client.ts';
+import { type BatchCounts, recordBatchCounted } from '../../db/queries/batch-results.ts';
 import { type EvaluationCost, evaluationCost } from '../../db/queries/costs.ts';
 import {
   addEvaluationCounts,
@@ -14,8 +14,8 @@ import {
   problemHeaders,
   refreshEvaluationCounts,
 } from '../../db/queries/evaluations.ts';
+import { standingByProblem } from '../../db/queries/reports.ts';
 import {
-  currentRunsOfModel,
   lockPriorResults,
   type NewResult,
   type PriorResult,
@@ -27,11 +27,36 @@ export type { NewResult } from '../../db/queries/results.ts';
 export { recordResults, refreshEvaluationCounts };
 
 /**
- * Writes one batch's results and moves its evaluation's counts, in one transaction and O(batch): the rows
- * already there for exactly these keys decide the delta, so a retried batch never counts twice. Returns the
- * evaluation row as it now stands (null when it is gone).
+ * Writes one batch's results and moves its evaluation's counts, atomically and O(batch): the rows already
+ * there for exactly these keys decide the delta, so a retried batch never counts twice. One statement does
+ * it (recordBatchCounted); should Postgres refuse a row, a transaction writes the others and an errored row
+ * for that one. Returns the evaluation's counts as they now stand (null when it is gone).
  */
 export async function recordBatchResults(
+  db: Db,
+  batch: { evaluationId: number; modelId: number },
+  rows: readonly NewResult[],
+): Promise<BatchCounts | null> {
+  try {
+    return await recordBatchCounted(db, batch, rows);
+  } catch {
+    // Postgres refused something in the batch (a value storableResult did not foresee, a key twice): the
+    // statement wrote nothing, and the slow path below finds the row that fails and keeps every other one.
+  }
+  const row = await recordBatchIsolated(db, batch, rows);
+  return row
+    ? {
+        id: row.id,
+        total: row.total,
+        doneCount: row.doneCount,
+        passed: row.passed,
+        failed: row.failed,
+        errored: row.errored,
+      }
+    : null;
+}
+
+async function recordBatchIsolated(
   db: Db,
   batch: { evaluationId: number; modelId: number },
   rows: readonly NewResult[],
@@ -184,7 +209,7 @@ function readSummary(summary: unknown): EvaluationSummary {
 
 /**
  * The model's metrics on every problem this evaluation touched: all runs of the model on those problems'
- * current revisions, folded per revision, then rated. Standing rather than delta, so an onlyMissing
+ * current revisions, folded per revision (by the database: standingByProblem), then rated. Standing rather than delta, so an onlyMissing
  * re-run still reports the whole picture.
  */
 export async function summarizeEvaluation(
@@ -193,16 +218,18 @@ export async function summarizeEvaluation(
   modelId: number,
 ): Promise<EvaluationSummary> {
   const problemIds = await problemIdsOfEvaluation(db, evaluationId);
-  const [headers, runs] = await Promise.all([
+  const [headers, standing] = await Promise.all([
     problemHeaders(db, problemIds),
-    currentRunsOfModel(db, modelId, problemIds),
+    standingByProblem(db, modelId, problemIds),
   ]);
+  const byProblem = new Map(standing.map((s) => [s.problemId, s]));
+  const none = { passed: 0, failed: 0, errored: 0, flaky: 0 };
   const perProblem = headers.map((p) => ({
     problemId: p.id,
     key: p.key,
     title: p.title,
     threshold: p.threshold,
-    metrics: computeMetrics(foldRuns(runs.filter((r) => r.problemId === p.id))),
+    metrics: metricsFromCounts(byProblem.get(p.id) ?? none),
   }));
   return { perProblem };
 }
