@@ -88,7 +88,8 @@ async function recordIsolated(tx: Tx, rows: readonly NewResult[]): Promise<NewRe
         await tx.transaction((sp) => recordResults(sp as unknown as Db, [row]));
         stored.push(row);
       } catch (err) {
-        const { output: _o, prediction: _p, ...rest } = row;
+        // Only the key and counts stay: whatever Postgres refused (an output, a latency past int range) goes.
+        const { output: _o, prediction: _p, latencyMs: _l, ...rest } = row;
         const errored: NewResult = {
           ...rest,
           status: 'errored',
