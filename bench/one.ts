@@ -51,10 +51,26 @@ for (let rep = 0; rep < REPS; rep++) {
   const view = await waitForEvaluation(producer.deps, id, 600000);
   const ms = Date.now() - t0;
   const cpu = meter.stop();
+  const jobs = (await producer.queues.evaluations.getJobs(['completed', 'failed'], 0, -1)).filter(
+    (j) => (j.data as { evaluationId?: number }).evaluationId === id,
+  );
+  const batches = jobs.filter((j) => j.name === 'evaluation.batch');
+  const parent = jobs.find((j) => j.name === 'evaluation.run');
+  const rel = (x: number | undefined) => (x === undefined ? null : x - t0);
+  const timeline = {
+    firstPickup: rel(Math.min(...batches.map((j) => j.processedOn ?? Number.POSITIVE_INFINITY))),
+    lastBatchDone: rel(Math.max(...batches.map((j) => j.finishedOn ?? 0))),
+    parentStart: rel(parent?.processedOn),
+    parentDone: rel(parent?.finishedOn),
+    meanBatchMs: Math.round(
+      batches.reduce((a, j) => a + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)), 0) / batches.length,
+    ),
+  };
   console.log(
     JSON.stringify({
       rep,
       ms,
+      timeline,
       perSec: Math.round((view.total / ms) * 1000),
       status: view.status,
       errored: view.errored,

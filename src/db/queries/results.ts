@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Expectation } from '../../core/expectations/handler.ts';
 import type { OutcomeStatus } from '../../core/outcome.ts';
 import type { PatternInput } from '../../core/pattern.ts';
-import { storableJson, storableText } from '../../core/storable.ts';
+import { isStorableSerialized, isStorableText, storableJson, storableText } from '../../core/storable.ts';
 import type { Db } from '../client.ts';
 import { executedRows, intArrayLiteral } from '../executed.ts';
 import { results } from '../schema.ts';
@@ -71,12 +71,24 @@ async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> 
 export function resultsJson(rows: readonly NewResult[]): string {
   const parts: string[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const r = storableResult(rows[i] as NewResult);
+    let r = rows[i] as NewResult;
+    let output = json(r.output);
+    let prediction = json(r.prediction);
+    // The serialised text answers "storable?" for the common small value without walking it again.
+    if (
+      !isStorableSerialized(output, r.output ?? null) ||
+      !isStorableSerialized(prediction, r.prediction ?? null) ||
+      !isStorableText(r.reason)
+    ) {
+      r = storableResult(r);
+      output = json(r.output);
+      prediction = json(r.prediction);
+    }
     parts[i] =
       `{"model_id":${int(r.modelId)},"pattern_revision_id":${int(r.patternRevisionId)},` +
       `"pattern_id":${int(r.patternId)},"problem_id":${int(r.problemId)},"run":${int(r.run)},` +
       `"evaluation_id":${int(r.evaluationId)},"status":${JSON.stringify(r.status)},` +
-      `"output":${json(r.output)},"prediction":${json(r.prediction)},` +
+      `"output":${output},"prediction":${prediction},` +
       `"reason":${JSON.stringify(r.reason)},"latency_ms":${r.latencyMs == null ? 'null' : int(r.latencyMs)},` +
       `"attempts":${int(r.attempts)}}`;
   }

@@ -1,6 +1,6 @@
 import { CanaryError } from '../../core/errors.ts';
 import type { Expectation, Prediction } from '../../core/expectations/handler.ts';
-import { checkExpectation, variantInputs } from '../../core/expectations/index.ts';
+import { checkExpectation, gradingNeed, variantInputs } from '../../core/expectations/index.ts';
 import type { Model } from '../../core/model.ts';
 import type { PatternInput } from '../../core/pattern.ts';
 import type { Db } from '../../db/client.ts';
@@ -168,34 +168,40 @@ async function evaluateChunk(
 ): Promise<NewResult[]> {
   const inputs: PatternInput[] = [];
   const planned: Planned[] = [];
+  let graded = false;
   for (const revision of revisions) {
     const variants = safeVariantInputs(revision.expectation);
-    for (const run of runsOf(payload)) {
+    if (!graded && grading && gradingNeed(revision.expectation)) graded = true;
+    for (let run = 1; run <= payload.runs; run++) {
       planned.push({ revision, run, at: inputs.length, variants: variants.length });
-      inputs.push(revision.input, ...variants);
+      inputs.push(revision.input);
+      for (const v of variants) inputs.push(v);
     }
   }
   const answers = inputs.length === 0 ? [] : await adapter.predict(inputs);
   if (observeLatency) observeRequests(adapter, answers, observeLatency);
-  const graded = grading
-    ? await grading.gradeAll(
-        planned.map((p) => {
-          const main = answers[p.at];
-          return {
-            expectation: p.revision.expectation,
-            input: p.revision.input,
-            prediction: main?.ok ? main.prediction : undefined,
-          };
-        }),
-      )
-    : [];
-  return planned.map((p, i) => {
-    const slice = answers.slice(p.at, p.at + 1 + p.variants);
-    const row = judge(payload, p, slice, graded[i]);
-    if (!model || !row.prediction) return row;
-    const cost = candidateCost(model, slice, p.at, adapter.maxBatchSize);
-    return { ...row, prediction: { ...(row.prediction as object), ...generativeFields(cost, graded[i]) } };
-  });
+  // Only a chunk with judge or similar checks asks the graders; the rest skip building their work list.
+  const grades =
+    graded && grading
+      ? await grading.gradeAll(
+          planned.map((p) => {
+            const main = answers[p.at];
+            return {
+              expectation: p.revision.expectation,
+              input: p.revision.input,
+              prediction: main?.ok ? main.prediction : undefined,
+            };
+          }),
+        )
+      : [];
+  const rows: NewResult[] = new Array(planned.length);
+  for (let i = 0; i < planned.length; i++) {
+    const p = planned[i] as Planned;
+    const slice = p.variants === 0 ? [answers[p.at]] : answers.slice(p.at, p.at + 1 + p.variants);
+    const cost = model ? candidateCost(model, slice, p.at, adapter.maxBatchSize) : undefined;
+    rows[i] = judge(payload, p, slice, grades[i], cost);
+  }
+  return rows;
 }
 
 /**
@@ -230,44 +236,62 @@ function safeVariantInputs(expectation: Expectation): PatternInput[] {
   }
 }
 
+/**
+ * The result row of one revision × run, built in one go: this runs for every result, so the prediction
+ * summary is the one copy of the answer that drops `raw`, and cost and grading are set on it in place.
+ */
 function judge(
   payload: BatchPayload,
   p: Planned,
   answers: readonly (EndpointAnswer | undefined)[],
-  graded?: GradedItem,
+  graded: GradedItem | undefined,
+  cost: ReturnType<typeof candidateCost> | undefined,
 ): NewResult {
-  const [main, ...variantAnswers] = answers;
-  const attempts = Math.max(1, ...answers.map((a) => a?.attempts ?? 1));
-  const latencyMs = main ? Math.round(main.latencyMs) : null;
-  const base = {
+  const main = answers[0];
+  let attempts = 1;
+  for (const a of answers) if (a && a.attempts > attempts) attempts = a.attempts;
+  const row: NewResult = {
     modelId: payload.modelId,
     patternRevisionId: p.revision.id,
     patternId: p.revision.patternId,
     problemId: p.revision.problemId,
     run: p.run,
     evaluationId: payload.evaluationId,
+    status: 'errored',
+    reason: '',
+    latencyMs: main ? Math.round(main.latencyMs) : null,
     attempts,
-    latencyMs,
   };
-  if (!main) return { ...base, status: 'errored', reason: 'the endpoint returned no answer for this input' };
-  if (!main.ok) return { ...base, status: 'errored', reason: main.error };
+  if (!main) {
+    row.reason = 'the endpoint returned no answer for this input';
+    return row;
+  }
+  if (!main.ok) {
+    row.reason = main.error;
+    return row;
+  }
   const variants: Prediction[] = [];
-  for (const [i, answer] of variantAnswers.entries()) {
-    if (!answer) return { ...base, status: 'errored', reason: `no answer for variant ${i + 1}` };
-    if (!answer.ok) return { ...base, status: 'errored', reason: `variant ${i + 1}: ${answer.error}` };
+  for (let i = 1; i < answers.length; i++) {
+    const answer = answers[i];
+    if (!answer) {
+      row.reason = `no answer for variant ${i}`;
+      return row;
+    }
+    if (!answer.ok) {
+      row.reason = `variant ${i}: ${answer.error}`;
+      return row;
+    }
     variants.push(answer.prediction);
   }
   const check = checkExpectation(p.revision.expectation, main.prediction, variants, graded?.aid);
-  return {
-    ...base,
-    status: statusOf(check),
-    reason: check.reason,
-    output: main.prediction.raw ?? null,
-    prediction: {
-      ...summarize(main.prediction),
-      ...(variants.length > 0 ? { variants: variants.map(summarize) } : {}),
-    },
-  };
+  const prediction: Record<string, unknown> = summarize(main.prediction);
+  if (variants.length > 0) prediction['variants'] = variants.map(summarize);
+  if (cost) Object.assign(prediction, generativeFields(cost, graded));
+  row.status = statusOf(check);
+  row.reason = check.reason;
+  row.output = main.prediction.raw ?? null;
+  row.prediction = prediction;
+  return row;
 }
 
 function summarize(prediction: Prediction): Omit<Prediction, 'raw'> {
