@@ -9,8 +9,12 @@ export class RefusedAddressError extends Error {
 }
 
 export interface AddressGuard {
-  /** For IP-literal hosts, which never go through a lookup: the refusal sentence, or null. */
-  checkLiteral(host: string): Promise<string | null>;
+  /**
+   * For IP-literal hosts, which never go through a lookup: the refusal sentence, or null. Synchronous when
+   * the answer is already known: a host that is not an IP literal, or one judged against the protected
+   * addresses that are still current (within their TTL); a Promise otherwise.
+   */
+  checkLiteral(host: string): string | null | Promise<string | null>;
   /** A dns.lookup that refuses names resolving to metadata, loopback or Canary's own hosts. */
   lookup: LookupFunction;
 }
@@ -23,13 +27,32 @@ const PROTECTED_TTL_MS = 60_000;
  * /etc/hosts entry) is refused there, after resolution and before any byte is sent. Every address a name
  * resolves to must pass, so a record mixing a public and a metadata address cannot slip through.
  */
-export function createAddressGuard(policy: EndpointPolicy, resolve = dns.lookup): AddressGuard {
-  let own: { at: number; addresses: Promise<string[]> } | undefined;
-  const protectedAddresses = (): Promise<string[]> => {
-    if (!own || Date.now() - own.at > PROTECTED_TTL_MS)
-      own = { at: Date.now(), addresses: resolveAll(policy.protectedHosts ?? [], resolve) };
-    return own.addresses;
+export function createAddressGuard(
+  policy: EndpointPolicy,
+  resolve = dns.lookup,
+  now: () => number = Date.now,
+): AddressGuard {
+  let own: ProtectedSet | undefined;
+  const current = (): ProtectedSet => {
+    const t = now();
+    if (!own || t - own.at > PROTECTED_TTL_MS) {
+      const set: ProtectedSet = {
+        at: t,
+        addresses: resolveAll(policy.protectedHosts ?? [], resolve),
+        verdicts: new Map(),
+      };
+      set.addresses.then(
+        (list) => {
+          set.resolved = list;
+        },
+        // A failed resolution reaches whoever awaits `addresses`; this copy only has to not go unhandled.
+        () => {},
+      );
+      own = set;
+    }
+    return own;
   };
+  const protectedAddresses = (): Promise<string[]> => current().addresses;
 
   const lookup: LookupFunction = (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
@@ -59,12 +82,37 @@ export function createAddressGuard(policy: EndpointPolicy, resolve = dns.lookup)
 
   return {
     lookup,
-    async checkLiteral(host) {
+    checkLiteral(host) {
+      // An evaluation asks this once per request for the same host: the verdict is a pure function of the
+      // host, the (fixed) policy and the protected addresses, so it is kept with the address set it was
+      // judged against and dies with it when the TTL sends the protected hosts to be resolved again.
+      const set = current();
+      const known = set.verdicts.get(host);
+      if (known !== undefined) return known;
       const bare = host.startsWith('[') ? host.slice(1, -1) : host;
-      if (isIP(bare) === 0) return null;
-      return checkConnectedAddress(bare, bare, policy, await protectedAddresses());
+      if (isIP(bare) === 0) return remember(set, host, null);
+      if (set.resolved) return remember(set, host, checkConnectedAddress(bare, bare, policy, set.resolved));
+      return set.addresses.then((list) => checkConnectedAddress(bare, bare, policy, list));
     },
   };
+}
+
+/** One resolution of the protected hosts and the literal verdicts judged against it. */
+interface ProtectedSet {
+  at: number;
+  addresses: Promise<string[]>;
+  /** The same list once the promise has settled, so a known verdict can be answered synchronously. */
+  resolved?: string[];
+  verdicts: Map<string, string | null>;
+}
+
+/** Far more hosts than an adapter ever posts to; a transport used with arbitrary URLs cannot grow it unbounded. */
+const MAX_VERDICTS = 256;
+
+function remember(set: ProtectedSet, host: string, verdict: string | null): string | null {
+  if (set.verdicts.size >= MAX_VERDICTS) set.verdicts.clear();
+  set.verdicts.set(host, verdict);
+  return verdict;
 }
 
 async function resolveAll(hosts: readonly string[], resolve: typeof dns.lookup): Promise<string[]> {

@@ -72,12 +72,19 @@ function toTensor(o: unknown): Tensor | string {
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 0))
     return `output "${name}" has an invalid shape`;
   if (!Array.isArray(data)) return `output "${name}" has no data array`;
-  // The protocol allows nested (row-major) or flat data; flatten to check it against the shape.
-  const flat = data.flat(Number.POSITIVE_INFINITY) as unknown[];
-  const size = (shape as number[]).reduce((a, b) => a * b, 1);
+  // The protocol allows nested (row-major) or flat data; flatten to check it against the shape. Flat data
+  // (what servers send, and every answer of a one-input request) is used as it is: flat(Infinity) copies.
+  const flat = isFlat(data) ? data : (data.flat(Number.POSITIVE_INFINITY) as unknown[]);
+  let size = 1;
+  for (const d of shape as number[]) size *= d;
   if (flat.length !== size)
     return `output "${name}" has ${flat.length} values for shape [${shape.join(', ')}]`;
   return { name, datatype, shape: shape as number[], data: flat };
+}
+
+function isFlat(data: readonly unknown[]): boolean {
+  for (let i = 0; i < data.length; i++) if (Array.isArray(data[i])) return false;
+  return true;
 }
 
 /** [n, k] (or [n]) numeric data as n rows. */

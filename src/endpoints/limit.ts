@@ -18,6 +18,25 @@ export function createLimiter(max: number): Limiter {
     else active--;
   };
 
+  const pass = <T>(value: T): T => {
+    release();
+    return value;
+  };
+  const rethrow = (err: unknown): never => {
+    release();
+    throw err;
+  };
+  function settle<T>(task: () => Promise<T>): Promise<T> {
+    let started: Promise<T>;
+    try {
+      started = Promise.resolve(task());
+    } catch (err) {
+      release();
+      return Promise.reject(err);
+    }
+    return started.then(pass, rethrow);
+  }
+
   return {
     get active() {
       return active;
@@ -25,14 +44,14 @@ export function createLimiter(max: number): Limiter {
     get pending() {
       return waiting.length;
     },
-    async run(task) {
-      if (active < max) active++;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      try {
-        return await task();
-      } finally {
-        release();
+    // Not an async function: with a free slot the task starts synchronously and the slot is handed back
+    // from the task's own settlement, one promise reaction per call instead of an async frame's several.
+    run<T>(task: () => Promise<T>): Promise<T> {
+      if (active < max) {
+        active++;
+        return settle(task);
       }
+      return new Promise<void>((resolve) => waiting.push(resolve)).then(() => settle(task));
     },
   };
 }

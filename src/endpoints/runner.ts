@@ -37,6 +37,7 @@ export function createWireAdapter(
     guard: createAddressGuard({ allowlist: deps.allowlist ?? [], protectedHosts: deps.protectedHosts ?? [] }),
   });
   const limiter = createLimiter(options.concurrency);
+  const retryOptions = { retries: options.retries, backoffMs: options.backoffMs };
 
   async function send(
     inputs: readonly PatternInput[],
@@ -51,7 +52,7 @@ export function createWireAdapter(
         const response = await limiter.run(() => transport.postJson(protocol.url, body, headers, signal));
         return interpret(response, inputs, protocol, secrets);
       },
-      { retries: options.retries, backoffMs: options.backoffMs, ...(signal ? { signal } : {}) },
+      signal ? { ...retryOptions, signal } : retryOptions,
     );
     const latencyMs = performance.now() - started;
     if (!result.ok) {
