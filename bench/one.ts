@@ -1,4 +1,8 @@
-// scratch: one throughput scenario, for profiling. LAT, BATCH, N, WORKERS env.
+/**
+ * One throughput scenario, for judging one change: `LAT=0 BATCH=64 N=10000 WORKERS=1 REPS=3 npx tsx bench/one.ts`
+ * prints, per run, wall time, the BullMQ job timeline and CPU-seconds per process group (workers, model server,
+ * Postgres, Redis, this process). Each run registers a new model version against the same seeded patterns.
+ */
 import { queuedEvaluationId, registerModel } from '../src/services/models.ts';
 import {
   createProducer,
