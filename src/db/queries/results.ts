@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Expectation } from '../../core/expectations/handler.ts';
 import type { OutcomeStatus } from '../../core/outcome.ts';
 import type { PatternInput } from '../../core/pattern.ts';
-import { isStorableSerialized, isStorableText, storableJson, storableText } from '../../core/storable.ts';
+import { storableJson, storableText } from '../../core/storable.ts';
 import type { Db } from '../client.ts';
 import { executedRows, intArrayLiteral } from '../executed.ts';
 import { results } from '../schema.ts';
@@ -71,19 +71,9 @@ async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> 
 export function resultsJson(rows: readonly NewResult[]): string {
   const parts: string[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    let r = rows[i] as NewResult;
-    let output = json(r.output);
-    let prediction = json(r.prediction);
-    // The serialised text answers "storable?" for the common small value without walking it again.
-    if (
-      !isStorableSerialized(output, r.output ?? null) ||
-      !isStorableSerialized(prediction, r.prediction ?? null) ||
-      !isStorableText(r.reason)
-    ) {
-      r = storableResult(r);
-      output = json(r.output);
-      prediction = json(r.prediction);
-    }
+    const r = storableResult(rows[i] as NewResult);
+    const output = json(r.output);
+    const prediction = json(r.prediction);
     parts[i] =
       `{"model_id":${int(r.modelId)},"pattern_revision_id":${int(r.patternRevisionId)},` +
       `"pattern_id":${int(r.patternId)},"problem_id":${int(r.problemId)},"run":${int(r.run)},` +
