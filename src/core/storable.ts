@@ -64,29 +64,6 @@ export function isStorableJson(input: unknown): boolean {
   return true;
 }
 
-/** Whether text can be stored as it is (no U+0000, no unpaired surrogate). */
-export function isStorableText(text: string): boolean {
-  return !UNSTORABLE_ONE.test(text);
-}
-
-/**
- * JSON.stringify writes U+0000 and unpaired surrogates as escapes (`\u0000`, `\ud800`) and paired ones as
- * they are, so serialised text without such an escape holds neither. It may match an escaped backslash
- * followed by `u0000` too: a false alarm, which only sends the value to the exact check.
- */
-const ESCAPED_UNSTORABLE = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
-
-/**
- * isStorableJson for a value already serialised (`text` = JSON.stringify(value)), without walking it when the
- * text alone can tell: nesting MAX_STORED_DEPTH deep needs two characters a level, so shorter text cannot
- * hold it, and the characters show as escapes. Longer text is walked as before. Never says yes where
- * isStorableJson says no.
- */
-export function isStorableSerialized(text: string, value: unknown): boolean {
-  if (ESCAPED_UNSTORABLE.test(text)) return isStorableJson(value);
-  return text.length <= 2 * MAX_STORED_DEPTH || isStorableJson(value);
-}
-
 /**
  * A JSON value safe for jsonb; keys are cleaned too. Iterative, so no depth can overflow the stack. A value
  * that is already storable comes back as it is; any other is copied with its unstorable parts replaced.

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  isStorableJson,
-  isStorableSerialized,
-  MAX_STORED_DEPTH,
-  storableJson,
-} from '../../src/core/storable.ts';
+import { isStorableJson, MAX_STORED_DEPTH, storableJson } from '../../src/core/storable.ts';
 
 function nested(depth: number): unknown {
   let v: unknown = 'leaf';
@@ -41,31 +36,5 @@ describe('isStorableJson', () => {
         else expect(isStorableJson(stored.value)).toBe(true);
       }),
     );
-  });
-});
-
-describe('isStorableSerialized', () => {
-  it('never says storable where the walk says not, and agrees on values without a false alarm', () => {
-    fc.assert(
-      fc.property(
-        fc.jsonValue(),
-        fc.constantFrom('', '\u0000', '\ud800', '\udfff', '\ud83d\ude00', '\\u0000', 'ok'),
-        fc.integer({ min: 0, max: MAX_STORED_DEPTH + 3 }),
-        (json, extra, depth) => {
-          const value = { json, extra, deep: nested(depth) };
-          const fast = isStorableSerialized(JSON.stringify(value), value);
-          expect(fast).toBe(isStorableJson(value));
-        },
-      ),
-    );
-  });
-
-  it.each([
-    ['a NUL in a short value', { label: 'a\u0000' }, false],
-    ['a lone surrogate in a key', { '\udc00': 1 }, false],
-    ['an escaped backslash before u0000 (a false alarm, walked)', { label: '\\u0000' }, true],
-    ['nesting at the cut in long text', nested(MAX_STORED_DEPTH + 1), false],
-  ])('%s → %s', (_name, value, expected) => {
-    expect(isStorableSerialized(JSON.stringify(value), value)).toBe(expected);
   });
 });

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { executedRows, intArrayLiteral } from '../executed.ts';
-import { type NewResult, resultsJson } from './results.ts';
+import { type NewResult, upsertResultsSql } from './results.ts';
 
 /** An evaluation's counts once a batch is in: what the job reports as progress. */
 export interface BatchCounts {
@@ -40,25 +40,7 @@ export async function recordBatchCounted(
           and evaluation_id = ${batch.evaluationId}
       ),
       written as (
-        insert into results (model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
-          status, output, prediction, reason, latency_ms, attempts)
-        select model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
-          status, output, prediction, reason, latency_ms, attempts
-        from json_to_recordset(${resultsJson(rows)}::json) as r(model_id int, pattern_revision_id int,
-          pattern_id int, problem_id int, run int, evaluation_id int, status result_status, output jsonb,
-          prediction jsonb, reason text, latency_ms int, attempts int)
-        order by pattern_revision_id, run
-        on conflict (model_id, pattern_revision_id, run) do update set
-          evaluation_id = excluded.evaluation_id,
-          pattern_id = excluded.pattern_id,
-          problem_id = excluded.problem_id,
-          status = excluded.status,
-          output = excluded.output,
-          prediction = excluded.prediction,
-          reason = excluded.reason,
-          latency_ms = excluded.latency_ms,
-          attempts = excluded.attempts,
-          created_at = now()
+        ${upsertResultsSql(rows)}
         returning pattern_revision_id, run, status
       ),
       delta as (

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Expectation } from '../../core/expectations/handler.ts';
 import type { OutcomeStatus } from '../../core/outcome.ts';
 import type { PatternInput } from '../../core/pattern.ts';
@@ -43,7 +43,16 @@ const ROWS_PER_STATEMENT = 4_000;
  */
 async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.execute(sql`
+  await db.execute(upsertResultsSql(rows));
+}
+
+/**
+ * The upsert of a batch, in key order: recordResults runs it alone, recordBatchCounted inside the statement
+ * that also counts. Rows written in key order take their row locks in one order, so two overlapping batches
+ * cannot deadlock.
+ */
+export function upsertResultsSql(rows: readonly NewResult[]): SQL {
+  return sql`
     insert into results (model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
       status, output, prediction, reason, latency_ms, attempts)
     select model_id, pattern_revision_id, pattern_id, problem_id, run, evaluation_id,
@@ -51,6 +60,7 @@ async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> 
     from json_to_recordset(${resultsJson(rows)}::json) as r(model_id int, pattern_revision_id int,
       pattern_id int, problem_id int, run int, evaluation_id int, status result_status, output jsonb,
       prediction jsonb, reason text, latency_ms int, attempts int)
+    order by pattern_revision_id, run
     on conflict (model_id, pattern_revision_id, run) do update set
       evaluation_id = excluded.evaluation_id,
       pattern_id = excluded.pattern_id,
@@ -61,7 +71,7 @@ async function upsertResults(db: Db, rows: readonly NewResult[]): Promise<void> 
       reason = excluded.reason,
       latency_ms = excluded.latency_ms,
       attempts = excluded.attempts,
-      created_at = now()`);
+      created_at = now()`;
 }
 
 /**
